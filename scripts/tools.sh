@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs what a fresh machine lacks to build (and, with `test`, to test) the CRM.
+# Idempotent: each tool is checked first and installed only when missing or wrong.
+#   scripts/tools.sh          build tools: wasm32 target, wasm-bindgen, wasm-opt (npm)
+#   scripts/tools.sh test     also Chromium (Debian package) and Playwright (npm)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    echo "need root for: $*" >&2; exit 1; fi
+}
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# wasm-bindgen's CLI must match the wasm-bindgen crate in Cargo.lock exactly.
+want=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
+have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+if [ "$have" != "$want" ]; then
+  say "installing wasm-bindgen-cli $want (a few minutes, once)"
+  cargo install wasm-bindgen-cli --version "$want"
+fi
+
+if [ ! -x scripts/node_modules/.bin/wasm-opt ] || [ scripts/package-lock.json -nt scripts/node_modules/.package-lock.json ]; then
+  say "installing wasm-opt (binaryen, from npm)"
+  (cd scripts && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+if [ "${1:-}" = test ]; then
+  if ! command -v chromium >/dev/null; then
+    say "installing Chromium (Debian package) for the browser tests"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium \
+      || { as_root apt-get update && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+  fi
+  if [ ! -d end2end/node_modules/@playwright/test ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
+    say "installing Playwright (npm; it uses the system Chromium, no browser download)"
+    (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+fi

@@ -1,0 +1,27 @@
+//! Who am I, and is this one-time link still good.
+
+use crate::domain::error::AppError;
+use crate::domain::user::{LinkPurpose, Me};
+use leptos::prelude::*;
+
+/// The signed-in person (and the admin behind them when impersonating).
+#[server(prefix = "/api/fn", endpoint = "current_user")]
+pub async fn current_user() -> Result<Me, AppError> {
+    use super::ctx;
+    let (_, principal) = ctx::request().await?;
+    ctx::answer(principal.me().ok_or_else(AppError::unauthorized))
+}
+
+/// Whether a setup or set-password link can still be used, so its page can say so up front.
+#[server(prefix = "/api/fn", endpoint = "link_status")]
+pub async fn link_status(token: String, purpose: LinkPurpose) -> Result<(), AppError> {
+    use super::ctx;
+    use crate::server::auth::service;
+    use crate::server::db::tokens::Purpose;
+    let (state, _) = ctx::request().await?;
+    let purpose = match purpose {
+        LinkPurpose::Setup => Purpose::Setup,
+        LinkPurpose::SetPassword => Purpose::SetPassword,
+    };
+    ctx::answer(service::check_link(&state, &token, purpose).await)
+}

@@ -1,0 +1,74 @@
+//! The HTML shell, the root component and the routes.
+
+use crate::domain::user::Area;
+use crate::ui::components::shell::AppShell;
+use crate::ui::pages::auth::{LoginPage, SetPasswordPage, SetupPage};
+use crate::ui::pages::placeholder::{ComingArea, NotFound};
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::{SsrMode, path};
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// On the server: the page's Content-Security-Policy, allowing only the inline scripts that
+/// carry this response's nonce.
+fn send_page_csp() {
+    #[cfg(feature = "ssr")]
+    if let (Some(nonce), Some(options)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) {
+        let policy = crate::server::http::page_csp(&nonce.to_string());
+        if let Ok(value) = axum::http::HeaderValue::from_str(&policy) {
+            options.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    send_page_csp();
+    let coming =
+        |area: Area, what: &'static str| move || view! { <ComingArea area=area what=what/> };
+    view! {
+        <Stylesheet id="leptos" href="/pkg/crm.css"/>
+        <Title text="CRM"/>
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/login") view=LoginPage ssr=SsrMode::InOrder/>
+                <Route path=path!("/setup") view=SetupPage ssr=SsrMode::InOrder/>
+                <Route path=path!("/set-password") view=SetPasswordPage ssr=SsrMode::InOrder/>
+                <ParentRoute path=path!("") view=AppShell ssr=SsrMode::InOrder>
+                    <Route path=path!("pipeline") view=coming(Area::Pipeline, "The pipeline board arrives with the pipeline issue.") ssr=SsrMode::InOrder/>
+                    <Route path=path!("leads") view=coming(Area::Leads, "Leads arrive with the sales records issue.") ssr=SsrMode::InOrder/>
+                    <Route path=path!("opportunities") view=coming(Area::Opportunities, "Opportunities arrive with the sales records issue.") ssr=SsrMode::InOrder/>
+                    <Route path=path!("accounts") view=coming(Area::Accounts, "Accounts arrive with the sales records issue.") ssr=SsrMode::InOrder/>
+                    <Route path=path!("contacts") view=coming(Area::Contacts, "Contacts arrive with the sales records issue.") ssr=SsrMode::InOrder/>
+                    <Route path=path!("tasks") view=coming(Area::Tasks, "Your tasks arrive with the sales records issue.") ssr=SsrMode::InOrder/>
+                    <Route path=path!("tickets") view=coming(Area::Tickets, "Tickets arrive with the support issue.") ssr=SsrMode::InOrder/>
+                    <Route path=path!("admin") view=coming(Area::Admin, "Administration arrives with the administration issue.") ssr=SsrMode::InOrder/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

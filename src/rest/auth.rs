@@ -1,0 +1,205 @@
+//! `/api/auth/*`: the stable sign-in endpoints that scripts and the no-JavaScript login page
+//! share. A plain browser form post gets a 303 on success and, on failure, the same form again
+//! with the message (with the error status); everyone else gets JSON.
+
+use crate::domain::error::{AppError, AppResult};
+use crate::domain::user::{Me, NewStaffUser};
+use crate::server::auth::{ClientInfo, Principal, service};
+use crate::server::http::{accepts_html, safe_next, see_other};
+use crate::server::state::AppState;
+use crate::ui::pages::auth::{LoginForm, SetPasswordForm, SetupForm, standalone_page};
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Json, Router};
+use leptos::prelude::*;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use tower_sessions::Session;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/auth/login", post(login))
+        .route("/api/auth/logout", post(logout))
+        .route("/api/auth/me", get(me))
+        .route("/api/auth/setup", post(setup))
+        .route("/api/auth/set-password", post(set_password))
+}
+
+/// A body given either form-encoded (browsers, curl -d) or as JSON (scripts).
+pub struct FormOrJson<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequest<S> for FormOrJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        let bad = |status: StatusCode, text: String| match status {
+            StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge,
+            _ => AppError::invalid("request", text),
+        };
+        if is_json {
+            Json::<T>::from_request(req, state)
+                .await
+                .map(|Json(v)| FormOrJson(v))
+                .map_err(|e| bad(e.status(), e.body_text()))
+        } else {
+            Form::<T>::from_request(req, state)
+                .await
+                .map(|Form(v)| FormOrJson(v))
+                .map_err(|e| bad(e.status(), e.body_text()))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct LoginInput {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    session: Session,
+    client: ClientInfo,
+    headers: HeaderMap,
+    FormOrJson(input): FormOrJson<LoginInput>,
+) -> Response {
+    let html = accepts_html(&headers);
+    let next = safe_next(input.next.as_deref());
+    match service::login(&state, &session, &client, &input.email, &input.password).await {
+        Ok(_) if html => see_other(&next),
+        Ok(user) => Json(Me {
+            user,
+            impersonator: None,
+        })
+        .into_response(),
+        Err(e) if html => {
+            let message = e.message();
+            let page = standalone_page(
+                "Sign in",
+                move || view! { <LoginForm error=message email=input.email.clone() next=next/> },
+            );
+            with_status(page, &e)
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    session: Session,
+    principal: Principal,
+    client: ClientInfo,
+    headers: HeaderMap,
+) -> Response {
+    match service::logout(&state, &session, &principal, &client).await {
+        Ok(()) if accepts_html(&headers) => see_other("/login?signed_out=1"),
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn me(principal: Principal) -> AppResult<Json<Me>> {
+    principal.me().map(Json).ok_or_else(AppError::unauthorized)
+}
+
+#[derive(Deserialize)]
+struct SetupInput {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+async fn setup(
+    State(state): State<AppState>,
+    session: Session,
+    client: ClientInfo,
+    headers: HeaderMap,
+    FormOrJson(input): FormOrJson<SetupInput>,
+) -> Response {
+    let new_user = NewStaffUser {
+        email: input.email.clone(),
+        name: input.name.clone(),
+        password: Some(input.password.clone()).filter(|p| !p.is_empty()),
+    };
+    let html = accepts_html(&headers);
+    match service::complete_setup(&state, &session, &client, &input.token, new_user).await {
+        Ok(_) if html => see_other("/"),
+        Ok(user) => Json(Me {
+            user,
+            impersonator: None,
+        })
+        .into_response(),
+        Err(e) if html => {
+            let shown = e.clone();
+            let page = standalone_page(
+                "Set up the CRM",
+                move || view! { <SetupForm token=input.token.clone() error=shown name=input.name.clone() email=input.email.clone()/> },
+            );
+            with_status(page, &e)
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct SetPasswordInput {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    password: String,
+}
+
+async fn set_password(
+    State(state): State<AppState>,
+    session: Session,
+    client: ClientInfo,
+    headers: HeaderMap,
+    FormOrJson(input): FormOrJson<SetPasswordInput>,
+) -> Response {
+    let html = accepts_html(&headers);
+    match service::set_password_with_link(&state, &session, &client, &input.token, &input.password)
+        .await
+    {
+        Ok(_) if html => see_other("/"),
+        Ok(user) => Json(Me {
+            user,
+            impersonator: None,
+        })
+        .into_response(),
+        Err(e) if html => {
+            let shown = e.clone();
+            let page = standalone_page(
+                "Choose a password",
+                move || view! { <SetPasswordForm token=input.token.clone() error=shown/> },
+            );
+            with_status(page, &e)
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+fn with_status(page: Response, e: &AppError) -> Response {
+    let mut page = page;
+    *page.status_mut() = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    if let AppError::RateLimited { retry_after_secs } = e {
+        if let Ok(v) = retry_after_secs.to_string().parse() {
+            page.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+    }
+    page
+}

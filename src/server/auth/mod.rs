@@ -1,0 +1,225 @@
+//! Who is asking: the principal behind each request, resolved once by a middleware from an
+//! API token or the session cookie, and read by every server function and REST handler.
+
+pub mod password;
+pub mod secret;
+pub mod service;
+
+use super::db::{sessions, tokens};
+use super::state::AppState;
+use crate::domain::error::AppError;
+use crate::domain::user::{CurrentUser, Me};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::{HeaderMap, header, request::Parts};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use chrono::Duration;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use tower_sessions::Session;
+use uuid::Uuid;
+
+/// What the cookie session stores: only a pointer to the server-side sign-in row.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SessionAuth {
+    pub session_id: Uuid,
+}
+
+pub const SESSION_KEY: &str = "auth";
+
+/// How a staff principal proved who they are.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Via {
+    Session { session_id: Uuid },
+    Token { token_id: Uuid },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Staff {
+    pub user: CurrentUser,
+    pub via: Via,
+}
+
+/// The one answer to "who is asking", attached to every request.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Principal {
+    #[default]
+    Anonymous,
+    Staff(Staff),
+}
+
+impl Principal {
+    pub fn staff(&self) -> Option<&Staff> {
+        match self {
+            Principal::Staff(s) => Some(s),
+            Principal::Anonymous => None,
+        }
+    }
+
+    /// The staff member asking, or 401.
+    pub fn require_staff(&self) -> Result<&Staff, AppError> {
+        self.staff().ok_or_else(AppError::unauthorized)
+    }
+
+    pub fn me(&self) -> Option<Me> {
+        self.staff().map(|s| Me {
+            user: s.user.clone(),
+            impersonator: None,
+        })
+    }
+
+    pub fn user_id(&self) -> Option<Uuid> {
+        self.staff().map(|s| s.user.id)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Principal {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<Principal>()
+            .cloned()
+            .unwrap_or_default())
+    }
+}
+
+/// Where a request came from, for the audit log and the per-address sign-in limit.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ClientInfo {
+    pub ip: String,
+    pub user_agent: String,
+}
+
+impl ClientInfo {
+    pub fn from_parts(parts: &Parts, trust_proxy: bool) -> ClientInfo {
+        let forwarded = trust_proxy
+            .then(|| parts.headers.get("x-forwarded-for"))
+            .flatten()
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty());
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string());
+        let user_agent = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .chars()
+            .take(400)
+            .collect();
+        ClientInfo {
+            ip: forwarded.or(peer).unwrap_or_else(|| "unknown".into()),
+            user_agent,
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for ClientInfo {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientInfo::from_parts(parts, state.config.trust_proxy))
+    }
+}
+
+/// The bearer token in an `Authorization` header, if any.
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
+/// How often a live session or token records that it was used (not on every request).
+const TOUCH_EVERY: Duration = Duration::seconds(60);
+
+/// Middleware: resolves the principal and stores it in the request's extensions.
+pub async fn resolve_principal(
+    State(state): State<AppState>,
+    session: Session,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    match principal_for(&state, &session, req.headers()).await {
+        Ok(principal) => {
+            req.extensions_mut().insert(principal);
+            next.run(req).await
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn principal_for(
+    state: &AppState,
+    session: &Session,
+    headers: &HeaderMap,
+) -> Result<Principal, AppError> {
+    let now = state.now();
+    if let Some(token) = bearer_token(headers) {
+        let mut h = state.db.handle().await?;
+        let Some(found) = tokens::api_token_user(&mut h.c(), &secret::digest(token)).await? else {
+            return Ok(Principal::Anonymous);
+        };
+        if !found.user.active {
+            return Ok(Principal::Anonymous);
+        }
+        if found.last_used_at.is_none_or(|t| now - t > TOUCH_EVERY) {
+            tokens::touch_api_token(&mut h.c(), found.token_id, now).await?;
+        }
+        return Ok(Principal::Staff(Staff {
+            user: found.user.current(),
+            via: Via::Token {
+                token_id: found.token_id,
+            },
+        }));
+    }
+
+    let Some(auth) = session.get::<SessionAuth>(SESSION_KEY).await? else {
+        return Ok(Principal::Anonymous);
+    };
+    let mut h = state.db.handle().await?;
+    let found = sessions::with_user(&mut h.c(), auth.session_id).await?;
+    let idle = Duration::minutes(i64::from(state.config.session_idle_minutes));
+    let ended = match &found {
+        None => Some("missing"),
+        Some(s) if s.ended_at.is_some() => Some("ended"),
+        Some(s) if !s.user.active => Some("deactivated"),
+        Some(s) if now >= s.expires_at => Some("expired"),
+        Some(s) if now - s.last_seen_at > idle => Some("idle"),
+        Some(_) => None,
+    };
+    match (found, ended) {
+        (Some(s), None) => {
+            if now - s.last_seen_at > TOUCH_EVERY {
+                sessions::touch(&mut h.c(), s.session_id, now).await?;
+            }
+            Ok(Principal::Staff(Staff {
+                user: s.user.current(),
+                via: Via::Session {
+                    session_id: s.session_id,
+                },
+            }))
+        }
+        (found, reason) => {
+            if let Some(s) = found.filter(|s| s.ended_at.is_none()) {
+                sessions::end(&mut h.c(), s.session_id, reason.unwrap_or("ended"), now).await?;
+            }
+            session.flush().await?;
+            Ok(Principal::Anonymous)
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! What each `crm` subcommand does.
+
+use super::auth::{ClientInfo, service};
+use super::config::{Cli, Command, Config, TokenCommand, UserCommand};
+use super::db::Db;
+use super::router::{app_state, router};
+use super::session_store::CrmSessionStore;
+use super::state::{AppState, Clock};
+use crate::domain::error::AppError;
+use crate::domain::user::{NewStaffUser, Role};
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use tower_sessions::session_store::ExpiredDeletion;
+
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_sessions=warn")
+    });
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// A failure the command line reports in one sentence.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Connect(#[from] super::db::ConnectError),
+    #[error("{0}")]
+    App(String),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl From<AppError> for CliError {
+    fn from(e: AppError) -> Self {
+        match &e {
+            AppError::Validation { fields, .. } if !fields.is_empty() => CliError::App(
+                fields
+                    .iter()
+                    .map(|(f, m)| format!("{f}: {}", m.join(" ")))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            _ => CliError::App(e.message()),
+        }
+    }
+}
+
+impl From<sqlx::Error> for CliError {
+    fn from(e: sqlx::Error) -> Self {
+        CliError::App(format!("database: {e}"))
+    }
+}
+
+pub async fn run(cli: Cli) -> ExitCode {
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(cli.config).await,
+        Command::Migrate => migrate(cli.config).await,
+        Command::User {
+            command:
+                UserCommand::Create {
+                    email,
+                    name,
+                    role,
+                    password_stdin,
+                },
+        } => create_user(cli.config, email, name, role, password_stdin).await,
+        Command::Token {
+            command: TokenCommand::Create { email, label },
+        } => create_token(cli.config, email, label).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Opens the database and applies migrations: every command starts here.
+pub async fn open(config: &Config) -> Result<Db, CliError> {
+    let db = Db::connect(&config.database_url).await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+async fn migrate(config: Config) -> Result<(), CliError> {
+    let db = open(&config).await?;
+    println!("migrations applied ({:?})", db.backend());
+    db.close().await;
+    Ok(())
+}
+
+async fn state_for(config: Config) -> Result<AppState, CliError> {
+    let db = open(&config).await?;
+    Ok(app_state(config, db, Clock::system()).await)
+}
+
+async fn create_user(
+    config: Config,
+    email: String,
+    name: String,
+    role: String,
+    password_stdin: bool,
+) -> Result<(), CliError> {
+    let role: Role = role.parse().map_err(CliError::App)?;
+    let password = if password_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        Some(line.trim_end_matches(['\r', '\n']).to_string())
+    } else {
+        None
+    };
+    let state = state_for(config).await?;
+    let client = ClientInfo {
+        ip: "cli".into(),
+        user_agent: "crm user create".into(),
+    };
+    let created = service::create_staff_user(
+        &state,
+        None,
+        &client,
+        NewStaffUser {
+            email,
+            name,
+            password,
+        },
+        role,
+    )
+    .await?;
+    println!("{}", created.id);
+    if let Some(link) = created.set_password_link {
+        println!("{link}");
+    }
+    state.db.close().await;
+    Ok(())
+}
+
+async fn create_token(config: Config, email: String, label: String) -> Result<(), CliError> {
+    let state = state_for(config).await?;
+    let token = service::create_api_token(&state, &email, &label).await?;
+    println!("API token for {email} (shown once; keep it secret):");
+    println!("{token}");
+    state.db.close().await;
+    Ok(())
+}
+
+async fn serve(config: Config) -> Result<(), CliError> {
+    tracing::info!(?config, "starting");
+    super::auth::password::warm_up();
+    let addr = config.site_addr;
+    let state = state_for(config).await?;
+    let store = CrmSessionStore::for_db(&state.db).await?;
+
+    let cleanup = store.clone();
+    tokio::spawn(async move {
+        if let Err(e) = cleanup
+            .continuously_delete_expired(tokio::time::Duration::from_secs(600))
+            .await
+        {
+            tracing::warn!(error = %e, "expired-session cleanup stopped");
+        }
+    });
+
+    if let Some(link) = service::ensure_setup_link(&state).await? {
+        println!(
+            "No users yet. To create the first super admin, open this one-time link (valid 24 hours):"
+        );
+        println!("  {link}");
+    }
+
+    let app = router(state.clone(), store);
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    println!("CRM listening on {}", state.config.public_url());
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    state.db.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

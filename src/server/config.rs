@@ -1,0 +1,226 @@
+//! Command line and configuration: every setting comes from a flag or the environment.
+
+use clap::{Args, Parser, Subcommand};
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "crm",
+    version,
+    about = "An open-source CRM: run `crm` (or `crm serve`) to start the server"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the web server (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage staff users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a staff user and print its id (and a one-time set-password link unless
+    /// `--password-stdin` is given).
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// super_admin, admin, manager, sales or support
+        #[arg(long)]
+        role: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token for a user; the token is the last line printed.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
+}
+
+#[derive(Clone, Args)]
+pub struct Config {
+    /// Where the data lives: sqlite://path/to/file.db or postgres://user@host/db
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/crm.db",
+        global = true
+    )]
+    pub database_url: String,
+
+    /// Address the server listens on.
+    #[arg(
+        long = "addr",
+        env = "LEPTOS_SITE_ADDR",
+        default_value = "127.0.0.1:3000",
+        global = true
+    )]
+    pub site_addr: SocketAddr,
+
+    /// The address people open in their browser, used in printed links (default: http://<addr>).
+    #[arg(long, env = "CRM_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+
+    /// Mark the session cookie Secure (default: on unless the site address is loopback).
+    #[arg(long, env = "CRM_COOKIE_SECURE", global = true)]
+    pub cookie_secure: Option<bool>,
+
+    /// Minutes of inactivity after which a session ends.
+    #[arg(
+        long,
+        env = "CRM_SESSION_IDLE_MINUTES",
+        default_value_t = 30,
+        global = true
+    )]
+    pub session_idle_minutes: u32,
+
+    /// Hours after sign-in at which a session ends, however active.
+    #[arg(
+        long,
+        env = "CRM_SESSION_MAX_HOURS",
+        default_value_t = 12,
+        global = true
+    )]
+    pub session_max_hours: u32,
+
+    /// Trust X-Forwarded-For for the client address (only behind a reverse proxy you run).
+    #[arg(long, env = "CRM_TRUST_PROXY", default_value_t = false, global = true)]
+    pub trust_proxy: bool,
+
+    /// Directory holding the built site (pkg/ with the WASM, JS and CSS).
+    #[arg(
+        long,
+        env = "LEPTOS_SITE_ROOT",
+        default_value = "target/site",
+        global = true
+    )]
+    pub site_root: PathBuf,
+
+    /// Seconds a request may take before the server answers 408.
+    #[arg(
+        long,
+        env = "CRM_REQUEST_TIMEOUT_SECS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub request_timeout_secs: u64,
+
+    /// The business name shown on the portal and in page titles.
+    #[arg(long, env = "CRM_BUSINESS_NAME", default_value = "CRM", global = true)]
+    pub business_name: String,
+}
+
+impl Config {
+    pub fn cookie_secure(&self) -> bool {
+        self.cookie_secure
+            .unwrap_or(!self.site_addr.ip().is_loopback())
+    }
+
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => format!("http://{}", self.site_addr),
+        }
+    }
+
+    /// Settings for tests and tools: an explicit database, everything else default.
+    pub fn for_database(database_url: &str) -> Config {
+        let mut cli = Cli::parse_from(["crm"]);
+        cli.config.database_url = database_url.to_string();
+        cli.config
+    }
+}
+
+/// Hides the password part of a database URL.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let Some((userinfo, host)) = rest.split_once('@') else {
+        return url.to_string();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("site_addr", &self.site_addr)
+            .field("public_url", &self.public_url())
+            .field("cookie_secure", &self.cookie_secure())
+            .field("session_idle_minutes", &self.session_idle_minutes)
+            .field("session_max_hours", &self.session_max_hours)
+            .field("trust_proxy", &self.trust_proxy)
+            .field("site_root", &self.site_root)
+            .field("request_timeout_secs", &self.request_timeout_secs)
+            .field("business_name", &self.business_name)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_prints_the_database_password() {
+        let config = Config::for_database("postgres://crm:s3cret-pw@db.internal:5432/crm");
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("s3cret-pw"), "{shown}");
+        assert!(shown.contains("crm:***@db.internal"), "{shown}");
+    }
+
+    #[test]
+    fn defaults_follow_the_issue() {
+        let config = Config::for_database("sqlite://data/crm.db");
+        assert_eq!(config.site_addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(config.session_idle_minutes, 30);
+        assert_eq!(config.session_max_hours, 12);
+        assert!(!config.cookie_secure(), "loopback serves plain http");
+        let mut public = config.clone();
+        public.site_addr = "0.0.0.0:3000".parse().unwrap();
+        assert!(public.cookie_secure());
+        assert_eq!(config.public_url(), "http://127.0.0.1:3000");
+    }
+
+    #[test]
+    fn redaction_leaves_urls_without_passwords_alone() {
+        assert_eq!(redact_url("sqlite://data/crm.db"), "sqlite://data/crm.db");
+        assert_eq!(
+            redact_url("postgres://postgres@127.0.0.1/x"),
+            "postgres://postgres@127.0.0.1/x"
+        );
+    }
+}

@@ -1,0 +1,266 @@
+//! The data layer: the backend is chosen once from the `DATABASE_URL` scheme, and every SQL
+//! statement of the CRM lives in the repository modules below. One statement serves both
+//! dialects wherever they agree (`$1` placeholders work in SQLite too); the [`on!`] macro
+//! compiles the same body once per backend.
+
+pub mod audit;
+pub mod sessions;
+pub mod throttle;
+pub mod tokens;
+pub mod users;
+
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Runs the same body against whichever backend a [`Conn`] holds. Inside the body the
+/// identifier is a `&mut SqliteConnection` or a `&mut PgConnection`, usable as an executor.
+#[macro_export]
+macro_rules! on {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::server::db::Conn::Sqlite($c) => {
+                let $c: &mut ::sqlx::SqliteConnection = &mut **$c;
+                $body
+            }
+            $crate::server::db::Conn::Postgres($c) => {
+                let $c: &mut ::sqlx::PgConnection = &mut **$c;
+                $body
+            }
+        }
+    };
+}
+pub use on;
+
+/// Stores a domain enum as its snake_case text in either backend, so a column reads the
+/// same words the API and the UI use (`super_admin`, `proposal`, …).
+#[macro_export]
+macro_rules! text_enum {
+    ($t:ty) => {
+        impl<DB: ::sqlx::Database> ::sqlx::Type<DB> for $t
+        where
+            String: ::sqlx::Type<DB>,
+        {
+            fn type_info() -> DB::TypeInfo {
+                <String as ::sqlx::Type<DB>>::type_info()
+            }
+            fn compatible(ty: &DB::TypeInfo) -> bool {
+                <String as ::sqlx::Type<DB>>::compatible(ty)
+            }
+        }
+        impl<'r, DB: ::sqlx::Database> ::sqlx::Decode<'r, DB> for $t
+        where
+            String: ::sqlx::Decode<'r, DB>,
+        {
+            fn decode(
+                value: <DB as ::sqlx::Database>::ValueRef<'r>,
+            ) -> Result<Self, ::sqlx::error::BoxDynError> {
+                let text = <String as ::sqlx::Decode<'r, DB>>::decode(value)?;
+                text.parse::<$t>().map_err(|e| e.to_string().into())
+            }
+        }
+        impl<'q, DB: ::sqlx::Database> ::sqlx::Encode<'q, DB> for $t
+        where
+            &'q str: ::sqlx::Encode<'q, DB>,
+        {
+            fn encode_by_ref(
+                &self,
+                buf: &mut <DB as ::sqlx::Database>::ArgumentBuffer<'q>,
+            ) -> Result<::sqlx::encode::IsNull, ::sqlx::error::BoxDynError> {
+                <&'q str as ::sqlx::Encode<'q, DB>>::encode_by_ref(&self.as_str(), buf)
+            }
+        }
+    };
+}
+pub use text_enum;
+
+text_enum!(crate::domain::user::Role);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A pool on one of the two backends.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// A borrowed connection: a pooled one for reads, or the inside of a transaction.
+pub enum Conn<'c> {
+    Sqlite(&'c mut SqliteConnection),
+    Postgres(&'c mut PgConnection),
+}
+
+/// A connection taken from the pool, for reads that need no transaction.
+pub enum Handle {
+    Sqlite(PoolConnection<Sqlite>),
+    Postgres(PoolConnection<Postgres>),
+}
+
+/// A write transaction. On SQLite it begins `IMMEDIATE`, so two writers queue on the busy
+/// timeout up front instead of failing half-way with `SQLITE_BUSY`.
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+impl Handle {
+    pub fn c(&mut self) -> Conn<'_> {
+        match self {
+            Handle::Sqlite(h) => Conn::Sqlite(&mut **h),
+            Handle::Postgres(h) => Conn::Postgres(&mut **h),
+        }
+    }
+}
+
+impl Tx {
+    pub fn c(&mut self) -> Conn<'_> {
+        match self {
+            Tx::Sqlite(t) => Conn::Sqlite(&mut **t),
+            Tx::Postgres(t) => Conn::Postgres(&mut **t),
+        }
+    }
+
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await,
+            Tx::Postgres(t) => t.commit().await,
+        }
+    }
+}
+
+impl Conn<'_> {
+    pub fn backend(&self) -> Backend {
+        match self {
+            Conn::Sqlite(_) => Backend::Sqlite,
+            Conn::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+/// Which backend a URL asks for, or why it is not one we serve.
+pub fn backend_of(url: &str) -> Result<Backend, String> {
+    if url.starts_with("sqlite:") {
+        Ok(Backend::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Backend::Postgres)
+    } else {
+        Err("DATABASE_URL must start with sqlite:// or postgres://".into())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("{0}")]
+    BadUrl(String),
+    #[error("cannot create the directory for the database file {path}: {source}")]
+    Directory {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot open the database: {0}")]
+    Open(#[from] sqlx::Error),
+    #[error("cannot apply migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl Db {
+    /// Opens a pool for `url`. For SQLite the file and its directory are created on first
+    /// use, with WAL, `synchronous=FULL`, foreign keys and a busy timeout on every connection.
+    pub async fn connect(url: &str) -> Result<Db, ConnectError> {
+        match backend_of(url).map_err(ConnectError::BadUrl)? {
+            Backend::Sqlite => {
+                let options = SqliteConnectOptions::from_str(url)?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Full)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(10))
+                    .pragma("temp_store", "memory")
+                    .pragma("cache_size", "-16000");
+                let path = options.get_filename().to_path_buf();
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(|source| ConnectError::Directory {
+                        path: path.display().to_string(),
+                        source,
+                    })?;
+                }
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(8)
+                    .min_connections(1)
+                    .acquire_timeout(Duration::from_secs(15))
+                    .connect_with(options)
+                    .await?;
+                Ok(Db::Sqlite(pool))
+            }
+            Backend::Postgres => {
+                let options = PgConnectOptions::from_str(url)?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(15))
+                    .connect_with(options)
+                    .await?;
+                Ok(Db::Postgres(pool))
+            }
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Applies the migrations of this backend (`migrations/sqlite` or `migrations/postgres`).
+    pub async fn migrate(&self) -> Result<(), ConnectError> {
+        match self {
+            Db::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await?,
+            Db::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    pub async fn handle(&self) -> Result<Handle, sqlx::Error> {
+        Ok(match self {
+            Db::Sqlite(pool) => Handle::Sqlite(pool.acquire().await?),
+            Db::Postgres(pool) => Handle::Postgres(pool.acquire().await?),
+        })
+    }
+
+    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        Ok(match self {
+            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite(pool) => pool.close().await,
+            Db::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+/// True when `err` is a unique-constraint violation on the named index or constraint.
+/// SQLite names the columns rather than the index, so callers pass both spellings.
+pub fn is_unique_violation(err: &sqlx::Error, names: &[&str]) -> bool {
+    match err {
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            let constraint = db.constraint().unwrap_or_default();
+            let message = db.message();
+            names
+                .iter()
+                .any(|n| constraint == *n || message.contains(n))
+        }
+        _ => false,
+    }
+}

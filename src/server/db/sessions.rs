@@ -1,0 +1,87 @@
+//! Sign-in sessions as the server sees them. The cookie session (tower-sessions) only points
+//! at a row here; this row decides whether the sign-in is still good.
+
+use super::users::UserRow;
+use super::{Conn, on};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+pub struct NewSession<'a> {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub now: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub ip: &'a str,
+    pub user_agent: &'a str,
+}
+
+pub async fn insert(c: &mut Conn<'_>, s: &NewSession<'_>) -> Result<(), sqlx::Error> {
+    let sql = "insert into auth_sessions (id, user_id, created_at, last_seen_at, expires_at, ip, user_agent)
+               values ($1, $2, $3, $3, $4, $5, $6)";
+    on!(c, c => sqlx::query(sql)
+        .bind(s.id)
+        .bind(s.user_id)
+        .bind(s.now)
+        .bind(s.expires_at)
+        .bind(s.ip)
+        .bind(s.user_agent)
+        .execute(c)
+        .await
+        .map(|_| ()))
+}
+
+/// A live sign-in with its user, as loaded on every request that carries the cookie.
+#[derive(Debug, sqlx::FromRow)]
+pub struct SessionWithUser {
+    pub session_id: Uuid,
+    pub last_seen_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    #[sqlx(flatten)]
+    pub user: UserRow,
+}
+
+pub async fn with_user(c: &mut Conn<'_>, id: Uuid) -> Result<Option<SessionWithUser>, sqlx::Error> {
+    let sql = "select s.id as session_id, s.last_seen_at, s.expires_at, s.ended_at,
+                      u.id, u.email, u.name, u.role, u.password_hash, u.active,
+                      u.created_at, u.updated_at, u.last_login_at
+               from auth_sessions s join users u on u.id = s.user_id
+               where s.id = $1";
+    on!(c, c => sqlx::query_as(sql).bind(id).fetch_optional(c).await)
+}
+
+pub async fn touch(c: &mut Conn<'_>, id: Uuid, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    let sql = "update auth_sessions set last_seen_at = $2 where id = $1 and ended_at is null";
+    on!(c, c => sqlx::query(sql).bind(id).bind(now).execute(c).await.map(|_| ()))
+}
+
+pub async fn end(
+    c: &mut Conn<'_>,
+    id: Uuid,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let sql = "update auth_sessions set ended_at = $2, end_reason = $3 where id = $1 and ended_at is null";
+    on!(c, c => sqlx::query(sql).bind(id).bind(now).bind(reason).execute(c).await.map(|_| ()))
+}
+
+/// Ends every open sign-in of a user; returns how many were open.
+pub async fn end_all_for_user(
+    c: &mut Conn<'_>,
+    user_id: Uuid,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    let sql = "update auth_sessions set ended_at = $2, end_reason = $3 where user_id = $1 and ended_at is null";
+    on!(c, c => sqlx::query(sql).bind(user_id).bind(now).bind(reason).execute(c).await
+        .map(|r| r.rows_affected()))
+}
+
+pub async fn count_open_for_user(
+    c: &mut Conn<'_>,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    let sql = "select count(*) from auth_sessions where user_id = $1 and ended_at is null and expires_at > $2";
+    on!(c, c => sqlx::query_scalar(sql).bind(user_id).bind(now).fetch_one(c).await)
+}

@@ -1,0 +1,54 @@
+//! Failed sign-in attempts, kept in the database so the limit holds across server processes.
+
+use super::{Conn, on};
+use chrono::{DateTime, Utc};
+
+pub async fn record_failure(
+    c: &mut Conn<'_>,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let sql = "insert into login_failures (throttle_key, at) values ($1, $2)";
+    on!(c, c => sqlx::query(sql).bind(key).bind(now).execute(c).await.map(|_| ()))
+}
+
+/// How many failures a key has since `since`, and the oldest of them.
+pub async fn failures_since(
+    c: &mut Conn<'_>,
+    key: &str,
+    since: DateTime<Utc>,
+) -> Result<(i64, Option<DateTime<Utc>>), sqlx::Error> {
+    // Two statements keep the decoded types simple on both backends (min() over text in
+    // SQLite comes back untyped).
+    let count_sql = "select count(*) from login_failures where throttle_key = $1 and at > $2";
+    let oldest_sql =
+        "select at from login_failures where throttle_key = $1 and at > $2 order by at limit 1";
+    on!(c, c => {
+        let n: i64 = sqlx::query_scalar(count_sql).bind(key).bind(since).fetch_one(&mut *c).await?;
+        let oldest: Option<DateTime<Utc>> =
+            sqlx::query_scalar(oldest_sql).bind(key).bind(since).fetch_optional(&mut *c).await?;
+        Ok((n, oldest))
+    })
+}
+
+/// The n-th newest failure of a key inside the window: the one whose expiry lifts the limit.
+pub async fn nth_newest_since(
+    c: &mut Conn<'_>,
+    key: &str,
+    since: DateTime<Utc>,
+    n: i64,
+) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+    let sql = "select at from login_failures where throttle_key = $1 and at > $2
+               order by at desc limit 1 offset $3";
+    on!(c, c => sqlx::query_scalar(sql).bind(key).bind(since).bind(n - 1).fetch_optional(c).await)
+}
+
+pub async fn clear(c: &mut Conn<'_>, key: &str) -> Result<(), sqlx::Error> {
+    let sql = "delete from login_failures where throttle_key = $1";
+    on!(c, c => sqlx::query(sql).bind(key).execute(c).await.map(|_| ()))
+}
+
+pub async fn prune(c: &mut Conn<'_>, before: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+    let sql = "delete from login_failures where at < $1";
+    on!(c, c => sqlx::query(sql).bind(before).execute(c).await.map(|r| r.rows_affected()))
+}

@@ -1,0 +1,119 @@
+//! API tokens (for scripts and integrations) and one-time links (setup, set-password).
+//! Only SHA-256 hashes of the secrets are stored.
+
+use super::users::UserRow;
+use super::{Conn, on};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+pub async fn insert_api_token(
+    c: &mut Conn<'_>,
+    id: Uuid,
+    user_id: Uuid,
+    label: &str,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let sql = "insert into api_tokens (id, user_id, label, token_hash, created_at) values ($1, $2, $3, $4, $5)";
+    on!(c, c => sqlx::query(sql).bind(id).bind(user_id).bind(label).bind(token_hash).bind(now)
+        .execute(c).await.map(|_| ()))
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct TokenWithUser {
+    pub token_id: Uuid,
+    pub last_used_at: Option<DateTime<Utc>>,
+    #[sqlx(flatten)]
+    pub user: UserRow,
+}
+
+/// The user behind a live (not revoked) API token.
+pub async fn api_token_user(
+    c: &mut Conn<'_>,
+    token_hash: &str,
+) -> Result<Option<TokenWithUser>, sqlx::Error> {
+    let sql = "select t.id as token_id, t.last_used_at,
+                      u.id, u.email, u.name, u.role, u.password_hash, u.active,
+                      u.created_at, u.updated_at, u.last_login_at
+               from api_tokens t join users u on u.id = t.user_id
+               where t.token_hash = $1 and t.revoked_at is null";
+    on!(c, c => sqlx::query_as(sql).bind(token_hash).fetch_optional(c).await)
+}
+
+pub async fn touch_api_token(
+    c: &mut Conn<'_>,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let sql = "update api_tokens set last_used_at = $2 where id = $1";
+    on!(c, c => sqlx::query(sql).bind(id).bind(now).execute(c).await.map(|_| ()))
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    Setup,
+    SetPassword,
+}
+
+impl Purpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Setup => "setup",
+            Purpose::SetPassword => "set_password",
+        }
+    }
+}
+
+pub async fn insert_one_time(
+    c: &mut Conn<'_>,
+    token_hash: &str,
+    purpose: Purpose,
+    user_id: Option<Uuid>,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let sql = "insert into one_time_tokens (token_hash, purpose, user_id, created_at, expires_at)
+               values ($1, $2, $3, $4, $5)";
+    on!(c, c => sqlx::query(sql).bind(token_hash).bind(purpose.as_str()).bind(user_id).bind(now)
+        .bind(expires_at).execute(c).await.map(|_| ()))
+}
+
+/// Retires every unused link of a purpose (and user, when given), so only the newest works.
+pub async fn retire_one_time(
+    c: &mut Conn<'_>,
+    purpose: Purpose,
+    user_id: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let sql = "update one_time_tokens set used_at = $3
+               where purpose = $1 and used_at is null and ($2 is null or user_id = $2)";
+    on!(c, c => sqlx::query(sql).bind(purpose.as_str()).bind(user_id).bind(now)
+        .execute(c).await.map(|_| ()))
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct OneTime {
+    pub user_id: Option<Uuid>,
+    pub expires_at: DateTime<Utc>,
+    pub used_at: Option<DateTime<Utc>>,
+}
+
+pub async fn find_one_time(
+    c: &mut Conn<'_>,
+    token_hash: &str,
+    purpose: Purpose,
+) -> Result<Option<OneTime>, sqlx::Error> {
+    let sql = "select user_id, expires_at, used_at from one_time_tokens where token_hash = $1 and purpose = $2";
+    on!(c, c => sqlx::query_as(sql).bind(token_hash).bind(purpose.as_str()).fetch_optional(c).await)
+}
+
+/// Marks a link used; false when it was already used (a second, racing use loses).
+pub async fn use_one_time(
+    c: &mut Conn<'_>,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let sql = "update one_time_tokens set used_at = $2 where token_hash = $1 and used_at is null";
+    on!(c, c => sqlx::query(sql).bind(token_hash).bind(now).execute(c).await
+        .map(|r| r.rows_affected() == 1))
+}

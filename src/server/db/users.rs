@@ -1,0 +1,107 @@
+//! Staff users.
+
+use super::{Conn, on};
+use crate::domain::user::{CurrentUser, Role};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub password_hash: Option<String>,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub last_login_at: Option<DateTime<Utc>>,
+}
+
+impl UserRow {
+    pub fn current(&self) -> CurrentUser {
+        CurrentUser {
+            id: self.id,
+            email: self.email.clone(),
+            name: self.name.clone(),
+            role: self.role,
+        }
+    }
+}
+
+const COLUMNS: &str =
+    "id, email, name, role, password_hash, active, created_at, updated_at, last_login_at";
+
+pub struct NewUser<'a> {
+    pub id: Uuid,
+    pub email: &'a str,
+    pub name: &'a str,
+    pub role: Role,
+    pub password_hash: Option<&'a str>,
+    pub now: DateTime<Utc>,
+}
+
+pub async fn count(c: &mut Conn<'_>) -> Result<i64, sqlx::Error> {
+    let sql = "select count(*) from users";
+    on!(c, c => sqlx::query_scalar(sql).fetch_one(c).await)
+}
+
+/// Inserts a user; the email must already be normalised. A taken email fails with a unique
+/// violation on `users_email_key` (see [`super::is_unique_violation`]).
+pub async fn insert(c: &mut Conn<'_>, u: &NewUser<'_>) -> Result<(), sqlx::Error> {
+    let sql =
+        "insert into users (id, email, name, role, password_hash, active, created_at, updated_at)
+               values ($1, $2, $3, $4, $5, $6, $7, $7)";
+    on!(c, c => sqlx::query(sql)
+        .bind(u.id)
+        .bind(u.email)
+        .bind(u.name)
+        .bind(u.role)
+        .bind(u.password_hash)
+        .bind(true)
+        .bind(u.now)
+        .execute(c)
+        .await
+        .map(|_| ()))
+}
+
+pub async fn by_email(c: &mut Conn<'_>, email: &str) -> Result<Option<UserRow>, sqlx::Error> {
+    let sql = format!("select {COLUMNS} from users where email = $1");
+    on!(c, c => sqlx::query_as(&sql).bind(email).fetch_optional(c).await)
+}
+
+pub async fn by_id(c: &mut Conn<'_>, id: Uuid) -> Result<Option<UserRow>, sqlx::Error> {
+    let sql = format!("select {COLUMNS} from users where id = $1");
+    on!(c, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await)
+}
+
+pub async fn set_password(
+    c: &mut Conn<'_>,
+    id: Uuid,
+    hash: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let sql = "update users set password_hash = $2, updated_at = $3 where id = $1";
+    on!(c, c => sqlx::query(sql).bind(id).bind(hash).bind(now).execute(c).await
+        .map(|r| r.rows_affected() == 1))
+}
+
+pub async fn set_active(
+    c: &mut Conn<'_>,
+    id: Uuid,
+    active: bool,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let sql = "update users set active = $2, updated_at = $3 where id = $1";
+    on!(c, c => sqlx::query(sql).bind(id).bind(active).bind(now).execute(c).await
+        .map(|r| r.rows_affected() == 1))
+}
+
+pub async fn record_login(
+    c: &mut Conn<'_>,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let sql = "update users set last_login_at = $2 where id = $1";
+    on!(c, c => sqlx::query(sql).bind(id).bind(now).execute(c).await.map(|_| ()))
+}

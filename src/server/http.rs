@@ -1,0 +1,302 @@
+//! Protection in front of everything: request ids, security headers, CSRF defence, the
+//! sign-in guard for pages, and JSON bodies for the plain errors of lower layers.
+
+use super::auth::{Principal, bearer_token};
+use super::error::{current_request_id, internal, with_request_id};
+use super::state::AppState;
+use crate::domain::error::AppError;
+pub use crate::domain::links::{safe_next, urlencode};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+pub const SESSION_COOKIE: &str = "crm_session";
+pub const BODY_LIMIT_BYTES: usize = 2 * 1024 * 1024;
+
+/// The policy for everything that is not a rendered page. Pages send their own, with the
+/// nonce of their inline scripts (see `app.rs`).
+pub const DEFAULT_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+    style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
+    object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+/// The policy for a rendered page whose inline scripts carry `nonce`.
+pub fn page_csp(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self' 'nonce-{nonce}'; img-src 'self' data:; connect-src 'self'; \
+         font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
+         frame-ancestors 'none'"
+    )
+}
+
+/// Outermost middleware: makes the request id current for logging and error messages, adds
+/// the security headers, and gives plain-text errors from lower layers our JSON shape.
+pub async fn frame(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let id = req
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .unwrap_or_else(current_request_id);
+    let wants_json = !accepts_html(req.headers());
+    let mut response = with_request_id(id, async move {
+        let response = next.run(req).await;
+        jsonify_plain_errors(response, wants_json)
+    })
+    .await;
+    let secure = state.config.cookie_secure();
+    add_security_headers(response.headers_mut(), secure);
+    response
+}
+
+fn add_security_headers(h: &mut HeaderMap, secure: bool) {
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(DEFAULT_CSP),
+        );
+    }
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
+    );
+    if secure {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+}
+
+/// 408 from the timeout layer and 413 from the body limit arrive with plain or empty bodies;
+/// API clients get the same JSON error shape as everywhere else.
+fn jsonify_plain_errors(response: Response, wants_json: bool) -> Response {
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json || !wants_json {
+        return response;
+    }
+    match response.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge.into_response(),
+        StatusCode::REQUEST_TIMEOUT => {
+            let mut r = AppError::Network {
+                message: "The request took too long.".into(),
+            }
+            .into_response();
+            *r.status_mut() = StatusCode::REQUEST_TIMEOUT;
+            r
+        }
+        _ => response,
+    }
+}
+
+pub fn accepts_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"))
+}
+
+/// The panic handler: a generic 500 with the request id; the panic itself is logged.
+pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let what = err
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| err.downcast_ref::<&str>().copied())
+        .unwrap_or("panic");
+    internal(format_args!("panic: {what}")).into_response()
+}
+
+fn has_session_cookie(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| {
+            v.split(';')
+                .any(|pair| pair.trim_start().starts_with(&format!("{SESSION_COOKIE}=")))
+        })
+}
+
+/// `scheme://host[:port]/…` → `host[:port]`, lower-cased.
+fn authority_of(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    (!authority.is_empty()).then(|| authority.to_ascii_lowercase())
+}
+
+/// CSRF defence: a state-changing request must come from our own pages. When `Origin` (or,
+/// failing that, `Referer`) is present it must name this site; a request that carries the
+/// session cookie must present one of them. Requests with a bearer token are exempt: a
+/// browser never adds one on its own.
+pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+        || bearer_token(req.headers()).is_some()
+    {
+        return next.run(req).await;
+    }
+    let headers = req.headers();
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_ascii_lowercase)
+        .or_else(|| {
+            req.uri()
+                .authority()
+                .map(|a| a.as_str().to_ascii_lowercase())
+        });
+    let public = authority_of(&state.config.public_url());
+    let ours = |url: &str| {
+        authority_of(url).is_some_and(|a| Some(&a) == host.as_ref() || Some(&a) == public.as_ref())
+    };
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let referer = headers.get(header::REFERER).and_then(|v| v.to_str().ok());
+    let allowed = match (origin, referer) {
+        (Some(o), _) => ours(o),
+        (None, Some(r)) => ours(r),
+        (None, None) => !has_session_cookie(headers),
+    };
+    if allowed {
+        next.run(req).await
+    } else {
+        tracing::warn!(origin, referer, path = %req.uri().path(), "cross-site request refused");
+        AppError::forbidden("Cross-site request refused.").into_response()
+    }
+}
+
+/// Refuses bodies over the limit with 413 before any handler sees them. A declared length is
+/// checked up front; a body without one is read up to the limit, so a chunked upload cannot
+/// slip past (server functions read bodies themselves and would otherwise fail obscurely).
+pub async fn limit_body(req: Request, next: Next) -> Response {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    match declared {
+        Some(n) if n > BODY_LIMIT_BYTES as u64 => AppError::PayloadTooLarge.into_response(),
+        Some(_) => next.run(req).await,
+        None if matches!(
+            *req.method(),
+            Method::GET | Method::HEAD | Method::OPTIONS | Method::DELETE
+        ) =>
+        {
+            next.run(req).await
+        }
+        None => {
+            let (parts, body) = req.into_parts();
+            match axum::body::to_bytes(body, BODY_LIMIT_BYTES).await {
+                Ok(bytes) => {
+                    next.run(Request::from_parts(parts, Body::from(bytes)))
+                        .await
+                }
+                Err(_) => AppError::PayloadTooLarge.into_response(),
+            }
+        }
+    }
+}
+
+/// Pages anyone may open without signing in.
+fn is_public_page(path: &str) -> bool {
+    matches!(
+        path,
+        "/login" | "/setup" | "/set-password" | "/favicon.ico" | "/robots.txt"
+    )
+}
+
+/// Pages need a signed-in staff member: anyone else is sent to the sign-in page, and a
+/// signed-in person opening the sign-in page goes to the app. APIs answer 401 themselves.
+pub async fn page_guard(req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    if req.method() != Method::GET || path.starts_with("/api/") || path.starts_with("/pkg/") {
+        return next.run(req).await;
+    }
+    let signed_in = req
+        .extensions()
+        .get::<Principal>()
+        .is_some_and(|p| p.staff().is_some());
+    if is_public_page(path) {
+        if signed_in && path == "/login" {
+            return Redirect::to("/").into_response();
+        }
+        return next.run(req).await;
+    }
+    if !signed_in {
+        let target = req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/");
+        let next_param = if target == "/" {
+            String::new()
+        } else {
+            format!("?next={}", urlencode(target))
+        };
+        return Redirect::to(&format!("/login{next_param}")).into_response();
+    }
+    if path == "/" {
+        return Redirect::to("/pipeline").into_response();
+    }
+    next.run(req).await
+}
+
+/// A 303 to `to`.
+pub fn see_other(to: &str) -> Response {
+    Response::builder()
+        .status(StatusCode::SEE_OTHER)
+        .header(header::LOCATION, to)
+        .body(Body::empty())
+        .unwrap_or_else(|_| StatusCode::SEE_OTHER.into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authorities_are_compared_without_scheme_or_path() {
+        assert_eq!(
+            authority_of("http://127.0.0.1:3000/login?x=1").as_deref(),
+            Some("127.0.0.1:3000")
+        );
+        assert_eq!(
+            authority_of("https://CRM.Example.com").as_deref(),
+            Some("crm.example.com")
+        );
+        assert_eq!(authority_of("null"), None);
+    }
+
+    #[test]
+    fn session_cookie_is_found_among_others() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("theme=dark; crm_session=abc"),
+        );
+        assert!(has_session_cookie(&h));
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("not_crm_session=abc"),
+        );
+        assert!(!has_session_cookie(&h));
+    }
+}

@@ -1,0 +1,11 @@
+//! Server-only code: the one place sqlx, argon2 and sessions appear.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod router;
+pub mod session_store;
+pub mod state;

@@ -1,0 +1,6 @@
+//! Pages and components.
+
+#[cfg(feature = "hydrate")]
+pub mod client;
+pub mod components;
+pub mod pages;

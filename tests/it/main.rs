@@ -1,0 +1,7 @@
+//! Integration tests: one binary, so the suite links once.
+
+mod auth_http;
+mod cli;
+mod common;
+mod protection;
+mod story;
