@@ -2,11 +2,12 @@
 //! authorize → one server call → the shared type back.
 
 pub mod auth;
+pub mod sales;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ctx {
     use crate::domain::error::AppResult;
-    use crate::server::auth::Principal;
+    use crate::server::auth::{ClientInfo, Principal};
     use crate::server::error::set_server_fn_status;
     use crate::server::state::AppState;
 
@@ -19,6 +20,15 @@ pub(crate) mod ctx {
             .await
             .unwrap_or_default();
         Ok((state, principal))
+    }
+
+    /// Where the request came from, for the audit log.
+    pub fn client() -> ClientInfo {
+        let trust =
+            leptos::prelude::use_context::<AppState>().is_some_and(|s| s.config.trust_proxy);
+        leptos::prelude::use_context::<axum::http::request::Parts>()
+            .map(|parts| ClientInfo::from_parts(&parts, trust))
+            .unwrap_or_default()
     }
 
     /// Gives the response the status of the error, then hands the result back.

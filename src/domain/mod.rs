@@ -1,6 +1,12 @@
 //! Shared domain types and their validation: compiled for the browser and the server alike,
 //! so a form shows the same errors the server enforces.
 
+pub mod account;
+pub mod activity;
+pub mod contact;
 pub mod error;
+pub mod lead;
 pub mod links;
+pub mod opportunity;
+pub mod records;
 pub mod user;

@@ -9,6 +9,7 @@ use uuid::Uuid;
 /// Every role a principal can hold. Staff roles belong to `users`; the portal roles
 /// (`prospect`, `client`) belong to contacts and are used by the portal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     SuperAdmin,
@@ -88,6 +89,7 @@ impl FromStr for Role {
 
 /// The signed-in person as the browser and `/api/auth/me` see them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CurrentUser {
     pub id: Uuid,
     pub email: String,
@@ -97,6 +99,7 @@ pub struct CurrentUser {
 
 /// The answer of `GET /api/auth/me`: the subject, and the admin behind them when impersonating.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Me {
     pub user: CurrentUser,
     pub impersonator: Option<CurrentUser>,
@@ -158,6 +161,7 @@ pub fn name_problem(name: &str) -> Option<&'static str> {
 
 /// What a new staff user must provide; checked in the browser and again on the server.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewStaffUser {
     pub email: String,
     pub name: String,
@@ -329,8 +333,18 @@ mod tests {
 
 /// What a one-time link is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LinkPurpose {
     Setup,
     SetPassword,
+}
+
+/// A person to pick as owner or assignee.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct UserOption {
+    pub id: Uuid,
+    pub name: String,
+    pub role: Role,
 }

@@ -2,10 +2,47 @@
 //! as the server functions.
 
 pub mod auth;
+pub mod crm;
+pub mod extract;
 
 use crate::server::state::AppState;
-use axum::Router;
+use axum::routing::get;
+use axum::{Json, Router};
+use std::sync::Arc;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+/// The OpenAPI 3 document of `/api/crm/*`, built from the registered routes.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, api) = crm::router().split_for_parts();
+    describe(api)
+}
+
+fn describe(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    api.info.title = "CRM API".into();
+    api.info.version = env!("CARGO_PKG_VERSION").into();
+    api.info.description = Some(
+        "Sales records for integrations. Authenticate with `Authorization: Bearer <token>` \
+         (from `crm token create`) or the session cookie. Errors have the shape \
+         {\"error\":{\"code\",\"message\",\"fields\"}}."
+            .into(),
+    );
+    let components = api.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+    );
+    api.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new(
+        "bearer",
+        Vec::<String>::new(),
+    )]);
+    api
+}
 
 pub fn router() -> Router<AppState> {
-    Router::new().merge(auth::router())
+    let (crm, api) = crm::router().split_for_parts();
+    let document = Arc::new(describe(api));
+    Router::new().merge(auth::router()).merge(crm).route(
+        "/api/openapi.json",
+        get(move || async move { Json(document.as_ref().clone()) }),
+    )
 }

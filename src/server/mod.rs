@@ -6,6 +6,8 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod http;
+pub mod policy;
 pub mod router;
+pub mod sales;
 pub mod session_store;
 pub mod state;

@@ -121,6 +121,13 @@ impl Drop for TestDb {
     }
 }
 
+/// Runs a scenario on a fresh app on SQLite, and on PostgreSQL when `TEST_DATABASE_URL` is set.
+pub async fn on_every_backend(scenario: impl AsyncFn(TestApp)) {
+    for db in TestDb::all().await {
+        scenario(TestApp::on(db, |_| {}).await).await;
+    }
+}
+
 /// The real application on a test database, with a clock the test controls.
 pub struct TestApp {
     pub state: AppState,
@@ -162,6 +169,7 @@ impl TestApp {
             router: self.router.clone(),
             cookies: BTreeMap::new(),
             ip: None,
+            bearer: None,
         }
     }
 
@@ -185,6 +193,23 @@ impl TestApp {
         let r = client.login(email, PASSWORD).await;
         assert_eq!(r.status, StatusCode::OK, "login failed: {}", r.text());
         (client, id)
+    }
+
+    /// An API client acting as a new user of this role.
+    pub async fn api(&self, email: &str, role: Role) -> (Client, Uuid) {
+        let id = self.user(email, role).await;
+        let token = self.token_for(email).await;
+        let mut client = self.client();
+        client.bearer = Some(token);
+        (client, id)
+    }
+
+    /// Rows in a table, straight from the database.
+    pub async fn count(&self, table: &str) -> i64 {
+        let mut h = self.state.db.handle().await.expect("handle");
+        let sql = format!("select count(*) from {table}");
+        crm::on!(&mut h.c(), c => sqlx::query_scalar::<_, i64>(&sql).fetch_one(c).await)
+            .expect("count")
     }
 
     pub async fn token_for(&self, email: &str) -> String {
@@ -240,6 +265,7 @@ pub struct Client {
     pub router: Router,
     pub cookies: BTreeMap<String, String>,
     pub ip: Option<String>,
+    pub bearer: Option<String>,
 }
 
 impl Client {
@@ -279,6 +305,10 @@ impl Client {
         if let Some(ip) = &self.ip {
             req.headers_mut()
                 .insert("x-forwarded-for", HeaderValue::from_str(ip).expect("ip"));
+        }
+        if let Some(token) = &self.bearer {
+            let value = HeaderValue::from_str(&format!("Bearer {token}")).expect("token");
+            req.headers_mut().insert(header::AUTHORIZATION, value);
         }
         let response = self
             .router
@@ -347,6 +377,21 @@ impl Client {
 
     pub async fn post_json(&mut self, path: &str, json: serde_json::Value) -> Resp {
         self.json(Method::POST, path, json).await
+    }
+
+    /// A JSON POST with an `Idempotency-Key`.
+    pub async fn post_json_keyed(
+        &mut self,
+        path: &str,
+        key: &str,
+        json: serde_json::Value,
+    ) -> Resp {
+        let req = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("idempotency-key", key)
+            .body(Body::from(json.to_string()))
+            .expect("request");
+        self.send(req).await
     }
 
     pub async fn put_json(&mut self, path: &str, json: serde_json::Value) -> Resp {

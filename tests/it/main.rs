@@ -4,4 +4,5 @@ mod auth_http;
 mod cli;
 mod common;
 mod protection;
+mod sales_http;
 mod story;

@@ -18,6 +18,7 @@ async fn a_panic_becomes_a_generic_500_with_a_reference() {
         router: protect(app.state.clone(), routes),
         cookies: Default::default(),
         ip: None,
+        bearer: None,
     };
     let r = c.get("/boom").await;
     assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
@@ -44,6 +45,7 @@ async fn a_request_that_takes_too_long_gets_408() {
         router: protect(app.state.clone(), routes),
         cookies: Default::default(),
         ip: None,
+        bearer: None,
     };
     let r = c.get("/slow").await;
     assert_eq!(r.status, StatusCode::REQUEST_TIMEOUT);

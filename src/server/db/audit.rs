@@ -80,3 +80,24 @@ pub async fn recent(
                from audit_log where ($1 is null or action = $1) order by seq desc limit $2";
     on!(c, c => sqlx::query_as(sql).bind(action).bind(limit).fetch_all(c).await)
 }
+
+/// The audit entries about one record, newest first, with the actor's name.
+pub async fn for_target(
+    c: &mut Conn<'_>,
+    target_type: &str,
+    target_id: &str,
+    limit: i64,
+) -> Result<Vec<(EntryRow, Option<String>)>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        entry: EntryRow,
+        actor_name: Option<String>,
+    }
+    let sql = "select a.seq, a.id, a.at, a.actor_id, a.actor_label, a.subject_id, a.action, a.target_type,
+                      a.target_id, a.ip, a.user_agent, a.details, u.name as actor_name
+               from audit_log a left join users u on u.id = a.actor_id
+               where a.target_type = $1 and a.target_id = $2 order by a.seq desc limit $3";
+    let rows: Vec<Row> = on!(c, c => sqlx::query_as(sql).bind(target_type).bind(target_id).bind(limit).fetch_all(c).await)?;
+    Ok(rows.into_iter().map(|r| (r.entry, r.actor_name)).collect())
+}

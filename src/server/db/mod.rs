@@ -3,8 +3,17 @@
 //! dialects wherever they agree (`$1` placeholders work in SQLite too); the [`on!`] macro
 //! compiles the same body once per backend.
 
+pub mod accounts;
+pub mod activities;
 pub mod audit;
+pub mod contacts;
+pub mod idempotency;
+pub mod leads;
+pub mod list;
+pub mod opportunities;
+pub mod search;
 pub mod sessions;
+pub mod sql;
 pub mod throttle;
 pub mod tokens;
 pub mod users;
@@ -78,6 +87,12 @@ macro_rules! text_enum {
 pub use text_enum;
 
 text_enum!(crate::domain::user::Role);
+text_enum!(crate::domain::records::RecordKind);
+text_enum!(crate::domain::lead::LeadSource);
+text_enum!(crate::domain::lead::LeadStatus);
+text_enum!(crate::domain::contact::ContactRole);
+text_enum!(crate::domain::opportunity::LostReason);
+text_enum!(crate::domain::activity::ActivityKind);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {

@@ -105,3 +105,11 @@ pub async fn record_login(
     let sql = "update users set last_login_at = $2 where id = $1";
     on!(c, c => sqlx::query(sql).bind(id).bind(now).execute(c).await.map(|_| ()))
 }
+
+/// Every active staff member, by name.
+pub async fn active_staff(
+    c: &mut Conn<'_>,
+) -> Result<Vec<crate::domain::user::UserOption>, sqlx::Error> {
+    let sql = "select id, name, role from users where active = $1 order by name, id";
+    on!(c, c => sqlx::query_as(sql).bind(true).fetch_all(c).await)
+}

@@ -1,0 +1,89 @@
+//! Contacts.
+
+use super::list::ListSpec;
+use super::sql::{SortColumn, SortType};
+use super::{Conn, on};
+use crate::domain::contact::Contact;
+use uuid::Uuid;
+
+pub const SELECT: &str = "select c.id, c.owner_id, u.name as owner_name, c.first_name, c.last_name, c.email, c.phone,
+        c.title, c.account_id, c.role, c.active, c.is_test, a.name as account_name,
+        c.created_at, c.updated_at, c.version
+    from contacts c left join users u on u.id = c.owner_id left join accounts a on a.id = c.account_id";
+
+pub const LIST: ListSpec = ListSpec {
+    select: SELECT,
+    alias: "c",
+    sorts: &[
+        SortColumn {
+            field: "created_at",
+            expr: "c.created_at",
+            kind: SortType::Time,
+        },
+        SortColumn {
+            field: "updated_at",
+            expr: "c.updated_at",
+            kind: SortType::Time,
+        },
+        SortColumn {
+            field: "last_name",
+            expr: "coalesce(c.last_name, '')",
+            kind: SortType::Text,
+        },
+        SortColumn {
+            field: "first_name",
+            expr: "coalesce(c.first_name, '')",
+            kind: SortType::Text,
+        },
+        SortColumn {
+            field: "email",
+            expr: "coalesce(c.email, '')",
+            kind: SortType::Text,
+        },
+        SortColumn {
+            field: "role",
+            expr: "c.role",
+            kind: SortType::Text,
+        },
+    ],
+    default_sort: "created_at",
+    default_descending: true,
+    fts_table: Some("contacts_fts"),
+};
+
+pub async fn get(c: &mut Conn<'_>, id: Uuid) -> Result<Option<Contact>, sqlx::Error> {
+    let sql = format!("{SELECT} where c.id = $1");
+    on!(c, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await)
+}
+
+pub async fn insert(c: &mut Conn<'_>, k: &Contact) -> Result<(), sqlx::Error> {
+    let sql = "insert into contacts (id, owner_id, first_name, last_name, email, phone, title, account_id, role,
+                   active, is_test, created_at, updated_at, version)
+               values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, 1)";
+    let f = &k.fields;
+    on!(c, c => sqlx::query(sql)
+        .bind(k.id).bind(k.owner_id).bind(&f.first_name).bind(&f.last_name).bind(&f.email).bind(&f.phone)
+        .bind(&f.title).bind(f.account_id).bind(f.role).bind(f.active).bind(f.is_test).bind(k.created_at)
+        .execute(c).await.map(|_| ()))
+}
+
+pub async fn update(c: &mut Conn<'_>, k: &Contact, version: i64) -> Result<bool, sqlx::Error> {
+    let sql = "update contacts set owner_id = $3, first_name = $4, last_name = $5, email = $6, phone = $7,
+                   title = $8, account_id = $9, role = $10, active = $11, is_test = $12, updated_at = $13,
+                   version = version + 1
+               where id = $1 and version = $2";
+    let f = &k.fields;
+    on!(c, c => sqlx::query(sql)
+        .bind(k.id).bind(version).bind(k.owner_id).bind(&f.first_name).bind(&f.last_name).bind(&f.email)
+        .bind(&f.phone).bind(&f.title).bind(f.account_id).bind(f.role).bind(f.active).bind(f.is_test)
+        .bind(k.updated_at)
+        .execute(c).await.map(|r| r.rows_affected() == 1))
+}
+
+pub async fn id_by_email(c: &mut Conn<'_>, email: &str) -> Result<Option<Uuid>, sqlx::Error> {
+    on!(c, c => sqlx::query_scalar("select id from contacts where email = $1").bind(email).fetch_optional(c).await)
+}
+
+pub async fn delete(c: &mut Conn<'_>, id: Uuid) -> Result<bool, sqlx::Error> {
+    on!(c, c => sqlx::query("delete from contacts where id = $1").bind(id).execute(c).await.map(|r| r.rows_affected() == 1))
+}

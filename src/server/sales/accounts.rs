@@ -1,0 +1,189 @@
+//! Accounts: list, read, create and edit, with one account per web domain.
+
+use super::{
+    IdemKey, Writer, changes, commit_create, owner_for_new, replay, require_active_staff,
+    require_exists, stale, update_action,
+};
+use crate::domain::account::{Account, AccountFields, AccountPatch, NewAccount};
+use crate::domain::error::{AppError, AppResult};
+use crate::domain::records::{ListQuery, Page, RecordKind};
+use crate::server::auth::{ClientInfo, Principal};
+use crate::server::db::list::{self, Filter};
+use crate::server::db::sql::Arg;
+use crate::server::db::{Conn, accounts};
+use crate::server::policy::{Action, Target, authorize};
+use crate::server::state::AppState;
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use uuid::Uuid;
+
+pub async fn list(
+    state: &AppState,
+    principal: &Principal,
+    query: &ListQuery,
+) -> AppResult<Page<Account>> {
+    authorize(principal, Action::Read, Target::kind(RecordKind::Account))?;
+    let mut filters = Vec::new();
+    if let Some(owner) = query.owner_id {
+        filters.push(Filter::new("a.owner_id = ?", vec![Arg::Uuid(owner)]));
+    }
+    let mut h = state.db.handle().await?;
+    list::page(&mut h.c(), &accounts::LIST, query, filters).await
+}
+
+pub async fn get(state: &AppState, principal: &Principal, id: Uuid) -> AppResult<Account> {
+    authorize(principal, Action::Read, Target::kind(RecordKind::Account))?;
+    let mut h = state.db.handle().await?;
+    accounts::get(&mut h.c(), id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// 409 naming the account that already has this domain.
+async fn check_domain_free(
+    c: &mut Conn<'_>,
+    domain: Option<&str>,
+    except: Option<Uuid>,
+) -> AppResult<()> {
+    let Some(domain) = domain else { return Ok(()) };
+    match accounts::id_by_domain(c, domain).await? {
+        Some(existing) if Some(existing) != except => Err(AppError::Conflict {
+            message: format!("An account with the domain {domain} already exists."),
+            existing_id: Some(existing.to_string()),
+            current: None,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Inserts and audits an account (inside the caller's transaction).
+pub async fn insert(
+    c: &mut Conn<'_>,
+    w: &Writer<'_>,
+    fields: AccountFields,
+    owner_id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<Account> {
+    check_domain_free(c, fields.domain.as_deref(), None).await?;
+    require_exists(
+        c,
+        RecordKind::Contact,
+        fields.primary_contact_id,
+        "primary_contact_id",
+    )
+    .await?;
+    let id = Uuid::now_v7();
+    let account = Account {
+        id,
+        owner_id,
+        owner_name: None,
+        fields,
+        primary_contact_name: None,
+        contact_count: 0,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    accounts::insert(c, &account).await?;
+    w.audit(
+        c,
+        "account.created",
+        RecordKind::Account,
+        id,
+        json!({ "fields": &account.fields, "owner_id": owner_id }),
+        now,
+    )
+    .await?;
+    accounts::get(c, id).await?.ok_or(AppError::NotFound)
+}
+
+pub async fn create(
+    state: &AppState,
+    principal: &Principal,
+    client: &ClientInfo,
+    mut input: NewAccount,
+    key: Option<&str>,
+) -> AppResult<Account> {
+    let staff = authorize(principal, Action::Create, Target::kind(RecordKind::Account))?;
+    let w = Writer { staff, client };
+    input.fields.normalize();
+    input.fields.validate()?;
+    let key = IdemKey::new(staff.user.id, key, "account.create", &input)?;
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    if let Some(done) = replay::<Account>(&mut tx.c(), key.as_ref()).await? {
+        return Ok(done);
+    }
+    let owner_id = owner_for_new(&mut tx.c(), staff, input.owner_id).await?;
+    let account = insert(&mut tx.c(), &w, input.fields, owner_id, now).await?;
+    commit_create(state, tx, key.as_ref(), account, now).await
+}
+
+pub async fn update(
+    state: &AppState,
+    principal: &Principal,
+    client: &ClientInfo,
+    id: Uuid,
+    patch: AccountPatch,
+) -> AppResult<Account> {
+    let staff = authorize(principal, Action::Update, Target::kind(RecordKind::Account))?;
+    let w = Writer { staff, client };
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    let current = accounts::get(&mut tx.c(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if patch.version != current.version {
+        return Err(stale(&current));
+    }
+    let mut next = current.clone();
+    patch.apply(&mut next.fields);
+    next.fields.validate()?;
+    if next.fields.domain != current.fields.domain {
+        check_domain_free(&mut tx.c(), next.fields.domain.as_deref(), Some(id)).await?;
+    }
+    if next.fields.primary_contact_id != current.fields.primary_contact_id {
+        require_exists(
+            &mut tx.c(),
+            RecordKind::Contact,
+            next.fields.primary_contact_id,
+            "primary_contact_id",
+        )
+        .await?;
+    }
+    if let Some(owner) = patch.owner_id.filter(|o| *o != current.owner_id) {
+        authorize(
+            principal,
+            Action::Reassign,
+            Target::owned(RecordKind::Account, current.owner_id),
+        )?;
+        require_active_staff(&mut tx.c(), owner, "owner_id").await?;
+        next.owner_id = owner;
+    }
+    next.updated_at = now;
+    let diff = changes(&current, &next);
+    if diff.is_empty() {
+        return Ok(current);
+    }
+    if !accounts::update(&mut tx.c(), &next, current.version).await? {
+        return Err(stale(
+            &accounts::get(&mut tx.c(), id)
+                .await?
+                .ok_or(AppError::NotFound)?,
+        ));
+    }
+    w.audit(
+        &mut tx.c(),
+        &update_action(RecordKind::Account, &diff),
+        RecordKind::Account,
+        id,
+        json!({ "changes": diff }),
+        now,
+    )
+    .await?;
+    let saved = accounts::get(&mut tx.c(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    Ok(saved)
+}

@@ -1,0 +1,471 @@
+//! Activities, tasks, and a record's timeline.
+
+use super::{
+    IdemKey, Writer, changes, commit_create, replay, require_active_staff, require_exists, stale,
+};
+use crate::domain::activity::{
+    Activity, FieldChange, NewActivity, NewTask, Task, TaskPatch, TimelineEntry, TimelineKind,
+    linkable,
+};
+use crate::domain::error::{AppError, AppResult};
+use crate::domain::records::{ListQuery, Page, RecordKind};
+use crate::server::auth::{ClientInfo, Principal, Staff};
+use crate::server::db::list::{self, Filter};
+use crate::server::db::sql::Arg;
+use crate::server::db::{activities, audit, opportunities, users};
+use crate::server::policy::{Action, Target, authorize};
+use crate::server::state::AppState;
+use chrono::Duration;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// The record kinds whose activities this staff member may see.
+fn readable_kinds(staff: &Staff) -> Vec<RecordKind> {
+    [
+        RecordKind::Lead,
+        RecordKind::Account,
+        RecordKind::Contact,
+        RecordKind::Opportunity,
+        RecordKind::Ticket,
+    ]
+    .into_iter()
+    .filter(|k| {
+        crate::server::policy::allows(
+            staff.user.role,
+            staff.user.id,
+            Action::Read,
+            Target::activity_on(*k),
+        )
+    })
+    .collect()
+}
+
+pub async fn list_activities(
+    state: &AppState,
+    principal: &Principal,
+    query: &ListQuery,
+) -> AppResult<Page<Activity>> {
+    let staff = principal.require_staff()?;
+    let kinds = readable_kinds(staff);
+    if kinds.is_empty() {
+        return Err(AppError::forbidden("Your role cannot see activities."));
+    }
+    let mut filters = Vec::new();
+    if let Some(kind) = query.related_type {
+        authorize(principal, Action::Read, Target::activity_on(kind))?;
+        filters.push(Filter::new(
+            "t.related_type = ?",
+            vec![Arg::Text(kind.as_str().into())],
+        ));
+    } else {
+        let list = kinds
+            .iter()
+            .map(|k| format!("'{}'", k.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        filters.push(Filter::new(&format!("t.related_type in ({list})"), vec![]));
+    }
+    if let Some(id) = query.related_id {
+        filters.push(Filter::new("t.related_id = ?", vec![Arg::Uuid(id)]));
+    }
+    if let Some(owner) = query.owner_id {
+        filters.push(Filter::new("t.owner_id = ?", vec![Arg::Uuid(owner)]));
+    }
+    let mut h = state.db.handle().await?;
+    list::page(&mut h.c(), &activities::ACTIVITIES, query, filters).await
+}
+
+pub async fn create_activity(
+    state: &AppState,
+    principal: &Principal,
+    client: &ClientInfo,
+    mut input: NewActivity,
+    key: Option<&str>,
+) -> AppResult<Activity> {
+    input.normalize();
+    input.validate()?;
+    let staff = authorize(
+        principal,
+        Action::Create,
+        Target::activity_on(input.related_type),
+    )?;
+    let w = Writer { staff, client };
+    let key = IdemKey::new(staff.user.id, key, "activity.create", &input)?;
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    if let Some(done) = replay::<Activity>(&mut tx.c(), key.as_ref()).await? {
+        return Ok(done);
+    }
+    require_exists(
+        &mut tx.c(),
+        input.related_type,
+        Some(input.related_id),
+        "related_id",
+    )
+    .await?;
+    let id = Uuid::now_v7();
+    let activity = Activity {
+        id,
+        owner_id: staff.user.id,
+        owner_name: None,
+        kind: input.kind,
+        subject: input.subject,
+        body: input.body,
+        occurred_at: input.occurred_at.unwrap_or(now),
+        related_type: input.related_type,
+        related_id: input.related_id,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    activities::insert_activity(&mut tx.c(), &activity).await?;
+    let details = json!({ "kind": activity.kind, "subject": &activity.subject, "related_type": activity.related_type, "related_id": activity.related_id });
+    w.audit(
+        &mut tx.c(),
+        "activity.created",
+        RecordKind::Activity,
+        id,
+        details,
+        now,
+    )
+    .await?;
+    let saved = activities::get_activity(&mut tx.c(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    commit_create(state, tx, key.as_ref(), saved, now).await
+}
+
+pub async fn list_tasks(
+    state: &AppState,
+    principal: &Principal,
+    query: &ListQuery,
+) -> AppResult<Page<Task>> {
+    let staff = principal.require_staff()?;
+    let mut filters = Vec::new();
+    // Whoever may not read every task sees the ones they do.
+    let everyone = crate::server::policy::allows(
+        staff.user.role,
+        staff.user.id,
+        Action::Read,
+        Target::task(None, None),
+    );
+    let assignee = if everyone {
+        query.assignee_id
+    } else {
+        Some(staff.user.id)
+    };
+    if let Some(a) = assignee {
+        filters.push(Filter::new("t.assignee_id = ?", vec![Arg::Uuid(a)]));
+    }
+    if let (Some(kind), Some(id)) = (query.related_type, query.related_id) {
+        filters.push(Filter::new(
+            "t.related_type = ? and t.related_id = ?",
+            vec![Arg::Text(kind.as_str().into()), Arg::Uuid(id)],
+        ));
+    }
+    if let Some(open) = query.open {
+        filters.push(Filter::new(
+            if open {
+                "t.done_at is null"
+            } else {
+                "t.done_at is not null"
+            },
+            vec![],
+        ));
+    }
+    let mut h = state.db.handle().await?;
+    list::page(&mut h.c(), &activities::TASKS, query, filters).await
+}
+
+pub async fn create_task(
+    state: &AppState,
+    principal: &Principal,
+    client: &ClientInfo,
+    input: NewTask,
+    key: Option<&str>,
+) -> AppResult<Task> {
+    input.validate()?;
+    let me = principal.require_staff()?.user.id;
+    let staff = authorize(
+        principal,
+        Action::Create,
+        Target::task(Some(input.assignee_id.unwrap_or(me)), input.related_type),
+    )?;
+    if let Some(kind) = input.related_type {
+        authorize(principal, Action::Read, Target::kind(kind))?;
+    }
+    let w = Writer { staff, client };
+    let key = IdemKey::new(staff.user.id, key, "task.create", &input)?;
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    if let Some(done) = replay::<Task>(&mut tx.c(), key.as_ref()).await? {
+        return Ok(done);
+    }
+    let assignee_id = input.assignee_id.unwrap_or(staff.user.id);
+    require_active_staff(&mut tx.c(), assignee_id, "assignee_id").await?;
+    if let Some(kind) = input.related_type {
+        require_exists(&mut tx.c(), kind, input.related_id, "related_id").await?;
+    }
+    let id = Uuid::now_v7();
+    let task = Task {
+        id,
+        owner_id: staff.user.id,
+        title: input.title.trim().to_string(),
+        due_at: input.due_at,
+        assignee_id,
+        assignee_name: None,
+        done_at: None,
+        related_type: input.related_type,
+        related_id: input.related_id,
+        related_title: None,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    activities::insert_task(&mut tx.c(), &task).await?;
+    let details = json!({ "title": &task.title, "assignee_id": assignee_id, "due_at": task.due_at, "related_type": task.related_type, "related_id": task.related_id });
+    w.audit(
+        &mut tx.c(),
+        "task.created",
+        RecordKind::Task,
+        id,
+        details,
+        now,
+    )
+    .await?;
+    let saved = activities::get_task(&mut tx.c(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    commit_create(state, tx, key.as_ref(), saved, now).await
+}
+
+pub async fn update_task(
+    state: &AppState,
+    principal: &Principal,
+    client: &ClientInfo,
+    id: Uuid,
+    patch: TaskPatch,
+) -> AppResult<Task> {
+    principal.require_staff()?;
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    let current = activities::get_task(&mut tx.c(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let staff = authorize(
+        principal,
+        Action::Update,
+        Target::task(Some(current.assignee_id), current.related_type),
+    )?;
+    let w = Writer { staff, client };
+    if patch.version != current.version {
+        return Err(stale(&current));
+    }
+    let mut next = current.clone();
+    if let Some(title) = &patch.title {
+        if title.trim().is_empty() {
+            return Err(AppError::invalid("title", "Say what needs doing."));
+        }
+        next.title = title.trim().to_string();
+    }
+    if let Some(due) = patch.due_at {
+        next.due_at = due;
+    }
+    if let Some(assignee) = patch.assignee_id.filter(|a| *a != current.assignee_id) {
+        require_active_staff(&mut tx.c(), assignee, "assignee_id").await?;
+        next.assignee_id = assignee;
+    }
+    match patch.done {
+        Some(true) if current.done_at.is_none() => next.done_at = Some(now),
+        Some(false) => next.done_at = None,
+        _ => {}
+    }
+    next.updated_at = now;
+    let diff = changes(&current, &next);
+    if diff.is_empty() {
+        return Ok(current);
+    }
+    if !activities::update_task(&mut tx.c(), &next, current.version).await? {
+        return Err(stale(
+            &activities::get_task(&mut tx.c(), id)
+                .await?
+                .ok_or(AppError::NotFound)?,
+        ));
+    }
+    let action = match patch.done {
+        Some(true) => "task.completed",
+        Some(false) => "task.reopened",
+        None => "task.updated",
+    };
+    w.audit(
+        &mut tx.c(),
+        action,
+        RecordKind::Task,
+        id,
+        json!({ "changes": diff }),
+        now,
+    )
+    .await?;
+    let saved = activities::get_task(&mut tx.c(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    Ok(saved)
+}
+
+/// A person's task list: what is open (overdue first), then what they finished this week.
+pub async fn my_tasks(
+    state: &AppState,
+    principal: &Principal,
+) -> AppResult<(Vec<Task>, Vec<Task>)> {
+    let staff = principal.require_staff()?;
+    let now = state.now();
+    let mut h = state.db.handle().await?;
+    let open = activities::open_tasks_of(&mut h.c(), staff.user.id, 500).await?;
+    let done =
+        activities::done_tasks_of(&mut h.c(), staff.user.id, now - Duration::days(7)).await?;
+    Ok((open, done))
+}
+
+/// Open and recent tasks about one record.
+pub async fn tasks_for(
+    state: &AppState,
+    principal: &Principal,
+    kind: RecordKind,
+    id: Uuid,
+) -> AppResult<Vec<Task>> {
+    authorize(principal, Action::Read, Target::kind(kind))?;
+    let mut h = state.db.handle().await?;
+    Ok(activities::open_tasks_for(&mut h.c(), kind, id).await?)
+}
+
+/// A record's history, newest first: activities, stage changes, and audited field changes.
+pub async fn timeline(
+    state: &AppState,
+    principal: &Principal,
+    kind: RecordKind,
+    id: Uuid,
+) -> AppResult<Vec<TimelineEntry>> {
+    authorize(principal, Action::Read, Target::kind(kind))?;
+    if !linkable(kind) {
+        return Err(AppError::NotFound);
+    }
+    let mut h = state.db.handle().await?;
+    let c = &mut h.c();
+    let mut entries: Vec<TimelineEntry> = activities::for_record(c, kind, id, 100)
+        .await?
+        .into_iter()
+        .map(|a| TimelineEntry {
+            at: a.occurred_at,
+            kind: TimelineKind::Activity,
+            actor_name: a.owner_name,
+            title: format!("{}: {}", a.kind.label(), a.subject),
+            body: a.body,
+            changes: vec![],
+        })
+        .collect();
+
+    if kind == RecordKind::Opportunity {
+        let stages = opportunities::stages(c).await?;
+        let label = |key: &str| {
+            stages
+                .iter()
+                .find(|s| s.key == key)
+                .map_or(key.to_string(), |s| s.label.clone())
+        };
+        for change in opportunities::stage_history(c, id).await? {
+            let actor = match change.by_user_id {
+                Some(u) => users::by_id(c, u).await?.map(|u| u.name),
+                None => None,
+            };
+            let title = match &change.from_stage {
+                Some(from) => format!("Stage: {} → {}", label(from), label(&change.to_stage)),
+                None => format!("Created in {}", label(&change.to_stage)),
+            };
+            entries.push(TimelineEntry {
+                at: change.at,
+                kind: TimelineKind::StageChange,
+                actor_name: actor,
+                title,
+                body: None,
+                changes: vec![],
+            });
+        }
+    }
+
+    for (entry, actor_name) in audit::for_target(c, kind.as_str(), &id.to_string(), 100).await? {
+        // Stage moves are already shown from the stage history.
+        if entry.action.ends_with(".stage_changed")
+            && kind == RecordKind::Opportunity
+            && only_stage_fields(&entry.details.0)
+        {
+            continue;
+        }
+        let changes = field_changes(&entry.details.0);
+        entries.push(TimelineEntry {
+            at: entry.at,
+            kind: TimelineKind::Change,
+            actor_name: actor_name.or(entry.actor_label),
+            title: describe(&entry.action),
+            body: None,
+            changes,
+        });
+    }
+    entries.sort_by(|a, b| b.at.cmp(&a.at));
+    entries.truncate(150);
+    Ok(entries)
+}
+
+fn only_stage_fields(details: &Value) -> bool {
+    details["changes"].as_object().is_some_and(|c| {
+        c.keys().all(|k| {
+            matches!(
+                k.as_str(),
+                "stage" | "probability" | "stage_entered_at" | "closed_at"
+            )
+        })
+    })
+}
+
+fn describe(action: &str) -> String {
+    let (kind, what) = action.split_once('.').unwrap_or(("record", action));
+    let kind = kind.replace('_', " ");
+    match what {
+        "created" => format!("Created this {kind}"),
+        "updated" => "Edited".to_string(),
+        "status_changed" => "Status changed".to_string(),
+        "stage_changed" => "Stage changed".to_string(),
+        "reassigned" => "Reassigned".to_string(),
+        "qualified" => "Qualified: account, contact and opportunity created or linked".to_string(),
+        "deleted" => format!("Deleted this {kind}"),
+        other => other.replace('_', " "),
+    }
+}
+
+fn display_value(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(if *b { "yes".into() } else { "no".into() }),
+        other => Some(other.to_string()),
+    }
+}
+
+fn field_changes(details: &Value) -> Vec<FieldChange> {
+    let Some(map) = details["changes"].as_object() else {
+        return vec![];
+    };
+    map.iter()
+        .filter(|(field, _)| {
+            !matches!(
+                field.as_str(),
+                "stage_entered_at" | "closed_at" | "updated_at"
+            )
+        })
+        .map(|(field, change)| FieldChange {
+            field: field.replace('_', " "),
+            old: display_value(&change["old"]),
+            new: display_value(&change["new"]),
+        })
+        .collect()
+}

@@ -1,0 +1,197 @@
+//! Contacts: list, read, create and edit, with one contact per email address.
+
+use super::{
+    IdemKey, Writer, changes, commit_create, owner_for_new, replay, require_active_staff,
+    require_exists, stale, update_action,
+};
+use crate::domain::contact::{Contact, ContactFields, ContactPatch, ContactRole, NewContact};
+use crate::domain::error::{AppError, AppResult};
+use crate::domain::records::{ListQuery, Page, RecordKind};
+use crate::server::auth::{ClientInfo, Principal};
+use crate::server::db::list::{self, Filter};
+use crate::server::db::sql::Arg;
+use crate::server::db::{Conn, contacts};
+use crate::server::policy::{Action, Target, authorize};
+use crate::server::state::AppState;
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use uuid::Uuid;
+
+pub async fn list(
+    state: &AppState,
+    principal: &Principal,
+    query: &ListQuery,
+) -> AppResult<Page<Contact>> {
+    authorize(principal, Action::Read, Target::kind(RecordKind::Contact))?;
+    let mut filters = Vec::new();
+    if let Some(role) = query
+        .status
+        .as_deref()
+        .filter(|s| !s.is_empty() && *s != "all")
+    {
+        let role: ContactRole = role
+            .parse()
+            .map_err(|e: String| AppError::invalid("status", e))?;
+        filters.push(Filter::new(
+            "c.role = ?",
+            vec![Arg::Text(role.as_str().into())],
+        ));
+    }
+    if let Some(owner) = query.owner_id {
+        filters.push(Filter::new("c.owner_id = ?", vec![Arg::Uuid(owner)]));
+    }
+    if let Some(account) = query.account_id {
+        filters.push(Filter::new("c.account_id = ?", vec![Arg::Uuid(account)]));
+    }
+    let mut h = state.db.handle().await?;
+    list::page(&mut h.c(), &contacts::LIST, query, filters).await
+}
+
+pub async fn get(state: &AppState, principal: &Principal, id: Uuid) -> AppResult<Contact> {
+    authorize(principal, Action::Read, Target::kind(RecordKind::Contact))?;
+    let mut h = state.db.handle().await?;
+    contacts::get(&mut h.c(), id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+async fn check_email_free(
+    c: &mut Conn<'_>,
+    email: Option<&str>,
+    except: Option<Uuid>,
+) -> AppResult<()> {
+    let Some(email) = email else { return Ok(()) };
+    match contacts::id_by_email(c, email).await? {
+        Some(existing) if Some(existing) != except => Err(AppError::Conflict {
+            message: format!("A contact with the email {email} already exists."),
+            existing_id: Some(existing.to_string()),
+            current: None,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Inserts and audits a contact (inside the caller's transaction).
+pub async fn insert(
+    c: &mut Conn<'_>,
+    w: &Writer<'_>,
+    fields: ContactFields,
+    owner_id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<Contact> {
+    check_email_free(c, fields.email.as_deref(), None).await?;
+    require_exists(c, RecordKind::Account, fields.account_id, "account_id").await?;
+    let id = Uuid::now_v7();
+    let contact = Contact {
+        id,
+        owner_id,
+        owner_name: None,
+        fields,
+        account_name: None,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    contacts::insert(c, &contact).await?;
+    w.audit(
+        c,
+        "contact.created",
+        RecordKind::Contact,
+        id,
+        json!({ "fields": &contact.fields, "owner_id": owner_id }),
+        now,
+    )
+    .await?;
+    contacts::get(c, id).await?.ok_or(AppError::NotFound)
+}
+
+pub async fn create(
+    state: &AppState,
+    principal: &Principal,
+    client: &ClientInfo,
+    mut input: NewContact,
+    key: Option<&str>,
+) -> AppResult<Contact> {
+    let staff = authorize(principal, Action::Create, Target::kind(RecordKind::Contact))?;
+    let w = Writer { staff, client };
+    input.fields.normalize();
+    input.fields.validate()?;
+    let key = IdemKey::new(staff.user.id, key, "contact.create", &input)?;
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    if let Some(done) = replay::<Contact>(&mut tx.c(), key.as_ref()).await? {
+        return Ok(done);
+    }
+    let owner_id = owner_for_new(&mut tx.c(), staff, input.owner_id).await?;
+    let contact = insert(&mut tx.c(), &w, input.fields, owner_id, now).await?;
+    commit_create(state, tx, key.as_ref(), contact, now).await
+}
+
+pub async fn update(
+    state: &AppState,
+    principal: &Principal,
+    client: &ClientInfo,
+    id: Uuid,
+    patch: ContactPatch,
+) -> AppResult<Contact> {
+    let staff = authorize(principal, Action::Update, Target::kind(RecordKind::Contact))?;
+    let w = Writer { staff, client };
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    let current = contacts::get(&mut tx.c(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if patch.version != current.version {
+        return Err(stale(&current));
+    }
+    let mut next = current.clone();
+    patch.apply(&mut next.fields);
+    next.fields.validate()?;
+    if next.fields.email != current.fields.email {
+        check_email_free(&mut tx.c(), next.fields.email.as_deref(), Some(id)).await?;
+    }
+    if next.fields.account_id != current.fields.account_id {
+        require_exists(
+            &mut tx.c(),
+            RecordKind::Account,
+            next.fields.account_id,
+            "account_id",
+        )
+        .await?;
+    }
+    if let Some(owner) = patch.owner_id.filter(|o| *o != current.owner_id) {
+        authorize(
+            principal,
+            Action::Reassign,
+            Target::owned(RecordKind::Contact, current.owner_id),
+        )?;
+        require_active_staff(&mut tx.c(), owner, "owner_id").await?;
+        next.owner_id = owner;
+    }
+    next.updated_at = now;
+    let diff = changes(&current, &next);
+    if diff.is_empty() {
+        return Ok(current);
+    }
+    if !contacts::update(&mut tx.c(), &next, current.version).await? {
+        return Err(stale(
+            &contacts::get(&mut tx.c(), id)
+                .await?
+                .ok_or(AppError::NotFound)?,
+        ));
+    }
+    w.audit(
+        &mut tx.c(),
+        &update_action(RecordKind::Contact, &diff),
+        RecordKind::Contact,
+        id,
+        json!({ "changes": diff }),
+        now,
+    )
+    .await?;
+    let saved = contacts::get(&mut tx.c(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    Ok(saved)
+}

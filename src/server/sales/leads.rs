@@ -1,0 +1,224 @@
+//! Leads: list, read, create (with duplicate warnings), edit (with status rules).
+
+use super::{
+    IdemKey, Writer, changes, commit_create, owner_for_new, replay, require_active_staff, stale,
+    update_action,
+};
+use crate::domain::error::{AppError, AppResult};
+use crate::domain::lead::{
+    CreatedLead, DuplicateWarning, Lead, LeadPatch, LeadStatus, NewLead, check_status_change,
+};
+use crate::domain::records::{ListQuery, Page, RecordKind};
+use crate::server::auth::Principal;
+use crate::server::db::list::{self, Filter};
+use crate::server::db::sql::Arg;
+use crate::server::db::{Conn, contacts, leads};
+use crate::server::policy::{Action, Target, authorize};
+use crate::server::state::AppState;
+use serde_json::json;
+use uuid::Uuid;
+
+pub async fn list(
+    state: &AppState,
+    principal: &Principal,
+    query: &ListQuery,
+) -> AppResult<Page<Lead>> {
+    authorize(principal, Action::Read, Target::kind(RecordKind::Lead))?;
+    let mut filters = Vec::new();
+    if let Some(status) = query
+        .status
+        .as_deref()
+        .filter(|s| !s.is_empty() && *s != "all")
+    {
+        let status: LeadStatus = status
+            .parse()
+            .map_err(|e: String| AppError::invalid("status", e))?;
+        filters.push(Filter::new(
+            "l.status = ?",
+            vec![Arg::Text(status.as_str().into())],
+        ));
+    }
+    if let Some(owner) = query.owner_id {
+        filters.push(Filter::new("l.owner_id = ?", vec![Arg::Uuid(owner)]));
+    }
+    let mut h = state.db.handle().await?;
+    list::page(&mut h.c(), &leads::LIST, query, filters).await
+}
+
+pub async fn get(state: &AppState, principal: &Principal, id: Uuid) -> AppResult<Lead> {
+    authorize(principal, Action::Read, Target::kind(RecordKind::Lead))?;
+    let mut h = state.db.handle().await?;
+    leads::get(&mut h.c(), id).await?.ok_or(AppError::NotFound)
+}
+
+/// Contacts and open leads that share this email: shown as warnings, not refused.
+pub async fn possible_duplicates(
+    c: &mut Conn<'_>,
+    email: Option<&str>,
+    except: Option<Uuid>,
+) -> AppResult<Vec<DuplicateWarning>> {
+    let Some(email) = email else {
+        return Ok(vec![]);
+    };
+    let mut warnings = Vec::new();
+    if let Some(id) = contacts::id_by_email(c, email).await? {
+        let title = contacts::get(c, id)
+            .await?
+            .map(|k| k.name())
+            .unwrap_or_default();
+        warnings.push(DuplicateWarning {
+            kind: RecordKind::Contact,
+            id,
+            message: format!("A contact with {email} already exists: {title}."),
+            title,
+        });
+    }
+    for (id, name) in leads::open_with_email(c, email, except).await? {
+        warnings.push(DuplicateWarning {
+            kind: RecordKind::Lead,
+            id,
+            message: format!("An open lead with {email} already exists: {name}."),
+            title: name,
+        });
+    }
+    Ok(warnings)
+}
+
+/// Duplicate check for a form, before anything is saved.
+pub async fn check_duplicates(
+    state: &AppState,
+    principal: &Principal,
+    email: &str,
+) -> AppResult<Vec<DuplicateWarning>> {
+    authorize(principal, Action::Read, Target::kind(RecordKind::Lead))?;
+    let email = email.trim().to_lowercase();
+    if crate::domain::user::email_problem(&email).is_some() {
+        return Ok(vec![]);
+    }
+    let mut h = state.db.handle().await?;
+    possible_duplicates(&mut h.c(), Some(&email), None).await
+}
+
+pub async fn create(
+    state: &AppState,
+    principal: &Principal,
+    client: &crate::server::auth::ClientInfo,
+    mut input: NewLead,
+    key: Option<&str>,
+) -> AppResult<CreatedLead> {
+    let staff = authorize(principal, Action::Create, Target::kind(RecordKind::Lead))?;
+    let w = Writer { staff, client };
+    input.fields.normalize();
+    input.validate()?;
+    let key = IdemKey::new(staff.user.id, key, "lead.create", &input)?;
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    if let Some(done) = replay::<CreatedLead>(&mut tx.c(), key.as_ref()).await? {
+        return Ok(done);
+    }
+    let owner_id = owner_for_new(&mut tx.c(), staff, input.owner_id).await?;
+    let id = Uuid::now_v7();
+    let lead = Lead {
+        id,
+        owner_id,
+        owner_name: None,
+        status: input.status.unwrap_or(LeadStatus::New),
+        disqualify_reason: None,
+        fields: input.fields,
+        converted_account_id: None,
+        converted_contact_id: None,
+        converted_opportunity_id: None,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    leads::insert(&mut tx.c(), &lead).await?;
+    let warnings = possible_duplicates(&mut tx.c(), lead.fields.email.as_deref(), Some(id)).await?;
+    let lead = leads::get(&mut tx.c(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    w.audit(
+        &mut tx.c(),
+        "lead.created",
+        RecordKind::Lead,
+        id,
+        json!({ "fields": &lead.fields, "status": lead.status, "owner_id": lead.owner_id }),
+        now,
+    )
+    .await?;
+    commit_create(state, tx, key.as_ref(), CreatedLead { lead, warnings }, now).await
+}
+
+pub async fn update(
+    state: &AppState,
+    principal: &Principal,
+    client: &crate::server::auth::ClientInfo,
+    id: Uuid,
+    patch: LeadPatch,
+) -> AppResult<Lead> {
+    let staff = authorize(principal, Action::Update, Target::kind(RecordKind::Lead))?;
+    let w = Writer { staff, client };
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    let current = leads::get(&mut tx.c(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if patch.version != current.version {
+        return Err(stale(&current));
+    }
+    let mut next = current.clone();
+    patch.apply(&mut next.fields);
+    next.fields.validate()?;
+    if let Some(owner) = patch.owner_id.filter(|o| *o != current.owner_id) {
+        authorize(
+            principal,
+            Action::Reassign,
+            Target::owned(RecordKind::Lead, current.owner_id),
+        )?;
+        require_active_staff(&mut tx.c(), owner, "owner_id").await?;
+        next.owner_id = owner;
+    }
+    if let Some(reason) = &patch.disqualify_reason {
+        next.disqualify_reason = reason
+            .as_ref()
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty());
+    }
+    if let Some(status) = patch.status {
+        check_status_change(
+            current.status,
+            status,
+            next.disqualify_reason.as_deref(),
+            staff.user.role,
+        )?;
+        next.status = status;
+    }
+    if next.status != LeadStatus::Disqualified {
+        next.disqualify_reason = None;
+    }
+    next.updated_at = now;
+    let diff = changes(&current, &next);
+    if diff.is_empty() {
+        return Ok(current);
+    }
+    if !leads::update(&mut tx.c(), &next, current.version).await? {
+        let now_stored = leads::get(&mut tx.c(), id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        return Err(stale(&now_stored));
+    }
+    w.audit(
+        &mut tx.c(),
+        &update_action(RecordKind::Lead, &diff),
+        RecordKind::Lead,
+        id,
+        json!({ "changes": diff }),
+        now,
+    )
+    .await?;
+    let saved = leads::get(&mut tx.c(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    Ok(saved)
+}

@@ -1,0 +1,314 @@
+//! Opportunities: list, read, create and edit, with the pipeline's stage rules and a history
+//! row for every stage change.
+
+use super::{
+    IdemKey, Writer, changes, commit_create, owner_for_new, replay, require_active_staff,
+    require_exists, stale, update_action,
+};
+use crate::domain::error::{AppError, AppResult};
+use crate::domain::opportunity::{
+    NewOpportunity, Opportunity, OpportunityFields, OpportunityPatch, StageDef, check_probability,
+    check_stage_move,
+};
+use crate::domain::records::{Check, ListQuery, Page, RecordKind};
+use crate::server::auth::{ClientInfo, Principal};
+use crate::server::db::list::{self, Filter};
+use crate::server::db::sql::Arg;
+use crate::server::db::{Conn, opportunities};
+use crate::server::policy::{Action, Target, authorize};
+use crate::server::state::AppState;
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use uuid::Uuid;
+
+pub async fn stages(state: &AppState, principal: &Principal) -> AppResult<Vec<StageDef>> {
+    authorize(
+        principal,
+        Action::Read,
+        Target::kind(RecordKind::Opportunity),
+    )?;
+    let mut h = state.db.handle().await?;
+    Ok(opportunities::stages(&mut h.c()).await?)
+}
+
+pub async fn list(
+    state: &AppState,
+    principal: &Principal,
+    query: &ListQuery,
+) -> AppResult<Page<Opportunity>> {
+    authorize(
+        principal,
+        Action::Read,
+        Target::kind(RecordKind::Opportunity),
+    )?;
+    let mut filters = Vec::new();
+    let stage = query
+        .stage
+        .as_deref()
+        .or(query.status.as_deref())
+        .filter(|s| !s.is_empty() && *s != "all");
+    match stage {
+        Some("open") => filters.push(Filter::new("o.closed_at is null", vec![])),
+        Some(stage) => filters.push(Filter::new(
+            "o.stage = ?",
+            vec![Arg::Text(stage.to_string())],
+        )),
+        None => {}
+    }
+    if let Some(owner) = query.owner_id {
+        filters.push(Filter::new("o.owner_id = ?", vec![Arg::Uuid(owner)]));
+    }
+    if let Some(account) = query.account_id {
+        filters.push(Filter::new("o.account_id = ?", vec![Arg::Uuid(account)]));
+    }
+    let mut h = state.db.handle().await?;
+    list::page(&mut h.c(), &opportunities::LIST, query, filters).await
+}
+
+pub async fn get(state: &AppState, principal: &Principal, id: Uuid) -> AppResult<Opportunity> {
+    authorize(
+        principal,
+        Action::Read,
+        Target::kind(RecordKind::Opportunity),
+    )?;
+    let mut h = state.db.handle().await?;
+    opportunities::get(&mut h.c(), id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+fn find_stage<'s>(stages: &'s [StageDef], key: &str) -> AppResult<&'s StageDef> {
+    stages.iter().find(|s| s.key == key).ok_or_else(|| {
+        let keys: Vec<&str> = stages.iter().map(|s| s.key.as_str()).collect();
+        AppError::invalid(
+            "stage",
+            format!("Choose one of the pipeline's stages: {}.", keys.join(", ")),
+        )
+    })
+}
+
+async fn check_links(
+    c: &mut Conn<'_>,
+    f: &OpportunityFields,
+    old: Option<&OpportunityFields>,
+) -> AppResult<()> {
+    if old.is_none_or(|o| o.account_id != f.account_id) {
+        require_exists(c, RecordKind::Account, f.account_id, "account_id").await?;
+    }
+    if old.is_none_or(|o| o.primary_contact_id != f.primary_contact_id) {
+        require_exists(
+            c,
+            RecordKind::Contact,
+            f.primary_contact_id,
+            "primary_contact_id",
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// What a new opportunity needs besides its fields.
+pub struct Placement<'a> {
+    pub stage: &'a StageDef,
+    pub probability: Option<i32>,
+    pub owner_id: Uuid,
+    pub lead_id: Option<Uuid>,
+}
+
+/// Inserts and audits an opportunity with its first stage-history row (inside the caller's
+/// transaction). The stage's gate must already have been checked.
+pub async fn insert(
+    c: &mut Conn<'_>,
+    w: &Writer<'_>,
+    fields: OpportunityFields,
+    at: Placement<'_>,
+    now: DateTime<Utc>,
+) -> AppResult<Opportunity> {
+    check_links(c, &fields, None).await?;
+    let id = Uuid::now_v7();
+    let opportunity = Opportunity {
+        id,
+        owner_id: at.owner_id,
+        owner_name: None,
+        fields,
+        stage: at.stage.key.clone(),
+        probability: at.probability.unwrap_or(at.stage.probability),
+        account_name: None,
+        primary_contact_name: None,
+        stage_entered_at: now,
+        closed_at: at.stage.is_closed().then_some(now),
+        lead_id: at.lead_id,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    opportunities::insert(c, &opportunity).await?;
+    opportunities::record_stage_change(c, id, None, &opportunity.stage, now, Some(w.user_id()))
+        .await?;
+    let details = json!({ "fields": &opportunity.fields, "stage": &opportunity.stage, "owner_id": at.owner_id });
+    w.audit(
+        c,
+        "opportunity.created",
+        RecordKind::Opportunity,
+        id,
+        details,
+        now,
+    )
+    .await?;
+    opportunities::get(c, id).await?.ok_or(AppError::NotFound)
+}
+
+pub async fn create(
+    state: &AppState,
+    principal: &Principal,
+    client: &ClientInfo,
+    mut input: NewOpportunity,
+    key: Option<&str>,
+) -> AppResult<Opportunity> {
+    let staff = authorize(
+        principal,
+        Action::Create,
+        Target::kind(RecordKind::Opportunity),
+    )?;
+    let w = Writer { staff, client };
+    input.fields.normalize();
+    let mut check = Check::new();
+    input.fields.check(&mut check);
+    check_probability(input.probability, &mut check);
+    check.finish()?;
+    let key = IdemKey::new(staff.user.id, key, "opportunity.create", &input)?;
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    if let Some(done) = replay::<Opportunity>(&mut tx.c(), key.as_ref()).await? {
+        return Ok(done);
+    }
+    let stages = opportunities::stages(&mut tx.c()).await?;
+    let first_open = stages
+        .iter()
+        .find(|s| !s.is_closed())
+        .map(|s| s.key.clone())
+        .unwrap_or_default();
+    let stage = find_stage(&stages, input.stage.as_deref().unwrap_or(&first_open))?;
+    let missing = stage.missing(&input.fields);
+    if !missing.is_empty() {
+        // The same message a move into this stage would give.
+        check_stage_move(stage, stage, &input.fields, staff.user.role)?;
+    }
+    let owner_id = owner_for_new(&mut tx.c(), staff, input.owner_id).await?;
+    let placement = Placement {
+        stage,
+        probability: input.probability,
+        owner_id,
+        lead_id: None,
+    };
+    let opportunity = insert(&mut tx.c(), &w, input.fields, placement, now).await?;
+    commit_create(state, tx, key.as_ref(), opportunity, now).await
+}
+
+pub async fn update(
+    state: &AppState,
+    principal: &Principal,
+    client: &ClientInfo,
+    id: Uuid,
+    patch: OpportunityPatch,
+) -> AppResult<Opportunity> {
+    let staff = authorize(
+        principal,
+        Action::Update,
+        Target::kind(RecordKind::Opportunity),
+    )?;
+    let w = Writer { staff, client };
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    let current = opportunities::get(&mut tx.c(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if patch.version != current.version {
+        return Err(stale(&current));
+    }
+    let mut next = current.clone();
+    patch.apply(&mut next.fields);
+    let mut check = Check::new();
+    next.fields.check(&mut check);
+    check_probability(patch.probability, &mut check);
+    check.finish()?;
+    check_links(&mut tx.c(), &next.fields, Some(&current.fields)).await?;
+    if let Some(owner) = patch.owner_id.filter(|o| *o != current.owner_id) {
+        authorize(
+            principal,
+            Action::Reassign,
+            Target::owned(RecordKind::Opportunity, current.owner_id),
+        )?;
+        require_active_staff(&mut tx.c(), owner, "owner_id").await?;
+        next.owner_id = owner;
+    }
+
+    let stages = opportunities::stages(&mut tx.c()).await?;
+    let target_key = patch.stage.clone().unwrap_or_else(|| current.stage.clone());
+    let target = find_stage(&stages, &target_key)?;
+    let from = stages
+        .iter()
+        .find(|s| s.key == current.stage)
+        .unwrap_or(target);
+    let moving = target.key != current.stage;
+    if moving && from.is_closed() {
+        authorize(
+            principal,
+            Action::Reopen,
+            Target::kind(RecordKind::Opportunity),
+        )?;
+    }
+    // The gate applies to moves, and to edits that would leave a closed deal incomplete.
+    if moving || target.is_closed() {
+        check_stage_move(from, target, &next.fields, staff.user.role)?;
+    }
+    if moving {
+        next.stage = target.key.clone();
+        next.stage_entered_at = now;
+        next.probability = patch.probability.unwrap_or(target.probability);
+        next.closed_at = target.is_closed().then_some(now);
+        if !target.is_closed() {
+            next.fields.lost_reason = None;
+        }
+    } else if let Some(p) = patch.probability {
+        next.probability = p;
+    }
+    next.updated_at = now;
+    let diff = changes(&current, &next);
+    if diff.is_empty() {
+        return Ok(current);
+    }
+    if !opportunities::update(&mut tx.c(), &next, current.version).await? {
+        return Err(stale(
+            &opportunities::get(&mut tx.c(), id)
+                .await?
+                .ok_or(AppError::NotFound)?,
+        ));
+    }
+    if moving {
+        opportunities::record_stage_change(
+            &mut tx.c(),
+            id,
+            Some(&current.stage),
+            &next.stage,
+            now,
+            Some(w.user_id()),
+        )
+        .await?;
+    }
+    let action = update_action(RecordKind::Opportunity, &diff);
+    w.audit(
+        &mut tx.c(),
+        &action,
+        RecordKind::Opportunity,
+        id,
+        json!({ "changes": diff }),
+        now,
+    )
+    .await?;
+    let saved = opportunities::get(&mut tx.c(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    Ok(saved)
+}
