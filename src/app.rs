@@ -4,6 +4,10 @@ use crate::domain::user::Area;
 use crate::ui::components::shell::AppShell;
 use crate::ui::pages::auth::{LoginPage, SetPasswordPage, SetupPage};
 use crate::ui::pages::placeholder::{ComingArea, NotFound};
+use crate::ui::pages::tasks::TasksPage;
+use crate::ui::records::accounts::{AccountPage, AccountsPage, ContactPage, ContactsPage};
+use crate::ui::records::leads::{LeadPage, LeadsPage};
+use crate::ui::records::opportunities::{OpportunitiesPage, OpportunityPage};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
@@ -60,11 +64,15 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/set-password") view=SetPasswordPage ssr=SsrMode::InOrder/>
                 <ParentRoute path=path!("") view=AppShell ssr=SsrMode::InOrder>
                     <Route path=path!("pipeline") view=coming(Area::Pipeline, "The pipeline board arrives with the pipeline issue.") ssr=SsrMode::InOrder/>
-                    <Route path=path!("leads") view=coming(Area::Leads, "Leads arrive with the sales records issue.") ssr=SsrMode::InOrder/>
-                    <Route path=path!("opportunities") view=coming(Area::Opportunities, "Opportunities arrive with the sales records issue.") ssr=SsrMode::InOrder/>
-                    <Route path=path!("accounts") view=coming(Area::Accounts, "Accounts arrive with the sales records issue.") ssr=SsrMode::InOrder/>
-                    <Route path=path!("contacts") view=coming(Area::Contacts, "Contacts arrive with the sales records issue.") ssr=SsrMode::InOrder/>
-                    <Route path=path!("tasks") view=coming(Area::Tasks, "Your tasks arrive with the sales records issue.") ssr=SsrMode::InOrder/>
+                    <Route path=path!("leads") view=LeadsPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("leads/:id") view=LeadPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("opportunities") view=OpportunitiesPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("opportunities/:id") view=OpportunityPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("accounts") view=AccountsPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("accounts/:id") view=AccountPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("contacts") view=ContactsPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("contacts/:id") view=ContactPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("tasks") view=TasksPage ssr=SsrMode::InOrder/>
                     <Route path=path!("tickets") view=coming(Area::Tickets, "Tickets arrive with the support issue.") ssr=SsrMode::InOrder/>
                     <Route path=path!("admin") view=coming(Area::Admin, "Administration arrives with the administration issue.") ssr=SsrMode::InOrder/>
                 </ParentRoute>

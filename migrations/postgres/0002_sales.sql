@@ -104,7 +104,6 @@ create index leads_status_created_idx on leads (status, created_at, id);
 create index leads_owner_created_idx on leads (owner_id, created_at, id);
 create index leads_name_idx on leads (name, id);
 create index leads_email_idx on leads (email);
-create index leads_updated_idx on leads (updated_at, id);
 create index leads_search_idx on leads using gin (search);
 
 create table opportunities (

@@ -59,6 +59,7 @@ pub async fn run(cli: Cli) -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.config).await,
         Command::Migrate => migrate(cli.config).await,
+        Command::DemoData { leads, seed } => demo_data(cli.config, leads, seed).await,
         Command::User {
             command:
                 UserCommand::Create {
@@ -146,6 +147,26 @@ async fn create_token(config: Config, email: String, label: String) -> Result<()
     println!("API token for {email} (shown once; keep it secret):");
     println!("{token}");
     state.db.close().await;
+    Ok(())
+}
+
+async fn demo_data(config: Config, leads: usize, seed: u64) -> Result<(), CliError> {
+    let db = open(&config).await?;
+    let started = std::time::Instant::now();
+    let loaded = super::demo::load(&db, leads, seed, chrono::Utc::now()).await?;
+    println!(
+        "loaded {} leads, {} contacts, {} accounts, {} opportunities ({} stage changes), {} activities, {} tasks, {} demo users in {:.1}s",
+        loaded.leads,
+        loaded.contacts,
+        loaded.accounts,
+        loaded.opportunities,
+        loaded.stage_history,
+        loaded.activities,
+        loaded.tasks,
+        loaded.users,
+        started.elapsed().as_secs_f64()
+    );
+    db.close().await;
     Ok(())
 }
 

@@ -34,6 +34,15 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Fill the database with realistic, deterministic sample data.
+    DemoData {
+        /// Number of leads; contacts, accounts, opportunities, activities and tasks scale with it.
+        #[arg(long)]
+        leads: usize,
+        /// The same seed gives the same data.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
 }
 
 #[derive(Debug, Subcommand)]

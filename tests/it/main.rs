@@ -3,6 +3,7 @@
 mod auth_http;
 mod cli;
 mod common;
+mod demo;
 mod protection;
 mod sales_http;
 mod story;

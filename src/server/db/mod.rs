@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod activities;
 pub mod audit;
+pub mod bulk;
 pub mod contacts;
 pub mod idempotency;
 pub mod leads;
@@ -18,6 +19,7 @@ pub mod throttle;
 pub mod tokens;
 pub mod users;
 
+use sqlx::ConnectOptions;
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -199,7 +201,9 @@ impl Db {
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(10))
                     .pragma("temp_store", "memory")
-                    .pragma("cache_size", "-16000");
+                    .pragma("cache_size", "-16000")
+                    // Slow statements are logged at debug level: a bulk insert's text is huge.
+                    .log_slow_statements(log::LevelFilter::Debug, Duration::from_secs(1));
                 let path = options.get_filename().to_path_buf();
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                     std::fs::create_dir_all(dir).map_err(|source| ConnectError::Directory {
@@ -216,7 +220,8 @@ impl Db {
                 Ok(Db::Sqlite(pool))
             }
             Backend::Postgres => {
-                let options = PgConnectOptions::from_str(url)?;
+                let options = PgConnectOptions::from_str(url)?
+                    .log_slow_statements(log::LevelFilter::Debug, Duration::from_secs(1));
                 let pool = PgPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(15))

@@ -16,6 +16,11 @@ pub enum Arg {
     Time(DateTime<Utc>),
     Date(NaiveDate),
     Bool(bool),
+    OptText(Option<String>),
+    OptInt(Option<i64>),
+    OptUuid(Option<Uuid>),
+    OptTime(Option<DateTime<Utc>>),
+    OptDate(Option<NaiveDate>),
 }
 
 /// SQL text with `$n` placeholders and the values that go with them.
@@ -40,10 +45,15 @@ impl Sql {
         self
     }
 
-    /// Appends a placeholder for `arg`.
+    /// Appends a placeholder for `arg`. SQLite gets an anonymous `?` (values are bound in
+    /// order): numbered or named ones are looked up in a list for every bind, which makes a
+    /// statement with thousands of values quadratic.
     pub fn bind(&mut self, arg: Arg) -> &mut Self {
         self.args.push(arg);
-        self.text.push_str(&format!("${}", self.args.len()));
+        match self.backend {
+            Backend::Sqlite => self.text.push('?'),
+            Backend::Postgres => self.text.push_str(&format!("${}", self.args.len())),
+        }
         self
     }
 
@@ -76,6 +86,11 @@ macro_rules! bind_all {
                 $crate::server::db::sql::Arg::Time(v) => q.bind(*v),
                 $crate::server::db::sql::Arg::Date(v) => q.bind(*v),
                 $crate::server::db::sql::Arg::Bool(v) => q.bind(*v),
+                $crate::server::db::sql::Arg::OptText(v) => q.bind(v.clone()),
+                $crate::server::db::sql::Arg::OptInt(v) => q.bind(*v),
+                $crate::server::db::sql::Arg::OptUuid(v) => q.bind(*v),
+                $crate::server::db::sql::Arg::OptTime(v) => q.bind(*v),
+                $crate::server::db::sql::Arg::OptDate(v) => q.bind(*v),
             };
         }
         q
@@ -161,9 +176,12 @@ mod tests {
         sql.push_bound(" and (c, d) > (?, ?)", vec![Arg::Int(2), Arg::Bool(true)]);
         assert_eq!(
             sql.text,
-            "select 1 where a = $1 and b = $2 and (c, d) > ($3, $4)"
+            "select 1 where a = ? and b = ? and (c, d) > (?, ?)"
         );
         assert_eq!(sql.args.len(), 4);
+        let mut pg = Sql::new(Backend::Postgres, "x = ");
+        pg.bind(Arg::Int(1)).push(" and y = ").bind(Arg::Int(2));
+        assert_eq!(pg.text, "x = $1 and y = $2");
     }
 
     #[test]

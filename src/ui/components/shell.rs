@@ -1,11 +1,73 @@
 //! The frame around every staff page: navigation for what the role may open, who is signed
 //! in, and sign-out.
 
+use super::editing::Modal;
+use super::search::GlobalSearch;
+#[cfg(feature = "hydrate")]
+use super::search::SEARCH_INPUT_ID;
 use crate::api::auth::current_user;
 use crate::domain::error::AppError;
-use crate::domain::user::{Area, Me};
+use crate::domain::user::{Area, Me, Role};
+use crate::ui::records::leads::NewLeadForm;
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
+
+/// Whether the "new lead" dialog is open (`N` anywhere in the app opens it).
+#[derive(Clone, Copy)]
+pub struct NewLeadDialog(pub RwSignal<bool>);
+
+pub fn use_new_lead() -> RwSignal<bool> {
+    use_context::<NewLeadDialog>()
+        .map(|d| d.0)
+        .unwrap_or_else(|| RwSignal::new(false))
+}
+
+/// `N` opens "new lead", `/` focuses search, unless the person is typing somewhere.
+fn keyboard_shortcuts(new_lead: RwSignal<bool>, may_create_leads: bool) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let handle = window_event_listener(leptos::ev::keydown, move |ev| {
+            if ev.ctrl_key() || ev.meta_key() || ev.alt_key() || ev.default_prevented() {
+                return;
+            }
+            let document = document();
+            let typing = document.active_element().is_some_and(|el| {
+                matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+                    || el
+                        .get_attribute("contenteditable")
+                        .is_some_and(|v| v != "false")
+            });
+            let dialog_open = document
+                .query_selector("dialog[open]")
+                .ok()
+                .flatten()
+                .is_some();
+            if typing || dialog_open {
+                return;
+            }
+            match ev.key().as_str() {
+                "n" | "N" if may_create_leads => {
+                    ev.prevent_default();
+                    new_lead.set(true);
+                }
+                "/" => {
+                    if let Some(input) = document
+                        .get_element_by_id(SEARCH_INPUT_ID)
+                        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+                    {
+                        ev.prevent_default();
+                        let _ = input.focus();
+                    }
+                }
+                _ => {}
+            }
+        });
+        on_cleanup(move || handle.remove());
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (new_lead, may_create_leads);
+}
 
 #[component]
 pub fn AppShell() -> impl IntoView {
@@ -40,6 +102,13 @@ fn Frame(me: Me) -> impl IntoView {
     let role = me.user.role;
     provide_context(me.clone());
     let areas: Vec<Area> = Area::ALL.into_iter().filter(|a| a.open_to(role)).collect();
+    let new_lead = RwSignal::new(false);
+    provide_context(NewLeadDialog(new_lead));
+    let may_create_leads = matches!(
+        role,
+        Role::SuperAdmin | Role::Admin | Role::Manager | Role::Sales
+    );
+    keyboard_shortcuts(new_lead, may_create_leads);
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="topbar">
@@ -51,6 +120,7 @@ fn Frame(me: Me) -> impl IntoView {
                     }).collect_view()}
                 </ul>
             </nav>
+            <GlobalSearch/>
             <div class="who">
                 <span class="who-name">{me.user.name.clone()}</span>
                 <span class="role-badge" title=me.user.name.clone()>{role.label()}</span>
@@ -62,6 +132,7 @@ fn Frame(me: Me) -> impl IntoView {
         <main class="page" id="main" tabindex="-1">
             <Outlet/>
         </main>
+        {may_create_leads.then(|| view! { <Modal open=new_lead title="New lead"><NewLeadForm/></Modal> })}
     }
 }
 

@@ -1,0 +1,200 @@
+//! Loading many rows at once (demo data, imports).
+//!
+//! SQLite: one prepared statement, bound and stepped per row through SQLite's C API on the
+//! connection sqlx already holds (inside the same transaction). Going through sqlx row by row
+//! costs a round trip to its worker thread per row, and multi-row statements cost more in
+//! binding than in inserting; this path runs at the speed of SQLite itself.
+//! PostgreSQL: multi-row `values` lists.
+
+use super::sql::{Arg, Sql};
+use super::{Conn, on};
+use crate::bind_all;
+use chrono::SecondsFormat;
+use libsqlite3_sys as ffi;
+use std::ffi::{CStr, CString, c_int};
+use std::ptr::NonNull;
+
+/// Most values one PostgreSQL statement may carry (its limit is 65,535).
+const MAX_VALUES: usize = 30_000;
+
+/// Inserts `rows` (each holding one value per column, in order) into `table`.
+pub async fn insert_rows(
+    c: &mut Conn<'_>,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Arg>>,
+) -> Result<u64, sqlx::Error> {
+    match c {
+        Conn::Sqlite(conn) => {
+            let sql = format!(
+                "insert into {table} ({}) values ({})",
+                columns.join(", "),
+                vec!["?"; columns.len()].join(", ")
+            );
+            let mut handle = conn.lock_handle().await?;
+            let mut statement = Prepared::new(handle.as_raw_handle(), &sql)?;
+            let mut inserted = 0;
+            for row in &rows {
+                statement.run(row)?;
+                inserted += 1;
+            }
+            Ok(inserted)
+        }
+        Conn::Postgres(_) => insert_values(c, table, columns, rows).await,
+    }
+}
+
+/// A prepared SQLite statement, finalized when dropped.
+pub struct Prepared {
+    db: NonNull<ffi::sqlite3>,
+    statement: NonNull<ffi::sqlite3_stmt>,
+}
+
+fn error_from(db: NonNull<ffi::sqlite3>, code: c_int) -> sqlx::Error {
+    // SAFETY: `db` is a live connection handle; the message is copied before any other call.
+    let message = unsafe { CStr::from_ptr(ffi::sqlite3_errmsg(db.as_ptr())) }
+        .to_string_lossy()
+        .into_owned();
+    sqlx::Error::Protocol(format!("sqlite error {code}: {message}"))
+}
+
+impl Prepared {
+    /// Prepares `sql` on the connection `db`, which the caller keeps locked for as long as
+    /// this statement lives.
+    pub fn new(db: NonNull<ffi::sqlite3>, sql: &str) -> Result<Prepared, sqlx::Error> {
+        let text = CString::new(sql).map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+        let mut statement = std::ptr::null_mut();
+        // SAFETY: valid connection, NUL-terminated SQL, out-pointer to a local.
+        let code = unsafe {
+            ffi::sqlite3_prepare_v2(
+                db.as_ptr(),
+                text.as_ptr(),
+                -1,
+                &mut statement,
+                std::ptr::null_mut(),
+            )
+        };
+        match NonNull::new(statement) {
+            Some(statement) if code == ffi::SQLITE_OK => Ok(Prepared { db, statement }),
+            _ => Err(error_from(db, code)),
+        }
+    }
+
+    /// Binds `row` to the statement's parameters in order, runs it, and resets it.
+    pub fn run(&mut self, row: &[Arg]) -> Result<(), sqlx::Error> {
+        let s = self.statement.as_ptr();
+        for (i, arg) in row.iter().enumerate() {
+            let index = i as c_int + 1;
+            // SAFETY: `s` is a live prepared statement; text and blobs are copied by SQLite
+            // (SQLITE_TRANSIENT) before the call returns.
+            let code = unsafe {
+                match arg {
+                    Arg::Text(v) | Arg::OptText(Some(v)) => bind_text(s, index, v),
+                    Arg::Int(v) | Arg::OptInt(Some(v)) => ffi::sqlite3_bind_int64(s, index, *v),
+                    Arg::Bool(v) => ffi::sqlite3_bind_int64(s, index, i64::from(*v)),
+                    Arg::Uuid(v) | Arg::OptUuid(Some(v)) => {
+                        let bytes = v.as_bytes();
+                        ffi::sqlite3_bind_blob(
+                            s,
+                            index,
+                            bytes.as_ptr().cast(),
+                            bytes.len() as c_int,
+                            ffi::SQLITE_TRANSIENT(),
+                        )
+                    }
+                    // The same text sqlx writes, so reads and comparisons agree.
+                    Arg::Time(v) | Arg::OptTime(Some(v)) => {
+                        bind_text(s, index, &v.to_rfc3339_opts(SecondsFormat::AutoSi, false))
+                    }
+                    Arg::Date(v) | Arg::OptDate(Some(v)) => {
+                        bind_text(s, index, &v.format("%F").to_string())
+                    }
+                    Arg::OptText(None)
+                    | Arg::OptInt(None)
+                    | Arg::OptUuid(None)
+                    | Arg::OptTime(None)
+                    | Arg::OptDate(None) => ffi::sqlite3_bind_null(s, index),
+                }
+            };
+            if code != ffi::SQLITE_OK {
+                return Err(self.fail(code));
+            }
+        }
+        // SAFETY: as above.
+        let code = unsafe { ffi::sqlite3_step(s) };
+        if code != ffi::SQLITE_DONE {
+            return Err(self.fail(code));
+        }
+        // SAFETY: as above.
+        unsafe {
+            ffi::sqlite3_reset(s);
+        }
+        Ok(())
+    }
+
+    /// The error for `code`, leaving the statement ready for the next row.
+    fn fail(&mut self, code: c_int) -> sqlx::Error {
+        let error = error_from(self.db, code);
+        // SAFETY: resetting a live statement is always allowed.
+        unsafe {
+            ffi::sqlite3_reset(self.statement.as_ptr());
+            ffi::sqlite3_clear_bindings(self.statement.as_ptr());
+        }
+        error
+    }
+}
+
+/// # Safety
+/// `s` must be a live prepared statement.
+unsafe fn bind_text(s: *mut ffi::sqlite3_stmt, index: c_int, text: &str) -> c_int {
+    // SAFETY: the caller's statement; SQLite copies the bytes (SQLITE_TRANSIENT).
+    unsafe {
+        ffi::sqlite3_bind_text(
+            s,
+            index,
+            text.as_ptr().cast(),
+            text.len() as c_int,
+            ffi::SQLITE_TRANSIENT(),
+        )
+    }
+}
+
+impl Drop for Prepared {
+    fn drop(&mut self) {
+        // SAFETY: finalizing our own statement once.
+        unsafe {
+            ffi::sqlite3_finalize(self.statement.as_ptr());
+        }
+    }
+}
+
+async fn insert_values(
+    c: &mut Conn<'_>,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Arg>>,
+) -> Result<u64, sqlx::Error> {
+    let per_statement = (MAX_VALUES / columns.len().max(1)).max(1);
+    let mut inserted = 0;
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let mut sql = Sql::new(
+            c.backend(),
+            &format!("insert into {table} ({}) values ", columns.join(", ")),
+        );
+        for (i, row) in rows.by_ref().take(per_statement).enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" });
+            for (j, value) in row.into_iter().enumerate() {
+                if j > 0 {
+                    sql.push(", ");
+                }
+                sql.bind(value);
+            }
+            sql.push(")");
+        }
+        let text = sql.text;
+        let args = sql.args;
+        inserted += on!(c, c => bind_all!(sqlx::query(&text).persistent(false), &args).execute(c).await.map(|r| r.rows_affected()))?;
+    }
+    Ok(inserted)
+}

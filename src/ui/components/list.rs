@@ -1,0 +1,321 @@
+//! A record list: filters kept in the address (so reload and Back keep them), server-side
+//! sorting, and "Load more" by cursor, 50 rows at a time.
+
+use crate::api::sales::staff_options;
+use crate::domain::error::AppError;
+use crate::domain::links::urlencode;
+use crate::domain::records::{ListQuery, Page};
+use crate::ui::components::shell::use_me;
+use leptos::prelude::*;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_location, use_navigate, use_query_map};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::future::Future;
+
+/// A column: its heading, and the API sort field when it can be sorted.
+#[derive(Clone, Debug)]
+pub struct Column {
+    pub label: &'static str,
+    pub sort: Option<&'static str>,
+}
+
+pub fn col(label: &'static str, sort: Option<&'static str>) -> Column {
+    Column { label, sort }
+}
+
+/// What one cell shows.
+#[derive(Clone, Debug)]
+pub enum Cell {
+    Text(String),
+    Muted(String),
+    Badge(String, &'static str),
+}
+
+/// A row: where it leads, and its cells (the first is the record's name).
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub href: String,
+    pub cells: Vec<Cell>,
+}
+
+/// The filter chips of a list (e.g. lead status): `(value, label)`, the first meaning "all".
+#[derive(Clone, Debug)]
+pub struct Chips {
+    pub param: &'static str,
+    pub label: &'static str,
+    pub options: Vec<(String, String)>,
+}
+
+/// The list request the address describes.
+fn query_from(params: &leptos_router::params::ParamsMap) -> ListQuery {
+    ListQuery {
+        status: params.get("status").filter(|s| !s.is_empty()),
+        stage: params.get("stage").filter(|s| !s.is_empty()),
+        owner_id: params.get("owner_id").and_then(|s| s.parse().ok()),
+        account_id: params.get("account_id").and_then(|s| s.parse().ok()),
+        q: params.get("q").filter(|s| !s.trim().is_empty()),
+        sort: params.get("sort").filter(|s| !s.is_empty()),
+        ..Default::default()
+    }
+}
+
+#[component]
+pub fn RecordList<T, F, Fut>(
+    /// What the rows are, for the empty state ("No leads match…").
+    noun: &'static str,
+    columns: Vec<Column>,
+    fetch: F,
+    to_row: fn(&T) -> Row,
+    #[prop(optional)] chips: Option<Chips>,
+    /// The sort used when the address names none (e.g. `-created_at`).
+    default_sort: &'static str,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
+    F: Fn(ListQuery) -> Fut + Copy + Send + Sync + 'static,
+    Fut: Future<Output = Result<Page<T>, AppError>> + Send + 'static,
+{
+    let params = use_query_map();
+    let query = Memo::new(move |_| params.with(query_from));
+    let page = Resource::new(move || query.get(), move |q| fetch(q));
+    // Rows loaded with "Load more", and the cursor after the last of them.
+    let more = RwSignal::new(Vec::<Row>::new());
+    let more_cursor = RwSignal::new(None::<Option<String>>);
+    let loading = RwSignal::new(false);
+    Effect::new(move |_| {
+        query.track();
+        more.set(vec![]);
+        more_cursor.set(None);
+    });
+
+    let navigate = use_navigate();
+    let location = use_location();
+    let set_param = Callback::new(move |(name, value): (&'static str, String)| {
+        let mut pairs: Vec<(String, String)> = params.with_untracked(|p| {
+            p.clone()
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .filter(|(k, _)| k != name && k != "cursor")
+                .collect()
+        });
+        if !value.is_empty() {
+            pairs.push((name.to_string(), value));
+        }
+        let q = pairs
+            .iter()
+            .map(|(k, v)| format!("{k}={}", urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let path = location.pathname.get_untracked();
+        let target = if q.is_empty() {
+            path
+        } else {
+            format!("{path}?{q}")
+        };
+        navigate(
+            &target,
+            NavigateOptions {
+                replace: true,
+                scroll: false,
+                ..Default::default()
+            },
+        );
+    });
+
+    let load_more = move |_| {
+        let cursor = match more_cursor.get_untracked() {
+            Some(c) => c,
+            None => page.with_untracked(|p| {
+                p.as_ref()
+                    .and_then(|r| r.as_ref().ok())
+                    .and_then(|p| p.next_cursor.clone())
+            }),
+        };
+        let Some(cursor) = cursor else { return };
+        loading.set(true);
+        let q = ListQuery {
+            cursor: Some(cursor),
+            ..query.get_untracked()
+        };
+        leptos::task::spawn_local(async move {
+            if let Ok(next) = fetch(q).await {
+                more.update(|rows| rows.extend(next.items.iter().map(to_row)));
+                more_cursor.set(Some(next.next_cursor));
+            }
+            loading.set(false);
+        });
+    };
+
+    let sort = move || {
+        params
+            .with(|p| p.get("sort"))
+            .unwrap_or_else(|| default_sort.to_string())
+    };
+    let headers = columns
+        .iter()
+        .map(|c| {
+            let label = c.label;
+            match c.sort {
+                Some(field) => {
+                    let state = move || {
+                        let s = sort();
+                        if s == field {
+                            "ascending"
+                        } else if s.strip_prefix('-') == Some(field) {
+                            "descending"
+                        } else {
+                            "none"
+                        }
+                    };
+                    let click = move |_| {
+                        let next = if sort() == field {
+                            format!("-{field}")
+                        } else {
+                            field.to_string()
+                        };
+                        set_param.run(("sort", next));
+                    };
+                    view! {
+                        <th aria-sort=state>
+                            <button type="button" class="sort" on:click=click>
+                                {label}
+                                <span aria-hidden="true" class="sort-mark">{move || match state() {
+                                    "ascending" => "▲",
+                                    "descending" => "▼",
+                                    _ => "",
+                                }}</span>
+                            </button>
+                        </th>
+                    }
+                    .into_any()
+                }
+                None => view! { <th>{label}</th> }.into_any(),
+            }
+        })
+        .collect_view();
+
+    let chip_bar = chips.map(|chips| {
+        let param = chips.param;
+        let current = move || params.with(|p| p.get(param)).unwrap_or_default();
+        view! {
+            <div class="chips" role="group" aria-label=chips.label>
+                {chips.options.into_iter().map(|(value, label)| {
+                    let v = value.clone();
+                    let pressed = move || (current() == v).to_string();
+                    view! {
+                        <button type="button" class="chip" aria-pressed=pressed
+                            on:click=move |_| set_param.run((param, value.clone()))>{label}</button>
+                    }
+                }).collect_view()}
+            </div>
+        }
+    });
+
+    let me = use_me().map(|m| m.user.id.to_string()).unwrap_or_default();
+    let staff = Resource::new(|| (), |_| staff_options());
+    let owner = move || params.with(|p| p.get("owner_id")).unwrap_or_default();
+    let search_text = RwSignal::new(params.with_untracked(|p| p.get("q")).unwrap_or_default());
+    let typing = StoredValue::new(0u32);
+    let on_search = move |ev: leptos::ev::Event| {
+        let text = event_target_value(&ev);
+        search_text.set(text.clone());
+        typing.update_value(|n| *n += 1);
+        let mine = typing.get_value();
+        set_timeout(
+            move || {
+                if typing.get_value() == mine {
+                    set_param.run(("q", text));
+                }
+            },
+            std::time::Duration::from_millis(250),
+        );
+    };
+
+    view! {
+        <div class="list-tools">
+            {chip_bar}
+            <label class="sr-only" for="owner-filter">"Owner"</label>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new({
+                    let me = me.clone();
+                    async move {
+                        let people = staff.await.unwrap_or_default();
+                        view! {
+                            <select id="owner-filter" class="owner-filter" prop:value=owner
+                                on:change=move |ev| set_param.run(("owner_id", event_target_value(&ev)))>
+                                <option value="">"Everyone"</option>
+                                <option value=me.clone()>"Mine"</option>
+                                {people.into_iter().filter(|p| p.id.to_string() != me).map(|p| view! {
+                                    <option value=p.id.to_string()>{p.name}</option>
+                                }).collect_view()}
+                            </select>
+                        }
+                    }
+                })}
+            </Suspense>
+            <label class="sr-only" for="list-filter">"Filter"</label>
+            <input id="list-filter" class="list-filter" type="search" placeholder="Filter by name, email, company…"
+                prop:value=move || search_text.get() on:input=on_search/>
+        </div>
+        <div class="table-wrap">
+            <table class="records">
+                <thead><tr>{headers}</tr></thead>
+                <Suspense fallback=move || view! { <tbody><tr><td class="muted">"Loading…"</td></tr></tbody> }>
+                    {move || Suspend::new(async move {
+                        match page.await {
+                            Ok(p) if p.items.is_empty() => view! {
+                                <tbody><tr><td class="empty" colspan="99">{format!("No {noun} match these filters.")}</td></tr></tbody>
+                            }.into_any(),
+                            Ok(p) => {
+                                let first: Vec<Row> = p.items.iter().map(to_row).collect();
+                                view! {
+                                    <tbody>
+                                        {first.into_iter().map(row_view).collect_view()}
+                                        {move || more.get().into_iter().map(row_view).collect_view()}
+                                    </tbody>
+                                }.into_any()
+                            }
+                            Err(e) => view! {
+                                <tbody><tr><td class="form-error" colspan="99">{e.message()}</td></tr></tbody>
+                            }.into_any(),
+                        }
+                    })}
+                </Suspense>
+            </table>
+        </div>
+        {move || {
+            let has_more = match more_cursor.get() {
+                Some(c) => c.is_some(),
+                None => page.with(|p| p.as_ref().and_then(|r| r.as_ref().ok()).is_some_and(|p| p.next_cursor.is_some())),
+            };
+            has_more.then(|| view! {
+                <p class="load-more">
+                    <button type="button" class="button" on:click=load_more disabled=move || loading.get()>
+                        {move || if loading.get() { "Loading…" } else { "Load more" }}
+                    </button>
+                </p>
+            })
+        }}
+    }
+}
+
+fn row_view(row: Row) -> impl IntoView {
+    let href = row.href.clone();
+    view! {
+        <tr>
+            {row.cells.into_iter().enumerate().map(|(i, cell)| {
+                let content = match cell {
+                    Cell::Text(t) => view! { <span>{t}</span> }.into_any(),
+                    Cell::Muted(t) => view! { <span class="muted">{t}</span> }.into_any(),
+                    Cell::Badge(t, class) => view! { <span class=format!("badge {class}")>{t}</span> }.into_any(),
+                };
+                if i == 0 {
+                    view! { <td><a href=href.clone()>{content}</a></td> }.into_any()
+                } else {
+                    view! { <td>{content}</td> }.into_any()
+                }
+            }).collect_view()}
+        </tr>
+    }
+}

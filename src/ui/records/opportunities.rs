@@ -1,0 +1,335 @@
+//! Opportunity pages: the list (by stage), the detail page with the stage path, the create form.
+
+use super::common::{LoadError, Missing, creator, record_id, reloader, saver};
+use crate::api::sales::{
+    create_opportunity, get_opportunity, list_opportunities, pipeline_stages, update_opportunity,
+};
+use crate::domain::error::AppError;
+use crate::domain::opportunity::{
+    LostReason, Opportunity, OpportunityPatch, StageDef, StageKind, gate_field_label,
+};
+use crate::domain::records::{Money, RecordKind, decimal_string};
+use crate::domain::user::Role;
+use crate::ui::components::editing::{CreateForm, EditableFields, Modal};
+use crate::ui::components::form::{Field, Input, Submit, choices};
+use crate::ui::components::list::{Cell, Chips, RecordList, Row, col};
+use crate::ui::components::panels::{LogActivity, Refresh, TasksPanel, Timeline};
+use crate::ui::components::shell::use_me;
+use crate::ui::format::{date, days_between, submission_key};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use serde_json::Map;
+
+fn opportunity_row(o: &Opportunity) -> Row {
+    Row {
+        href: RecordKind::Opportunity.path(o.id),
+        cells: vec![
+            Cell::Text(o.fields.name.clone()),
+            Cell::Text(o.account_name.clone().unwrap_or_default()),
+            Cell::Text(
+                o.fields
+                    .value
+                    .map(|v| Money::new(v, &o.fields.currency).display())
+                    .unwrap_or_default(),
+            ),
+            Cell::Badge(
+                o.stage.clone(),
+                if o.closed_at.is_some() {
+                    "muted"
+                } else {
+                    "info"
+                },
+            ),
+            Cell::Muted(format!("{}%", o.probability)),
+            Cell::Muted(o.fields.expected_close.map(date).unwrap_or_default()),
+            Cell::Muted(o.owner_name.clone().unwrap_or_default()),
+        ],
+    }
+}
+
+pub fn opportunity_fields(o: Option<&Opportunity>, stages: &[StageDef]) -> Vec<Field> {
+    let f = o.map(|o| o.fields.clone()).unwrap_or_default();
+    let value_shown = f
+        .value
+        .map(|v| Money::new(v, &f.currency).display())
+        .unwrap_or_default();
+    let mut fields = vec![
+        Field::new("name", "Name", Input::Text)
+            .required()
+            .value(f.name),
+        Field::new("account_id", "Account", Input::Pick(RecordKind::Account)).reference(
+            f.account_id,
+            o.and_then(|o| o.account_name.clone()),
+            f.account_id.map(|a| RecordKind::Account.path(a)),
+        ),
+        Field::new(
+            "primary_contact_id",
+            "Primary contact",
+            Input::Pick(RecordKind::Contact),
+        )
+        .reference(
+            f.primary_contact_id,
+            o.and_then(|o| o.primary_contact_name.clone()),
+            f.primary_contact_id.map(|c| RecordKind::Contact.path(c)),
+        ),
+        Field::new("value", "Value", Input::Money)
+            .value(f.value.map(decimal_string).unwrap_or_default())
+            .shown(value_shown),
+        Field::new("currency", "Currency", Input::Text)
+            .required()
+            .value(f.currency),
+        Field::new("expected_close", "Expected close", Input::Date)
+            .value(f.expected_close.map(|d| d.to_string()).unwrap_or_default())
+            .shown(f.expected_close.map(date).unwrap_or_default()),
+    ];
+    match o {
+        None => {
+            let options = stages
+                .iter()
+                .filter(|s| !s.is_closed())
+                .map(|s| (s.key.clone(), s.label.clone()))
+                .collect::<Vec<_>>();
+            let first = options.first().map(|(k, _)| k.clone()).unwrap_or_default();
+            fields.push(
+                Field::new("stage", "Stage", Input::Choice(options))
+                    .required()
+                    .value(first),
+            );
+        }
+        Some(o) => {
+            fields.push(
+                Field::new("probability", "Probability %", Input::Number)
+                    .value(o.probability.to_string()),
+            );
+            fields.push(
+                Field::new(
+                    "lost_reason",
+                    "Lost reason",
+                    Input::Choice(choices(LostReason::options())),
+                )
+                .opt(f.lost_reason.map(|r| r.as_str())),
+            );
+            fields.push(
+                Field::new("owner_id", "Owner", Input::User)
+                    .required()
+                    .reference(Some(o.owner_id), o.owner_name.clone(), None),
+            );
+        }
+    }
+    fields
+}
+
+#[component]
+pub fn OpportunitiesPage() -> impl IntoView {
+    let stages = Resource::new(|| (), |_| pipeline_stages());
+    let can_create = use_me().is_some_and(|m| m.user.role != Role::Support);
+    let open = RwSignal::new(false);
+    view! {
+        <Title text="Opportunities · CRM"/>
+        <header class="page-head">
+            <h1>"Opportunities"</h1>
+            {can_create.then(|| view! { <button type="button" class="button primary" on:click=move |_| open.set(true)>"New opportunity"</button> })}
+        </header>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let stages = stages.await.unwrap_or_default();
+                let mut options = vec![(String::new(), "All".to_string()), ("open".to_string(), "Open".to_string())];
+                options.extend(stages.iter().map(|s| (s.key.clone(), s.label.clone())));
+                view! {
+                    <RecordList
+                        noun="opportunities"
+                        columns=vec![col("Name", Some("name")), col("Account", None), col("Value", Some("value")), col("Stage", Some("stage")),
+                                     col("Probability", Some("probability")), col("Expected close", Some("expected_close")), col("Owner", None)]
+                        fetch=list_opportunities
+                        to_row=opportunity_row
+                        chips=Chips { param: "stage", label: "Stage", options }
+                        default_sort="-created_at"
+                    />
+                    <Modal open=open title="New opportunity">
+                        <NewOpportunityForm stages=stages.clone() open=open/>
+                    </Modal>
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn NewOpportunityForm(stages: Vec<StageDef>, open: RwSignal<bool>) -> impl IntoView {
+    let state = RwSignal::new(Submit::Idle);
+    let key = StoredValue::new(submission_key());
+    let submit = creator(
+        create_opportunity,
+        |o: &Opportunity| RecordKind::Opportunity.path(o.id),
+        state,
+        key,
+        Map::new(),
+    );
+    view! {
+        <CreateForm fields=opportunity_fields(None, &stages) submit_label="Create opportunity" prefix="new-opportunity"
+            state=state on_submit=submit on_cancel=Callback::new(move |_| open.set(false))/>
+    }
+}
+
+#[component]
+pub fn OpportunityPage() -> impl IntoView {
+    let Some(id) = record_id() else {
+        return view! { <Missing noun="opportunity" back="/opportunities"/> }.into_any();
+    };
+    let data = Resource::new(
+        move || id,
+        |id| async move { Ok::<_, AppError>((get_opportunity(id).await?, pipeline_stages().await?)) },
+    );
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok((o, stages)) => view! { <OpportunityDetail opportunity=o stages=stages/> }.into_any(),
+                    Err(AppError::NotFound) => view! { <Missing noun="opportunity" back="/opportunities"/> }.into_any(),
+                    Err(e) => view! { <LoadError error=e/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+    .into_any()
+}
+
+#[component]
+fn OpportunityDetail(opportunity: Opportunity, stages: Vec<StageDef>) -> impl IntoView {
+    let id = opportunity.id;
+    let record = RwSignal::new(opportunity);
+    let refresh: Refresh = RwSignal::new(0);
+    let state = RwSignal::new(Submit::Idle);
+    let stages = StoredValue::new(stages);
+    let on_save = saver(
+        record,
+        |o: &Opportunity| o.version,
+        move |p: OpportunityPatch| update_opportunity(id, p),
+        state,
+        refresh,
+    );
+    let on_reload = reloader(record, id, get_opportunity);
+    let fields = Signal::derive(move || {
+        record.with(|o| stages.with_value(|s| opportunity_fields(Some(o), s)))
+    });
+    let can_edit = use_me().is_some_and(|m| m.user.role != Role::Support);
+    let stage_error = RwSignal::new(None::<AppError>);
+    let lost_open = RwSignal::new(false);
+
+    let move_to = move |key: String, lost_reason: Option<LostReason>| {
+        let patch = OpportunityPatch {
+            version: record.with_untracked(|o| o.version),
+            stage: Some(key),
+            lost_reason: lost_reason.map(Some),
+            ..Default::default()
+        };
+        leptos::task::spawn_local(async move {
+            match update_opportunity(id, patch).await {
+                Ok(o) => {
+                    record.set(o);
+                    stage_error.set(None);
+                    lost_open.set(false);
+                    refresh.update(|n| *n += 1);
+                }
+                Err(e) => stage_error.set(Some(e)),
+            }
+        });
+    };
+    let stage_label = move |key: &str| {
+        stages.with_value(|s| {
+            s.iter()
+                .find(|x| x.key == key)
+                .map_or(key.to_string(), |x| x.label.clone())
+        })
+    };
+
+    view! {
+        <Title text=move || format!("{} · Opportunities · CRM", record.with(|o| o.fields.name.clone()))/>
+        <nav class="crumbs" aria-label="Breadcrumb"><a href="/opportunities">"Opportunities"</a><span aria-hidden="true">" / "</span></nav>
+        <header class="record-head">
+            <div>
+                <h1>{move || record.with(|o| o.fields.name.clone())}</h1>
+                <p class="muted">
+                    {move || record.with(|o| o.fields.value.map(|v| Money::new(v, &o.fields.currency).display()).unwrap_or_else(|| "No value yet".into()))}
+                    " · "{move || record.with(|o| o.account_name.clone().unwrap_or_else(|| "No account".into()))}
+                    " · "{move || record.with(|o| format!("{} days in {}", days_between(o.stage_entered_at, chrono::Utc::now()), stage_label(&o.stage)))}
+                </p>
+            </div>
+        </header>
+        <ol class="stage-path" aria-label="Stage">
+            {move || stages.with_value(|all| all.iter().map(|s| {
+                let key = s.key.clone();
+                let current = record.with(|o| o.stage == key);
+                let kind = s.kind;
+                let class = match (current, kind) {
+                    (true, StageKind::Won) => "stage current won",
+                    (true, StageKind::Lost) => "stage current lost",
+                    (true, _) => "stage current",
+                    _ => "stage",
+                };
+                let label = s.label.clone();
+                view! {
+                    <li class=class>
+                        <button type="button" disabled=!can_edit || current aria-current=current.then_some("step")
+                            on:click=move |_| if kind == StageKind::Lost { lost_open.set(true) } else { move_to(key.clone(), None) }>
+                            {label}
+                        </button>
+                    </li>
+                }
+            }).collect_view())}
+        </ol>
+        {move || stage_error.get().map(|e| {
+            let detail = match &e {
+                AppError::Validation { fields, message } => format!(
+                    "{message} Missing: {}.",
+                    fields.keys().map(|f| gate_field_label(f).to_string()).collect::<Vec<_>>().join(", ")
+                ),
+                other => other.message(),
+            };
+            view! { <p class="form-error" role="alert">{detail}</p> }
+        })}
+        <div class="record-grid">
+            <div class="record-main">
+                <section class="panel" aria-labelledby="details-title">
+                    <h2 id="details-title">"Details"</h2>
+                    <EditableFields fields=fields can_edit=can_edit state=state on_save=on_save on_reload=on_reload/>
+                </section>
+                <LogActivity kind=RecordKind::Opportunity id=id refresh=refresh/>
+                <Timeline kind=RecordKind::Opportunity id=id refresh=refresh/>
+            </div>
+            <aside class="record-side">
+                <TasksPanel kind=RecordKind::Opportunity id=id refresh=refresh/>
+            </aside>
+        </div>
+        <Modal open=lost_open title="Mark as lost">
+            <LostForm on_done=Callback::new(move |reason: LostReason| {
+                let key = stages.with_value(|s| s.iter().find(|x| x.kind == StageKind::Lost).map(|x| x.key.clone())).unwrap_or_default();
+                move_to(key, Some(reason));
+            })/>
+        </Modal>
+    }
+}
+
+#[component]
+fn LostForm(on_done: Callback<LostReason>) -> impl IntoView {
+    let reason = RwSignal::new(LostReason::Price);
+    view! {
+        <form class="record-form" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); on_done.run(reason.get_untracked()); }>
+            <fieldset class="reasons">
+                <legend>"Why was it lost?"</legend>
+                {LostReason::ALL.iter().map(|r| {
+                    let r = *r;
+                    let id = format!("lost-{}", r.as_str());
+                    let label_for = id.clone();
+                    view! {
+                        <label for=label_for>
+                            <input id=id type="radio" name="lost_reason" prop:checked=move || reason.get() == r on:change=move |_| reason.set(r)/>
+                            {r.label()}
+                        </label>
+                    }
+                }).collect_view()}
+            </fieldset>
+            <div class="form-actions"><button type="submit" class="button primary">"Mark lost"</button></div>
+        </form>
+    }
+}
