@@ -1,7 +1,7 @@
 //! The HTML shell, the root component and the routes.
 
 use crate::domain::user::Area;
-use crate::ui::components::shell::AppShell;
+use crate::ui::components::shell::{AppShell, page_me_json, provide_page_me};
 use crate::ui::pages::auth::{LoginPage, SetPasswordPage, SetupPage};
 use crate::ui::pages::placeholder::{ComingArea, NotFound};
 use crate::ui::pages::tasks::TasksPage;
@@ -21,6 +21,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light"/>
+                <meta name="crm-me" content=page_me_json()/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
@@ -51,6 +52,7 @@ fn send_page_csp() {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    provide_page_me();
     send_page_csp();
     let coming =
         |area: Area, what: &'static str| move || view! { <ComingArea area=area what=what/> };

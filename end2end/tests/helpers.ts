@@ -21,3 +21,27 @@ export async function signIn(page: Page, who = ADMIN) {
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("navigation", { name: "Main" })).toBeVisible();
 }
+
+/** Collects console errors and page errors from now on; call the result to read them. */
+export function watchErrors(page: Page): () => string[] {
+  const errors: string[] = [];
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(m.text().split("\n")[0]);
+  });
+  page.on("pageerror", (e) => errors.push(e.message.split("\n")[0]));
+  return () => errors;
+}
+
+/** Calls the REST API with the page's session cookie (a same-origin request, as the app makes). */
+export async function api(page: Page, method: string, path: string, data?: unknown): Promise<any> {
+  const base = new URL(page.url() === "about:blank" ? "http://127.0.0.1/" : page.url()).origin;
+  const response = await page.request.fetch(path, {
+    method,
+    data,
+    headers: { Origin: base, Accept: "application/json" },
+  });
+  if (!response.ok()) {
+    throw new Error(`${method} ${path}: ${response.status()} ${await response.text()}`);
+  }
+  return response.json();
+}

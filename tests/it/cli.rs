@@ -269,7 +269,7 @@ async fn first_run_prints_one_setup_link_and_serves_it() {
 
 #[tokio::test]
 async fn the_database_directory_is_created_on_first_run() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::common::TempDir::new();
     let url = format!("sqlite://{}/nested/deeper/crm.db", dir.path().display());
     let (ok, _, err) = crm(&url, &["migrate"], None).await;
     assert!(ok, "{err}");

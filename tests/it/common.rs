@@ -32,16 +32,39 @@ pub fn postgres_url() -> Option<String> {
         .filter(|u| u.starts_with("postgres"))
 }
 
+/// A directory that exists for one test and is removed afterwards. (Not the `tempfile` crate:
+/// its `rustix` turns on a `bitflags` feature the server build lacks, and that difference
+/// made CI compile the whole server twice.)
+pub struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    pub fn new() -> TempDir {
+        let path = std::env::temp_dir().join(format!("crm-test-{}", Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&path).expect("temp dir");
+        TempDir(path)
+    }
+
+    pub fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// A database that exists for one test and is removed afterwards.
 pub struct TestDb {
     pub url: String,
-    _dir: Option<tempfile::TempDir>,
+    _dir: Option<TempDir>,
     pg: Option<(String, String)>,
 }
 
 impl TestDb {
     pub fn sqlite() -> TestDb {
-        let dir = tempfile::tempdir().expect("temp dir");
+        let dir = TempDir::new();
         let url = format!("sqlite://{}", dir.path().join("crm.db").display());
         TestDb {
             url,

@@ -39,12 +39,23 @@ pub struct Row {
     pub cells: Vec<Cell>,
 }
 
-/// The filter chips of a list (e.g. lead status): `(value, label)`, the first meaning "all".
-#[derive(Clone, Debug)]
+/// `(value, label)` pairs of a chip bar, the first meaning "all".
+pub type ChipOptions = Vec<(String, String)>;
+
+/// The filter chips of a list (e.g. lead status). Their options are fixed, or loaded (e.g. the
+/// configured pipeline stages) by a resource the page creates, so the list never has to sit
+/// inside the page's own Suspense (resources created there would not hydrate).
+#[derive(Clone)]
 pub struct Chips {
     pub param: &'static str,
     pub label: &'static str,
-    pub options: Vec<(String, String)>,
+    pub options: ChipSource,
+}
+
+#[derive(Clone)]
+pub enum ChipSource {
+    Fixed(ChipOptions),
+    Loaded(Resource<ChipOptions>),
 }
 
 /// The list request the address describes.
@@ -197,18 +208,33 @@ where
 
     let chip_bar = chips.map(|chips| {
         let param = chips.param;
+        let label = chips.label;
+        let source = chips.options;
         let current = move || params.with(|p| p.get(param)).unwrap_or_default();
         view! {
-            <div class="chips" role="group" aria-label=chips.label>
-                {chips.options.into_iter().map(|(value, label)| {
-                    let v = value.clone();
-                    let pressed = move || (current() == v).to_string();
-                    view! {
-                        <button type="button" class="chip" aria-pressed=pressed
-                            on:click=move |_| set_param.run((param, value.clone()))>{label}</button>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new({
+                    let source = source.clone();
+                    async move {
+                        let options = match source {
+                            ChipSource::Fixed(options) => options,
+                            ChipSource::Loaded(resource) => resource.await,
+                        };
+                        view! {
+                            <div class="chips" role="group" aria-label=label>
+                                {options.into_iter().map(|(value, label)| {
+                                    let v = value.clone();
+                                    let pressed = move || (current() == v).to_string();
+                                    view! {
+                                        <button type="button" class="chip" aria-pressed=pressed
+                                            on:click=move |_| set_param.run((param, value.clone()))>{label}</button>
+                                    }
+                                }).collect_view()}
+                            </div>
+                        }
                     }
-                }).collect_view()}
-            </div>
+                })}
+            </Suspense>
         }
     });
 
@@ -269,11 +295,27 @@ where
                             }.into_any(),
                             Ok(p) => {
                                 let first: Vec<Row> = p.items.iter().map(to_row).collect();
+                                let first_has_more = p.next_cursor.is_some();
+                                // "Load more" lives in the same Suspense as the rows: the first
+                                // page's cursor exists on the server only once the page has
+                                // loaded, so reading it anywhere else would render differently
+                                // there and in the browser, and hydration would fail.
+                                let has_more = move || match more_cursor.get() {
+                                    Some(c) => c.is_some(),
+                                    None => first_has_more,
+                                };
                                 view! {
                                     <tbody>
                                         {first.into_iter().map(row_view).collect_view()}
                                         {move || more.get().into_iter().map(row_view).collect_view()}
                                     </tbody>
+                                    <tfoot hidden=move || !has_more()>
+                                        <tr><td colspan="99" class="load-more">
+                                            <button type="button" class="button" on:click=load_more disabled=move || loading.get()>
+                                                {move || if loading.get() { "Loading…" } else { "Load more" }}
+                                            </button>
+                                        </td></tr>
+                                    </tfoot>
                                 }.into_any()
                             }
                             Err(e) => view! {
@@ -284,19 +326,6 @@ where
                 </Suspense>
             </table>
         </div>
-        {move || {
-            let has_more = match more_cursor.get() {
-                Some(c) => c.is_some(),
-                None => page.with(|p| p.as_ref().and_then(|r| r.as_ref().ok()).is_some_and(|p| p.next_cursor.is_some())),
-            };
-            has_more.then(|| view! {
-                <p class="load-more">
-                    <button type="button" class="button" on:click=load_more disabled=move || loading.get()>
-                        {move || if loading.get() { "Loading…" } else { "Load more" }}
-                    </button>
-                </p>
-            })
-        }}
     }
 }
 

@@ -2,7 +2,9 @@
 
 use super::form::Submit;
 use crate::api::sales::{create_task, log_activity, record_tasks, record_timeline, update_task};
-use crate::domain::activity::{ActivityKind, NewActivity, NewTask, Task, TaskPatch, TimelineKind};
+use crate::domain::activity::{
+    ActivityKind, NewActivity, NewTask, Task, TaskPatch, TimelineEntry, TimelineKind,
+};
 use crate::domain::error::AppError;
 use crate::domain::records::RecordKind;
 use crate::ui::format::{datetime, day, submission_key};
@@ -12,12 +14,34 @@ use uuid::Uuid;
 /// Bumped after a write, so the panels that show it reload.
 pub type Refresh = RwSignal<u32>;
 
+/// What a record page loads beside the record itself: its timeline and its tasks. The page
+/// creates this at its top, outside its Suspense: on the server a Suspense builds its children
+/// more than once, and resources made there would get other hydration ids than in the browser.
+#[derive(Clone, Copy)]
+pub struct RecordPanels {
+    pub kind: RecordKind,
+    pub id: Uuid,
+    pub refresh: Refresh,
+    timeline: Resource<Result<Vec<TimelineEntry>, AppError>>,
+    tasks: Resource<Result<Vec<Task>, AppError>>,
+}
+
+impl RecordPanels {
+    pub fn new(kind: RecordKind, id: Uuid) -> RecordPanels {
+        let refresh: Refresh = RwSignal::new(0);
+        RecordPanels {
+            kind,
+            id,
+            refresh,
+            timeline: Resource::new(move || refresh.get(), move |_| record_timeline(kind, id)),
+            tasks: Resource::new(move || refresh.get(), move |_| record_tasks(kind, id)),
+        }
+    }
+}
+
 #[component]
-pub fn Timeline(kind: RecordKind, id: Uuid, refresh: Refresh) -> impl IntoView {
-    let entries = Resource::new(
-        move || (refresh.get(), id),
-        move |(_, id)| record_timeline(kind, id),
-    );
+pub fn Timeline(panels: RecordPanels) -> impl IntoView {
+    let entries = panels.timeline;
     view! {
         <section class="panel" aria-labelledby="timeline-title">
             <h2 id="timeline-title">"Timeline"</h2>
@@ -70,7 +94,10 @@ pub fn Timeline(kind: RecordKind, id: Uuid, refresh: Refresh) -> impl IntoView {
 
 /// A box to record a call, meeting, note or email on the spot.
 #[component]
-pub fn LogActivity(kind: RecordKind, id: Uuid, refresh: Refresh) -> impl IntoView {
+pub fn LogActivity(panels: RecordPanels) -> impl IntoView {
+    let RecordPanels {
+        kind, id, refresh, ..
+    } = panels;
     let activity_kind = RwSignal::new(ActivityKind::Note);
     let subject = RwSignal::new(String::new());
     let body = RwSignal::new(String::new());
@@ -134,11 +161,14 @@ pub fn LogActivity(kind: RecordKind, id: Uuid, refresh: Refresh) -> impl IntoVie
 
 /// The record's tasks: tick to finish, add one with a due date.
 #[component]
-pub fn TasksPanel(kind: RecordKind, id: Uuid, refresh: Refresh) -> impl IntoView {
-    let tasks = Resource::new(
-        move || (refresh.get(), id),
-        move |(_, id)| record_tasks(kind, id),
-    );
+pub fn TasksPanel(panels: RecordPanels) -> impl IntoView {
+    let RecordPanels {
+        kind,
+        id,
+        refresh,
+        tasks,
+        ..
+    } = panels;
     let title = RwSignal::new(String::new());
     let due = RwSignal::new(String::new());
     let error = RwSignal::new(None::<AppError>);

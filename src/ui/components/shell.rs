@@ -5,8 +5,6 @@ use super::editing::Modal;
 use super::search::GlobalSearch;
 #[cfg(feature = "hydrate")]
 use super::search::SEARCH_INPUT_ID;
-use crate::api::auth::current_user;
-use crate::domain::error::AppError;
 use crate::domain::user::{Area, Me, Role};
 use crate::ui::records::leads::NewLeadForm;
 use leptos::prelude::*;
@@ -69,19 +67,55 @@ fn keyboard_shortcuts(new_lead: RwSignal<bool>, may_create_leads: bool) {
     let _ = (new_lead, may_create_leads);
 }
 
+/// The signed-in person of this page load, known before anything renders: on the server from
+/// the request, in the browser from the `crm-me` meta tag the server wrote into the head. No
+/// Suspense wraps the pages for it, so each page is built once on the server and its resources
+/// get the same hydration ids there and in the browser.
+pub fn page_me() -> Option<Me> {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<axum::http::request::Parts>().and_then(|parts| {
+            parts
+                .extensions
+                .get::<crate::server::auth::Principal>()
+                .and_then(|p| p.me())
+        })
+    }
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    {
+        document()
+            .query_selector("meta[name=crm-me]")
+            .ok()
+            .flatten()
+            .and_then(|m| m.get_attribute("content"))
+            .and_then(|json| serde_json::from_str(&json).ok())
+    }
+    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+    {
+        None
+    }
+}
+
+/// What the `crm-me` meta tag carries (server side): the signed-in person as JSON.
+pub fn page_me_json() -> String {
+    page_me()
+        .and_then(|me| serde_json::to_string(&me).ok())
+        .unwrap_or_default()
+}
+
+#[derive(Clone)]
+struct PageMe(Option<Me>);
+
+/// Makes the signed-in person available to every page (called once, by the root).
+pub fn provide_page_me() {
+    provide_context(PageMe(page_me()));
+}
+
 #[component]
 pub fn AppShell() -> impl IntoView {
-    let me = Resource::new_blocking(|| (), |_| current_user());
-    view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match me.await {
-                    Ok(me) => view! { <Frame me=me/> }.into_any(),
-                    Err(AppError::Unauthorized { .. }) => view! { <SignedOut/> }.into_any(),
-                    Err(e) => view! { <main class="page"><p class="form-error">{e.message()}</p></main> }.into_any(),
-                }
-            })}
-        </Suspense>
+    match use_me() {
+        Some(me) => view! { <Frame me=me/> }.into_any(),
+        None => view! { <SignedOut/> }.into_any(),
     }
 }
 
@@ -100,7 +134,6 @@ fn SignedOut() -> impl IntoView {
 #[component]
 fn Frame(me: Me) -> impl IntoView {
     let role = me.user.role;
-    provide_context(me.clone());
     let areas: Vec<Area> = Area::ALL.into_iter().filter(|a| a.open_to(role)).collect();
     let new_lead = RwSignal::new(false);
     provide_context(NewLeadDialog(new_lead));
@@ -138,5 +171,5 @@ fn Frame(me: Me) -> impl IntoView {
 
 /// The signed-in person, for pages inside the frame.
 pub fn use_me() -> Option<Me> {
-    use_context::<Me>()
+    use_context::<PageMe>().and_then(|m| m.0)
 }

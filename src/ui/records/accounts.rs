@@ -8,12 +8,13 @@ use crate::api::sales::{
 use crate::domain::account::{Account, AccountPatch};
 use crate::domain::contact::{Contact, ContactPatch, ContactRole};
 use crate::domain::error::AppError;
-use crate::domain::records::{ListQuery, Money, RecordKind, group_thousands};
+use crate::domain::opportunity::Opportunity;
+use crate::domain::records::{ListQuery, Money, Page, RecordKind, group_thousands};
 use crate::domain::user::Role;
 use crate::ui::components::editing::{CreateForm, EditableFields, Modal};
 use crate::ui::components::form::{Field, Input, Submit, choices};
-use crate::ui::components::list::{Cell, Chips, RecordList, Row, col};
-use crate::ui::components::panels::{LogActivity, Refresh, TasksPanel, Timeline};
+use crate::ui::components::list::{Cell, ChipSource, Chips, RecordList, Row, col};
+use crate::ui::components::panels::{LogActivity, RecordPanels, Refresh, TasksPanel, Timeline};
 use crate::ui::components::shell::use_me;
 use crate::ui::format::{day, submission_key};
 use leptos::prelude::*;
@@ -169,11 +170,13 @@ pub fn AccountPage() -> impl IntoView {
         return view! { <Missing noun="account" back="/accounts"/> }.into_any();
     };
     let account = Resource::new(move || id, get_account);
+    let panels = RecordPanels::new(RecordKind::Account, id);
+    let related = AccountRelated::new(id, panels.refresh);
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match account.await {
-                    Ok(a) => view! { <AccountDetail account=a/> }.into_any(),
+                    Ok(a) => view! { <AccountDetail account=a panels=panels related=related/> }.into_any(),
                     Err(AppError::NotFound) => view! { <Missing noun="account" back="/accounts"/> }.into_any(),
                     Err(e) => view! { <LoadError error=e/> }.into_any(),
                 }
@@ -183,11 +186,43 @@ pub fn AccountPage() -> impl IntoView {
     .into_any()
 }
 
+/// An account's contacts and opportunities, loaded beside it (made by the page, outside its
+/// Suspense, like [`RecordPanels`]).
+#[derive(Clone, Copy)]
+struct AccountRelated {
+    contacts: Resource<Result<Page<Contact>, AppError>>,
+    opportunities: Resource<Result<Page<Opportunity>, AppError>>,
+}
+
+impl AccountRelated {
+    fn new(id: Uuid, refresh: Refresh) -> AccountRelated {
+        let related = ListQuery {
+            account_id: Some(id),
+            limit: Some(50),
+            ..Default::default()
+        };
+        let by_name = ListQuery {
+            sort: Some("last_name".into()),
+            ..related.clone()
+        };
+        AccountRelated {
+            contacts: Resource::new(
+                move || refresh.get(),
+                move |_| list_contacts(by_name.clone()),
+            ),
+            opportunities: Resource::new(
+                move || refresh.get(),
+                move |_| list_opportunities(related.clone()),
+            ),
+        }
+    }
+}
+
 #[component]
-fn AccountDetail(account: Account) -> impl IntoView {
+fn AccountDetail(account: Account, panels: RecordPanels, related: AccountRelated) -> impl IntoView {
     let id = account.id;
     let record = RwSignal::new(account);
-    let refresh: Refresh = RwSignal::new(0);
+    let refresh = panels.refresh;
     let state = RwSignal::new(Submit::Idle);
     let on_save = saver(
         record,
@@ -198,24 +233,10 @@ fn AccountDetail(account: Account) -> impl IntoView {
     );
     let on_reload = reloader(record, id, get_account);
     let fields = Signal::derive(move || record.with(|a| account_fields(Some(a))));
-    let related = ListQuery {
-        account_id: Some(id),
-        limit: Some(50),
-        ..Default::default()
-    };
-    let contacts = Resource::new(move || refresh.get(), {
-        let q = related.clone();
-        move |_| {
-            list_contacts(ListQuery {
-                sort: Some("last_name".into()),
-                ..q.clone()
-            })
-        }
-    });
-    let opportunities = Resource::new(
-        move || refresh.get(),
-        move |_| list_opportunities(related.clone()),
-    );
+    let AccountRelated {
+        contacts,
+        opportunities,
+    } = related;
     let contact_open = RwSignal::new(false);
     view! {
         <Title text=move || format!("{} · Accounts · CRM", record.with(|a| a.fields.name.clone()))/>
@@ -232,8 +253,8 @@ fn AccountDetail(account: Account) -> impl IntoView {
                     <h2 id="details-title">"Details"</h2>
                     <EditableFields fields=fields can_edit=can_edit() state=state on_save=on_save on_reload=on_reload/>
                 </section>
-                <LogActivity kind=RecordKind::Account id=id refresh=refresh/>
-                <Timeline kind=RecordKind::Account id=id refresh=refresh/>
+                <LogActivity panels=panels/>
+                <Timeline panels=panels/>
             </div>
             <aside class="record-side">
                 <section class="panel" aria-labelledby="contacts-title">
@@ -260,7 +281,7 @@ fn AccountDetail(account: Account) -> impl IntoView {
                         })}
                     </Suspense>
                 </section>
-                <TasksPanel kind=RecordKind::Account id=id refresh=refresh/>
+                <TasksPanel panels=panels/>
             </aside>
         </div>
         <Modal open=contact_open title="New contact at this account">
@@ -367,7 +388,7 @@ pub fn ContactsPage() -> impl IntoView {
                          col("Phone", None), col("Relationship", Some("role")), col("Created", Some("created_at"))]
             fetch=list_contacts
             to_row=contact_row
-            chips=Chips { param: "status", label: "Relationship", options }
+            chips=Chips { param: "status", label: "Relationship", options: ChipSource::Fixed(options) }
             default_sort="-created_at"
         />
     }
@@ -402,11 +423,12 @@ pub fn ContactPage() -> impl IntoView {
         return view! { <Missing noun="contact" back="/contacts"/> }.into_any();
     };
     let contact = Resource::new(move || id, get_contact);
+    let panels = RecordPanels::new(RecordKind::Contact, id);
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match contact.await {
-                    Ok(c) => view! { <ContactDetail contact=c/> }.into_any(),
+                    Ok(c) => view! { <ContactDetail contact=c panels=panels/> }.into_any(),
                     Err(AppError::NotFound) => view! { <Missing noun="contact" back="/contacts"/> }.into_any(),
                     Err(e) => view! { <LoadError error=e/> }.into_any(),
                 }
@@ -417,10 +439,10 @@ pub fn ContactPage() -> impl IntoView {
 }
 
 #[component]
-fn ContactDetail(contact: Contact) -> impl IntoView {
+fn ContactDetail(contact: Contact, panels: RecordPanels) -> impl IntoView {
     let id: Uuid = contact.id;
     let record = RwSignal::new(contact);
-    let refresh: Refresh = RwSignal::new(0);
+    let refresh = panels.refresh;
     let state = RwSignal::new(Submit::Idle);
     let on_save = saver(
         record,
@@ -447,11 +469,11 @@ fn ContactDetail(contact: Contact) -> impl IntoView {
                     <h2 id="details-title">"Details"</h2>
                     <EditableFields fields=fields can_edit=can_edit() state=state on_save=on_save on_reload=on_reload/>
                 </section>
-                <LogActivity kind=RecordKind::Contact id=id refresh=refresh/>
-                <Timeline kind=RecordKind::Contact id=id refresh=refresh/>
+                <LogActivity panels=panels/>
+                <Timeline panels=panels/>
             </div>
             <aside class="record-side">
-                <TasksPanel kind=RecordKind::Contact id=id refresh=refresh/>
+                <TasksPanel panels=panels/>
             </aside>
         </div>
     }

@@ -11,8 +11,8 @@ use crate::domain::records::{RecordKind, parse_decimal};
 use crate::domain::user::Role;
 use crate::ui::components::editing::{CreateForm, EditableFields, Modal};
 use crate::ui::components::form::{Field, Input, Submit, choices};
-use crate::ui::components::list::{Cell, Chips, RecordList, Row, col};
-use crate::ui::components::panels::{LogActivity, Refresh, TasksPanel, Timeline};
+use crate::ui::components::list::{Cell, ChipSource, Chips, RecordList, Row, col};
+use crate::ui::components::panels::{LogActivity, RecordPanels, Refresh, TasksPanel, Timeline};
 use crate::ui::components::shell::{use_me, use_new_lead};
 use crate::ui::format::{day, submission_key};
 use leptos::prelude::*;
@@ -68,7 +68,7 @@ pub fn LeadsPage() -> impl IntoView {
             ]
             fetch=list_leads
             to_row=lead_row
-            chips=Chips { param: "status", label: "Status", options }
+            chips=Chips { param: "status", label: "Status", options: ChipSource::Fixed(options) }
             default_sort="-created_at"
         />
     }
@@ -165,11 +165,12 @@ pub fn LeadPage() -> impl IntoView {
         return view! { <Missing noun="lead" back="/leads"/> }.into_any();
     };
     let lead = Resource::new(move || id, get_lead);
+    let panels = RecordPanels::new(RecordKind::Lead, id);
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match lead.await {
-                    Ok(l) => view! { <LeadDetail lead=l/> }.into_any(),
+                    Ok(l) => view! { <LeadDetail lead=l panels=panels/> }.into_any(),
                     Err(AppError::NotFound) => view! { <Missing noun="lead" back="/leads"/> }.into_any(),
                     Err(e) => view! { <LoadError error=e/> }.into_any(),
                 }
@@ -180,10 +181,10 @@ pub fn LeadPage() -> impl IntoView {
 }
 
 #[component]
-fn LeadDetail(lead: Lead) -> impl IntoView {
+fn LeadDetail(lead: Lead, panels: RecordPanels) -> impl IntoView {
     let id = lead.id;
     let record = RwSignal::new(lead);
-    let refresh: Refresh = RwSignal::new(0);
+    let refresh = panels.refresh;
     let state = RwSignal::new(Submit::Idle);
     let update = move |patch: LeadPatch| update_lead(id, patch);
     let on_save = saver(record, |l: &Lead| l.version, update, state, refresh);
@@ -254,11 +255,11 @@ fn LeadDetail(lead: Lead) -> impl IntoView {
                     <h2 id="details-title">"Details"</h2>
                     <EditableFields fields=fields can_edit=can_edit state=state on_save=on_save on_reload=on_reload/>
                 </section>
-                <LogActivity kind=RecordKind::Lead id=id refresh=refresh/>
-                <Timeline kind=RecordKind::Lead id=id refresh=refresh/>
+                <LogActivity panels=panels/>
+                <Timeline panels=panels/>
             </div>
             <aside class="record-side">
-                <TasksPanel kind=RecordKind::Lead id=id refresh=refresh/>
+                <TasksPanel panels=panels/>
             </aside>
         </div>
         <Modal open=qualify_open title="Qualify lead">

@@ -12,8 +12,8 @@ use crate::domain::records::{Money, RecordKind, decimal_string};
 use crate::domain::user::Role;
 use crate::ui::components::editing::{CreateForm, EditableFields, Modal};
 use crate::ui::components::form::{Field, Input, Submit, choices};
-use crate::ui::components::list::{Cell, Chips, RecordList, Row, col};
-use crate::ui::components::panels::{LogActivity, Refresh, TasksPanel, Timeline};
+use crate::ui::components::list::{Cell, ChipSource, Chips, RecordList, Row, col};
+use crate::ui::components::panels::{LogActivity, RecordPanels, TasksPanel, Timeline};
 use crate::ui::components::shell::use_me;
 use crate::ui::format::{date, days_between, submission_key};
 use leptos::prelude::*;
@@ -122,6 +122,18 @@ pub fn opportunity_fields(o: Option<&Opportunity>, stages: &[StageDef]) -> Vec<F
 #[component]
 pub fn OpportunitiesPage() -> impl IntoView {
     let stages = Resource::new(|| (), |_| pipeline_stages());
+    let stage_chips = Resource::new(
+        || (),
+        |_| async {
+            let stages = pipeline_stages().await.unwrap_or_default();
+            let mut options = vec![
+                (String::new(), "All".to_string()),
+                ("open".to_string(), "Open".to_string()),
+            ];
+            options.extend(stages.into_iter().map(|s| (s.key, s.label)));
+            options
+        },
+    );
     let can_create = use_me().is_some_and(|m| m.user.role != Role::Support);
     let open = RwSignal::new(false);
     view! {
@@ -130,27 +142,23 @@ pub fn OpportunitiesPage() -> impl IntoView {
             <h1>"Opportunities"</h1>
             {can_create.then(|| view! { <button type="button" class="button primary" on:click=move |_| open.set(true)>"New opportunity"</button> })}
         </header>
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                let stages = stages.await.unwrap_or_default();
-                let mut options = vec![(String::new(), "All".to_string()), ("open".to_string(), "Open".to_string())];
-                options.extend(stages.iter().map(|s| (s.key.clone(), s.label.clone())));
-                view! {
-                    <RecordList
-                        noun="opportunities"
-                        columns=vec![col("Name", Some("name")), col("Account", None), col("Value", Some("value")), col("Stage", Some("stage")),
-                                     col("Probability", Some("probability")), col("Expected close", Some("expected_close")), col("Owner", None)]
-                        fetch=list_opportunities
-                        to_row=opportunity_row
-                        chips=Chips { param: "stage", label: "Stage", options }
-                        default_sort="-created_at"
-                    />
-                    <Modal open=open title="New opportunity">
-                        <NewOpportunityForm stages=stages.clone() open=open/>
-                    </Modal>
-                }
-            })}
-        </Suspense>
+        <RecordList
+            noun="opportunities"
+            columns=vec![col("Name", Some("name")), col("Account", None), col("Value", Some("value")), col("Stage", Some("stage")),
+                         col("Probability", Some("probability")), col("Expected close", Some("expected_close")), col("Owner", None)]
+            fetch=list_opportunities
+            to_row=opportunity_row
+            chips=Chips { param: "stage", label: "Stage", options: ChipSource::Loaded(stage_chips) }
+            default_sort="-created_at"
+        />
+        <Modal open=open title="New opportunity">
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let stages = stages.await.unwrap_or_default();
+                    view! { <NewOpportunityForm stages=stages open=open/> }
+                })}
+            </Suspense>
+        </Modal>
     }
 }
 
@@ -180,11 +188,12 @@ pub fn OpportunityPage() -> impl IntoView {
         move || id,
         |id| async move { Ok::<_, AppError>((get_opportunity(id).await?, pipeline_stages().await?)) },
     );
+    let panels = RecordPanels::new(RecordKind::Opportunity, id);
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok((o, stages)) => view! { <OpportunityDetail opportunity=o stages=stages/> }.into_any(),
+                    Ok((o, stages)) => view! { <OpportunityDetail opportunity=o stages=stages panels=panels/> }.into_any(),
                     Err(AppError::NotFound) => view! { <Missing noun="opportunity" back="/opportunities"/> }.into_any(),
                     Err(e) => view! { <LoadError error=e/> }.into_any(),
                 }
@@ -195,10 +204,14 @@ pub fn OpportunityPage() -> impl IntoView {
 }
 
 #[component]
-fn OpportunityDetail(opportunity: Opportunity, stages: Vec<StageDef>) -> impl IntoView {
+fn OpportunityDetail(
+    opportunity: Opportunity,
+    stages: Vec<StageDef>,
+    panels: RecordPanels,
+) -> impl IntoView {
     let id = opportunity.id;
     let record = RwSignal::new(opportunity);
-    let refresh: Refresh = RwSignal::new(0);
+    let refresh = panels.refresh;
     let state = RwSignal::new(Submit::Idle);
     let stages = StoredValue::new(stages);
     let on_save = saver(
@@ -294,11 +307,11 @@ fn OpportunityDetail(opportunity: Opportunity, stages: Vec<StageDef>) -> impl In
                     <h2 id="details-title">"Details"</h2>
                     <EditableFields fields=fields can_edit=can_edit state=state on_save=on_save on_reload=on_reload/>
                 </section>
-                <LogActivity kind=RecordKind::Opportunity id=id refresh=refresh/>
-                <Timeline kind=RecordKind::Opportunity id=id refresh=refresh/>
+                <LogActivity panels=panels/>
+                <Timeline panels=panels/>
             </div>
             <aside class="record-side">
-                <TasksPanel kind=RecordKind::Opportunity id=id refresh=refresh/>
+                <TasksPanel panels=panels/>
             </aside>
         </div>
         <Modal open=lost_open title="Mark as lost">
