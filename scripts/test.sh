@@ -31,3 +31,6 @@ scripts/build.sh
 
 say "browser tests (Playwright, Chromium)"
 (cd end2end && npx playwright test)
+
+say "benchmarks at a small size (they prove the scripts work; the figures are in docs/benchmarks.md)"
+bench/records.sh --leads 3000 --duration 1 --connections 16

@@ -2,7 +2,7 @@
 # Installs what a fresh machine lacks to build (and, with `test`, to test) the CRM.
 # Idempotent: each tool is checked first and installed only when missing or wrong.
 #   scripts/tools.sh          build tools: wasm32 target, wasm-bindgen, wasm-opt (npm)
-#   scripts/tools.sh test     also Chromium (Debian package) and Playwright (npm)
+#   scripts/tools.sh test     also Chromium and wrk (Debian packages) and Playwright (npm)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,6 +36,11 @@ if [ "${1:-}" = test ]; then
     say "installing Chromium (Debian package) for the browser tests"
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium \
       || { as_root apt-get update && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+  fi
+  if ! command -v wrk >/dev/null; then
+    say "installing wrk (Debian package) for the benchmark smoke run"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y wrk \
+      || { as_root apt-get update && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y wrk; }
   fi
   if [ ! -d end2end/node_modules/@playwright/test ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
     say "installing Playwright (npm; it uses the system Chromium, no browser download)"

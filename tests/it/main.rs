@@ -6,4 +6,5 @@ mod common;
 mod demo;
 mod protection;
 mod sales_http;
+mod sales_story;
 mod story;

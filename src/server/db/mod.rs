@@ -214,6 +214,9 @@ impl Db {
                 let pool = SqlitePoolOptions::new()
                     .max_connections(8)
                     .min_connections(1)
+                    // A local file does not drop connections: skip the ping (a round trip to
+                    // the connection's worker thread) that would precede every query.
+                    .test_before_acquire(false)
                     .acquire_timeout(Duration::from_secs(15))
                     .connect_with(options)
                     .await?;

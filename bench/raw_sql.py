@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""The bare SQL behind each benchmarked endpoint, timed directly on the same SQLite file.
+
+The statements mirror what the server runs (src/server/db/leads.rs, list.rs, search.rs): the
+same select list, join, filter, order and limit. Each is run `--runs` times on one connection;
+the output is one JSON line per query with p50/p95/p99 in microseconds (rows fetched included,
+as the server fetches them).
+
+Also prints, for the benchmark's requests, the deep cursor and ids it needs (`--params`).
+"""
+import argparse, base64, json, sqlite3, statistics, sys, time, uuid
+
+LEAD_SELECT = """select l.id, l.owner_id, u.name as owner_name, l.status, l.disqualify_reason,
+        l.name, l.company, l.email, l.phone, l.source, l.utm_source, l.utm_medium, l.utm_campaign,
+        l.converted_account_id, l.converted_contact_id, l.converted_opportunity_id,
+        l.created_at, l.updated_at, l.version"""
+LEAD_FROM = " from leads l left join users u on u.id = l.owner_id"
+
+LIST = (LEAD_SELECT + ", l.created_at as crm_sort_key" + LEAD_FROM +
+        " where 1 = 1 and l.status = ? order by l.created_at desc, l.id desc limit ?")
+DEEP = (LEAD_SELECT + ", l.created_at as crm_sort_key" + LEAD_FROM +
+        " where 1 = 1 and l.status = ? and (l.created_at, l.id) < (?, ?)"
+        " order by l.created_at desc, l.id desc limit ?")
+GET = LEAD_SELECT + LEAD_FROM + " where l.id = ?"
+SEARCH = [
+    """select l.id, l.name as title, coalesce(l.company, l.email) as subtitle from leads l
+       where l.seq in (select rowid from leads_fts where leads_fts match ? order by rowid desc limit ?)
+       order by l.seq desc""",
+    """select c.id, trim(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, '')) as title,
+              coalesce(c.email, c.title) as subtitle from contacts c
+       where c.seq in (select rowid from contacts_fts where contacts_fts match ? order by rowid desc limit ?)
+       order by c.seq desc""",
+    """select a.id, a.name as title, coalesce(a.domain, a.city) as subtitle from accounts a
+       where a.seq in (select rowid from accounts_fts where accounts_fts match ? order by rowid desc limit ?)
+       order by a.seq desc""",
+    """select o.id, o.name as title, o.stage as subtitle from opportunities o
+       where o.seq in (select rowid from opportunities_fts where opportunities_fts match ? order by rowid desc limit ?)
+       order by o.seq desc""",
+]
+PAGE = 50
+PER_KIND = 6
+
+
+def fts(q):
+    words = ["".join(ch for ch in w if ch.isalnum()).lower() for w in q.split()]
+    return " ".join(f'"{w}"*' for w in words if w)
+
+
+def params(db, status, search):
+    """A cursor half-way down the filtered list, the lead there, and the search query."""
+    count = db.execute("select count(*) from leads where status = ?", (status,)).fetchone()[0]
+    depth = count // 2
+    row = db.execute(
+        "select created_at, id from leads where status = ? order by created_at desc, id desc"
+        " limit 1 offset ?", (status, depth)).fetchone()
+    if row is None:
+        sys.exit(f"not enough '{status}' leads for a cursor {depth} rows deep")
+    created_at, blob = row
+    lead_id = str(uuid.UUID(bytes=blob))
+    # The server's cursor: URL-safe base64 (no padding) of the JSON [sort value, id].
+    value = created_at.replace("+00:00", "Z")
+    cursor = base64.urlsafe_b64encode(json.dumps([value, lead_id], separators=(",", ":")).encode()).decode().rstrip("=")
+    return {"cursor": cursor, "lead_id": lead_id, "cursor_created_at": created_at,
+            "cursor_id_hex": blob.hex(), "search": search, "depth": depth}
+
+
+def timed(db, runs, run_once):
+    run_once()  # warm the page cache, as the server's first requests do
+    samples = []
+    for _ in range(runs):
+        t = time.perf_counter_ns()
+        run_once()
+        samples.append((time.perf_counter_ns() - t) / 1000)
+    samples.sort()
+    pick = lambda p: samples[min(len(samples) - 1, int(len(samples) * p / 100))]
+    return {"p50": round(pick(50)), "p95": round(pick(95)), "p99": round(pick(99)),
+            "mean": round(statistics.fmean(samples))}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("db")
+    ap.add_argument("--status", default="new")
+    ap.add_argument("--search", default="ada lov")
+    ap.add_argument("--runs", type=int, default=300)
+    ap.add_argument("--params", action="store_true", help="print the request parameters and exit")
+    args = ap.parse_args()
+    db = sqlite3.connect(f"file:{args.db}?mode=ro", uri=True)
+    p = params(db, args.status, args.search)
+    if args.params:
+        print(json.dumps(p))
+        return
+    blob = bytes.fromhex(p["cursor_id_hex"])
+    lead = uuid.UUID(p["lead_id"]).bytes
+    q = fts(args.search)
+    queries = {
+        "list": lambda: db.execute(LIST, (args.status, PAGE + 1)).fetchall(),
+        "deep": lambda: db.execute(DEEP, (args.status, p["cursor_created_at"], blob, PAGE + 1)).fetchall(),
+        "get": lambda: db.execute(GET, (lead,)).fetchall(),
+        "search": lambda: [db.execute(s, (q, PER_KIND)).fetchall() for s in SEARCH],
+    }
+    for name, run_once in queries.items():
+        print(json.dumps({"query": name, **timed(db, args.runs, run_once)}))
+
+
+if __name__ == "__main__":
+    main()
