@@ -40,6 +40,30 @@ SEARCH = [
 PAGE = 50
 PER_KIND = 6
 
+# The pipeline's figures computed the direct way, over the opportunities themselves: what the
+# board's headers and the summary strip would cost without running totals.
+BOARD_AGGREGATE = """select o.stage, o.currency, count(*), sum(o.value_minor) from opportunities o
+    where o.closed_at is null or o.closed_at >= ? group by o.stage, o.currency"""
+BOARD_COLUMN = """select o.id, o.owner_id, u.name, o.name, o.account_id, o.primary_contact_id, o.value_minor,
+        o.currency, o.expected_close, o.lost_reason, o.stage, o.probability, a.name,
+        case when pc.id is null then null else trim(coalesce(pc.first_name, '') || ' ' || coalesce(pc.last_name, '')) end,
+        o.stage_entered_at, o.closed_at, o.lead_id, o.created_at, o.updated_at, o.version,
+        coalesce(o.expected_close, '9999-12-31')
+    from opportunities o left join users u on u.id = o.owner_id left join accounts a on a.id = o.account_id
+        left join contacts pc on pc.id = o.primary_contact_id
+    where o.stage = ? order by coalesce(o.expected_close, '9999-12-31'), o.id limit 51"""
+SUMMARY = [
+    """select sum(o.value_minor), count(*) from opportunities o join pipeline_stages s on s.key = o.stage
+       where s.kind = 'open' and o.currency = 'USD'""",
+    """select count(*), sum(case when exists (select 1 from opportunities o where o.lead_id = l.id
+           and o.stage in (select key from pipeline_stages where kind = 'won')) then 1 else 0 end)
+       from leads l where l.created_at >= ?""",
+    """select count(*), avg(value_minor) from opportunities
+       where stage in (select key from pipeline_stages where kind = 'won') and closed_at >= ? and currency = 'USD'""",
+    """select sum(value_minor), count(*) from opportunities
+       where stage in (select key from pipeline_stages where kind = 'won') and closed_at >= ? and currency = 'USD'""",
+]
+
 
 def fts(q):
     words = ["".join(ch for ch in w if ch.isalnum()).lower() for w in q.split()]
@@ -84,8 +108,11 @@ def main():
     ap.add_argument("--search", default="ada lov")
     ap.add_argument("--runs", type=int, default=300)
     ap.add_argument("--params", action="store_true", help="print the request parameters and exit")
+    ap.add_argument("--suite", default="records", choices=["records", "pipeline"])
     args = ap.parse_args()
     db = sqlite3.connect(f"file:{args.db}?mode=ro", uri=True)
+    if args.suite == "pipeline":
+        return pipeline(db, args.runs)
     p = params(db, args.status, args.search)
     if args.params:
         print(json.dumps(p))
@@ -101,6 +128,25 @@ def main():
     }
     for name, run_once in queries.items():
         print(json.dumps({"query": name, **timed(db, args.runs, run_once)}))
+
+
+def pipeline(db, runs):
+    import datetime
+    now = datetime.datetime.now(datetime.timezone.utc)
+    month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0).isoformat()
+    quarter = (now - datetime.timedelta(days=90)).isoformat()
+    stages = [r[0] for r in db.execute(
+        "select key from pipeline_stages where archived_at is null order by position")]
+    queries = {
+        # The board: its headers as one aggregate, plus each column's first page.
+        "board": lambda: (db.execute(BOARD_AGGREGATE, (month,)).fetchall(),
+                          [db.execute(BOARD_COLUMN, (s,)).fetchall() for s in stages]),
+        "board_aggregate": lambda: db.execute(BOARD_AGGREGATE, (month,)).fetchall(),
+        "summary": lambda: [db.execute(SUMMARY[0]).fetchall(), db.execute(SUMMARY[1], (quarter,)).fetchall(),
+                            db.execute(SUMMARY[2], (quarter,)).fetchall(), db.execute(SUMMARY[3], (month,)).fetchall()],
+    }
+    for name, run_once in queries.items():
+        print(json.dumps({"query": name, **timed(db, runs, run_once)}))
 
 
 if __name__ == "__main__":

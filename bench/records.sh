@@ -27,37 +27,13 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-bin="${CARGO_TARGET_DIR:-target}/release/crm"
-[ -x "$bin" ] || { echo "no release build at $bin: run 'make build' first" >&2; exit 1; }
-command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/crm-bench.XXXXXX")
-port=${CRM_BENCH_PORT:-3950}
-server_pid=""
-cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-export DATABASE_URL="sqlite://$work/bench.db"
-export RUST_LOG=warn
-say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+source bench/lib.sh
 
 say "loading $leads leads (crm demo-data)"
-"$bin" migrate >/dev/null
-echo "bench password 0123456789" | "$bin" user create --email bench@example.com --name Bench --role admin --password-stdin >/dev/null
-token=$("$bin" token create --email bench@example.com --label bench | tail -n 1)
-load_start=$(date +%s%N)
-"$bin" demo-data --leads "$leads" --seed 7 >/dev/null
-load_secs=$(( ($(date +%s%N) - load_start) / 1000000 ))e-3
-
+bench_database --leads "$leads"
 say "starting the release server"
-LEPTOS_SITE_ADDR="127.0.0.1:$port" "$bin" serve >"$work/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+bench_serve "${CRM_BENCH_PORT:-3950}"
 
-base="http://127.0.0.1:$port"
 params=$(python3 bench/raw_sql.py "$work/bench.db" --params)
 field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$params" "$1"; }
 cursor=$(field cursor)
@@ -92,16 +68,15 @@ assert found["results"], "search: finds something"
 EOF
 
 say "measuring: $connections connections, ${duration}s each (and 1 connection for the latency next to the bare SQL)"
-export CRM_BENCH_TOKEN=$token
 declare -A busy single
 for name in list deep get search trivial; do
-  busy[$name]=$(wrk -t2 -c"$connections" -d"${duration}s" -s bench/wrk-report.lua "${url[$name]}" | sed -n 's/^RESULT //p')
-  single[$name]=$(wrk -t1 -c1 -d"${duration}s" -s bench/wrk-report.lua "${url[$name]}" | sed -n 's/^RESULT //p')
+  busy[$name]=$(wrk_json "$connections" "$duration" "${url[$name]}")
+  single[$name]=$(wrk_json 1 "$duration" "${url[$name]}")
 done
 
 say "timing the bare SQL on the same file"
 raw=$(python3 bench/raw_sql.py "$work/bench.db" --search "$q" --runs 500)
-rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status")
+rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$server_pid/status")  # peak resident memory
 
 report=$(python3 - "$leads" "$load_secs" "$connections" "$rss_kb" "$raw" \
   "${busy[list]}" "${busy[deep]}" "${busy[get]}" "${busy[search]}" "${busy[trivial]}" \

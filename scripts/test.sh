@@ -34,3 +34,5 @@ say "browser tests (Playwright, Chromium)"
 
 say "benchmarks at a small size (they prove the scripts work; the figures are in docs/benchmarks.md)"
 bench/records.sh --leads 3000 --duration 1 --connections 16
+bench/pipeline.sh --opportunities 3000 --duration 1 --connections 4
+bench/page-weight.sh

@@ -3,7 +3,10 @@
 use crate::domain::user::Area;
 use crate::ui::components::shell::{AppShell, page_me_json, provide_page_me};
 use crate::ui::pages::auth::{LoginPage, SetPasswordPage, SetupPage};
+use crate::ui::pages::metrics::MetricsPage;
+use crate::ui::pages::pipeline::PipelinePage;
 use crate::ui::pages::placeholder::{ComingArea, NotFound};
+use crate::ui::pages::stages::StagesPage;
 use crate::ui::pages::tasks::TasksPage;
 use crate::ui::records::accounts::{AccountPage, AccountsPage, ContactPage, ContactsPage};
 use crate::ui::records::leads::{LeadPage, LeadsPage};
@@ -65,7 +68,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/setup") view=SetupPage ssr=SsrMode::InOrder/>
                 <Route path=path!("/set-password") view=SetPasswordPage ssr=SsrMode::InOrder/>
                 <ParentRoute path=path!("") view=AppShell ssr=SsrMode::InOrder>
-                    <Route path=path!("pipeline") view=coming(Area::Pipeline, "The pipeline board arrives with the pipeline issue.") ssr=SsrMode::InOrder/>
+                    <Route path=path!("pipeline") view=PipelinePage ssr=SsrMode::InOrder/>
+                    <Route path=path!("pipeline/metrics") view=MetricsPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("pipeline/stages") view=StagesPage ssr=SsrMode::InOrder/>
                     <Route path=path!("leads") view=LeadsPage ssr=SsrMode::InOrder/>
                     <Route path=path!("leads/:id") view=LeadPage ssr=SsrMode::InOrder/>
                     <Route path=path!("opportunities") view=OpportunitiesPage ssr=SsrMode::InOrder/>

@@ -120,7 +120,7 @@ test("every sales page hydrates without an error", async ({ page }) => {
   const contact = await api(page, "POST", "/api/crm/contacts", { first_name: "Hydra", account_id: account.id });
   const opportunity = await api(page, "POST", "/api/crm/opportunities", { name: "Hydra deal", account_id: account.id });
   const paths = [
-    "/pipeline", "/leads", "/opportunities", "/accounts", "/contacts", "/tasks",
+    "/pipeline", "/pipeline/metrics", "/pipeline/stages", "/leads", "/opportunities", "/accounts", "/contacts", "/tasks",
     `/leads/${lead.id}`, `/accounts/${account.id}`, `/contacts/${contact.id}`, `/opportunities/${opportunity.id}`,
   ];
   for (const path of paths) {

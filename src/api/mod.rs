@@ -2,6 +2,7 @@
 //! authorize → one server call → the shared type back.
 
 pub mod auth;
+pub mod pipeline;
 pub mod sales;
 
 #[cfg(feature = "ssr")]

@@ -8,5 +8,6 @@ pub mod error;
 pub mod lead;
 pub mod links;
 pub mod opportunity;
+pub mod pipeline;
 pub mod records;
 pub mod user;

@@ -31,6 +31,12 @@ choice_enum!(
     }
 );
 
+impl Default for StageKind {
+    fn default() -> Self {
+        StageKind::Open
+    }
+}
+
 /// Fields a stage can require before an opportunity may enter it.
 pub const GATE_FIELDS: &[(&str, &str)] = &[
     ("value", "Value"),
@@ -122,6 +128,12 @@ pub fn default_stages() -> Vec<StageDef> {
     ]
 }
 
+/// Whether a move takes a closed deal out of its outcome: won or lost to an open stage, or
+/// won to lost and back. Between two stages of the same outcome (Paid → Repeat Buyer) it is not.
+pub fn is_reopening(from: &StageDef, to: &StageDef) -> bool {
+    from.key != to.key && from.is_closed() && from.kind != to.kind
+}
+
 /// Whether `role` may move an opportunity from `from` to `to` with these fields. Open stages
 /// move freely; a closed deal reopens only by a manager or admin; the target's gate must pass.
 pub fn check_stage_move(
@@ -130,10 +142,7 @@ pub fn check_stage_move(
     fields: &OpportunityFields,
     role: Role,
 ) -> Result<(), AppError> {
-    if from.key != to.key
-        && from.is_closed()
-        && !matches!(role, Role::Manager | Role::Admin | Role::SuperAdmin)
-    {
+    if is_reopening(from, to) && !matches!(role, Role::Manager | Role::Admin | Role::SuperAdmin) {
         return Err(AppError::forbidden(
             "Only a manager or admin can reopen a closed opportunity.",
         ));

@@ -355,6 +355,19 @@ pub struct ListQuery {
     pub assignee_id: Option<Uuid>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open: Option<bool>,
+    /// Opportunities: expected close from / to (inclusive days).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub close_from: Option<chrono::NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub close_to: Option<chrono::NaiveDate>,
+    /// Opportunities: closed (won or lost) from / to (inclusive days, UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_from: Option<chrono::NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_to: Option<chrono::NaiveDate>,
+    /// Opportunities: why they were lost (`unknown` for none recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lost_reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sort: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -410,6 +423,19 @@ impl ListQuery {
         }
         if let Some(v) = self.open {
             push("open", v.to_string());
+        }
+        for (k, v) in [
+            ("close_from", self.close_from),
+            ("close_to", self.close_to),
+            ("closed_from", self.closed_from),
+            ("closed_to", self.closed_to),
+        ] {
+            if let Some(v) = v {
+                push(k, v.format("%Y-%m-%d").to_string());
+            }
+        }
+        if let Some(v) = &self.lost_reason {
+            push("lost_reason", v.clone());
         }
         if let Some(v) = &self.sort {
             push("sort", v.clone());

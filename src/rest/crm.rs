@@ -254,4 +254,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_tasks, create_task))
         .routes(routes!(update_task))
         .routes(routes!(search))
+        .merge(super::pipeline::router())
 }

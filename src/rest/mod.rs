@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod crm;
 pub mod extract;
+pub mod pipeline;
 
 use crate::server::state::AppState;
 use axum::routing::get;

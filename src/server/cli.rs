@@ -59,7 +59,11 @@ pub async fn run(cli: Cli) -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.config).await,
         Command::Migrate => migrate(cli.config).await,
-        Command::DemoData { leads, seed } => demo_data(cli.config, leads, seed).await,
+        Command::DemoData {
+            leads,
+            opportunities,
+            seed,
+        } => demo_data(cli.config, leads, opportunities, seed).await,
         Command::User {
             command:
                 UserCommand::Create {
@@ -150,10 +154,16 @@ async fn create_token(config: Config, email: String, label: String) -> Result<()
     Ok(())
 }
 
-async fn demo_data(config: Config, leads: usize, seed: u64) -> Result<(), CliError> {
+async fn demo_data(
+    config: Config,
+    leads: usize,
+    opportunities: Option<usize>,
+    seed: u64,
+) -> Result<(), CliError> {
     let db = open(&config).await?;
     let started = std::time::Instant::now();
-    let loaded = super::demo::load(&db, leads, seed, chrono::Utc::now()).await?;
+    let loaded =
+        super::demo::load_sized(&db, leads, opportunities, seed, chrono::Utc::now()).await?;
     println!(
         "loaded {} leads, {} contacts, {} accounts, {} opportunities ({} stage changes), {} activities, {} tasks, {} demo users in {:.1}s",
         loaded.leads,

@@ -39,6 +39,9 @@ pub enum Command {
         /// Number of leads; contacts, accounts, opportunities, activities and tasks scale with it.
         #[arg(long)]
         leads: usize,
+        /// Number of opportunities instead of a fifth of the leads (for the board benchmark).
+        #[arg(long)]
+        opportunities: Option<usize>,
         /// The same seed gives the same data.
         #[arg(long, default_value_t = 42)]
         seed: u64,

@@ -338,6 +338,7 @@ struct Batch {
 /// What the generator needs to know.
 struct Plan {
     leads: usize,
+    opportunities: Option<usize>,
     seed: u64,
     now: DateTime<Utc>,
     stages: Vec<StageDef>,
@@ -364,6 +365,17 @@ impl Loaded {
 /// one core while the other writes them; everything is one transaction, so a crash leaves the
 /// database as it was.
 pub async fn load(db: &Db, leads: usize, seed: u64, now: DateTime<Utc>) -> AppResult<Loaded> {
+    load_sized(db, leads, None, seed, now).await
+}
+
+/// [`load`], with a number of opportunities other than a fifth of the leads.
+pub async fn load_sized(
+    db: &Db,
+    leads: usize,
+    opportunities: Option<usize>,
+    seed: u64,
+    now: DateTime<Utc>,
+) -> AppResult<Loaded> {
     let started = std::time::Instant::now();
     let mut loaded = Loaded::default();
     let stages = {
@@ -412,6 +424,7 @@ pub async fn load(db: &Db, leads: usize, seed: u64, now: DateTime<Utc>) -> AppRe
     let (sender, mut batches) = tokio::sync::mpsc::channel::<Batch>(2);
     let plan = Plan {
         leads,
+        opportunities,
         seed,
         now,
         stages,
@@ -432,6 +445,8 @@ pub async fn load(db: &Db, leads: usize, seed: u64, now: DateTime<Utc>) -> AppRe
     tracing::info!(elapsed = ?started.elapsed(), "rows loaded");
     if let Some(saved) = rebuild {
         restore_secondary_structures(&mut tx.c(), saved).await?;
+        // The running totals' triggers were off during the load.
+        super::db::pipeline::rebuild_totals(&mut tx.c()).await?;
         tracing::info!(elapsed = ?started.elapsed(), "indexes rebuilt");
     }
     let entry = audit::NewEntry {
@@ -475,6 +490,7 @@ fn generate(plan: Plan, sender: tokio::sync::mpsc::Sender<Batch>) {
     let out = Out { sender };
     let Plan {
         leads,
+        opportunities,
         seed,
         now,
         stages,
@@ -485,7 +501,7 @@ fn generate(plan: Plan, sender: tokio::sync::mpsc::Sender<Batch>) {
     let today = now.date_naive();
     let account_count = (leads / 10).max(1);
     let contact_count = leads / 2;
-    let opportunity_count = leads / 5;
+    let opportunity_count = opportunities.unwrap_or(leads / 5);
     let age = |rng: &mut StdRng| now - Duration::minutes(rng.gen_range(0..(2 * 365 * 24 * 60)));
     // Records of one kind are made oldest first, so their time-ordered ids and date indexes
     // grow at the end instead of splitting pages everywhere.
@@ -625,6 +641,8 @@ fn generate(plan: Plan, sender: tokio::sync::mpsc::Sender<Batch>) {
         "version",
     ];
     let sources = ["web", "web", "web", "referral", "event", "manual", "other"];
+    // Qualified leads, some of which became the opportunities below (for conversion figures).
+    let mut qualified: Vec<Uuid> = Vec::new();
     for chunk_start in (0..leads).step_by(BATCH) {
         let mut rows = Vec::new();
         for i in chunk_start..(chunk_start + BATCH).min(leads) {
@@ -650,8 +668,12 @@ fn generate(plan: Plan, sender: tokio::sync::mpsc::Sender<Batch>) {
                 _ => "disqualified",
             };
             let created = spread(&mut rng, i, leads);
+            let lead_id = id_at(&mut rng, created);
+            if status == "qualified" {
+                qualified.push(lead_id);
+            }
             rows.push(vec![
-                Arg::Uuid(id_at(&mut rng, created)),
+                Arg::Uuid(lead_id),
                 Arg::Uuid(*pick(&mut rng, &owners)),
                 Arg::Text(format!("{first} {last}")),
                 Arg::Text(company),
@@ -702,6 +724,7 @@ fn generate(plan: Plan, sender: tokio::sync::mpsc::Sender<Batch>) {
         "lost_reason",
         "stage_entered_at",
         "closed_at",
+        "lead_id",
         "created_at",
         "updated_at",
         "version",
@@ -776,6 +799,10 @@ fn generate(plan: Plan, sender: tokio::sync::mpsc::Sender<Batch>) {
                 ),
                 Arg::Time(entered),
                 Arg::OptTime(closed),
+                Arg::OptUuid(
+                    (!qualified.is_empty() && rng.gen_ratio(1, 2))
+                        .then(|| qualified[rng.gen_range(0..qualified.len())]),
+                ),
                 Arg::Time(created),
                 Arg::Time(entered),
                 Arg::Int(1),

@@ -19,6 +19,8 @@ pub enum Action {
     Qualify,
     /// Move a closed (won or lost) opportunity back to an open stage.
     Reopen,
+    /// Change how the CRM works for everyone (the pipeline's stages, targets).
+    Configure,
 }
 
 /// What is being acted on: a kind of record, and what about the particular record matters.
@@ -119,6 +121,9 @@ pub fn authorize<'p>(
 }
 
 fn denial(action: Action, kind: RecordKind) -> String {
+    if action == Action::Configure {
+        return "Only managers and admins change how the pipeline works.".into();
+    }
     let what = match kind {
         RecordKind::Opportunity => "opportunities",
         RecordKind::Activity => "activities",
@@ -136,6 +141,7 @@ fn verb(action: Action) -> &'static str {
         Action::Reassign => "reassign",
         Action::Qualify => "qualify",
         Action::Reopen => "reopen",
+        Action::Configure => "configure",
     }
 }
 

@@ -20,6 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -111,6 +112,10 @@ pub fn protect(state: AppState, routes: Router) -> Router {
         .layer(from_fn(http::limit_body))
         .layer(DefaultBodyLimit::disable())
         .layer(CatchPanicLayer::custom(http::panic_response))
+        // Pages and JSON go out compressed (brotli or gzip, as the browser accepts). A low
+        // brotli level: most of its gain for a fraction of the CPU; the WASM, JS and CSS are
+        // precompressed at their best at build time and passed through untouched.
+        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
             let id = req.headers().get(REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("-");

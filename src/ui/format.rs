@@ -48,6 +48,34 @@ pub fn days_between(from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
     (to - from).num_days().max(0)
 }
 
+/// Money in a few characters, for column headers: `$1.2M`, `$850K`, `$400`.
+pub fn compact_money(minor: i64, currency: &str) -> String {
+    let units = minor as f64 / 100.0;
+    let symbol = match currency {
+        "USD" => "$".to_string(),
+        "EUR" => "€".to_string(),
+        "GBP" => "£".to_string(),
+        "JPY" => "¥".to_string(),
+        other => format!("{other} "),
+    };
+    let abs = units.abs();
+    let sign = if units < 0.0 { "-" } else { "" };
+    let (n, unit) = if abs >= 1e9 {
+        (abs / 1e9, "B")
+    } else if abs >= 1e6 {
+        (abs / 1e6, "M")
+    } else if abs >= 1e4 {
+        (abs / 1e3, "K")
+    } else {
+        return format!(
+            "{sign}{symbol}{}",
+            crate::domain::records::group_thousands(abs.round() as u64)
+        );
+    };
+    let digits = if n >= 100.0 { 0 } else { 1 };
+    format!("{sign}{symbol}{n:.digits$}{unit}")
+}
+
 /// An id for one submission of a form: a retry of the same submission creates nothing new.
 pub fn submission_key() -> String {
     uuid::Uuid::new_v4().to_string()
@@ -68,6 +96,15 @@ mod tests {
         assert_eq!(relative(now - Duration::hours(2), now), "2 hours ago");
         assert_eq!(relative(now - Duration::seconds(10), now), "just now");
         assert_eq!(relative(now - Duration::minutes(1), now), "1 minute ago");
+    }
+
+    #[test]
+    fn money_in_headers_is_short() {
+        assert_eq!(compact_money(123_456_789_00, "USD"), "$123M");
+        assert_eq!(compact_money(12_345_678_00, "USD"), "$12.3M");
+        assert_eq!(compact_money(85_000_000, "USD"), "$850K");
+        assert_eq!(compact_money(40_000, "USD"), "$400");
+        assert_eq!(compact_money(1_250_000, "CHF"), "CHF 12.5K");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Sign-in, sessions, throttling and first run, through the real router.
 
 use crate::common::*;
-use axum::http::{Method, StatusCode};
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
 use chrono::Duration;
 use crm::domain::user::Role;
 use crm::server::auth::{ClientInfo, service};
@@ -420,6 +421,36 @@ async fn security_headers_are_on_pages_and_apis() {
         scripts,
         "{html}"
     );
+}
+
+#[tokio::test]
+async fn pages_and_json_are_compressed_for_browsers_that_accept_it() {
+    let app = TestApp::new().await;
+    let (mut c, _) = app.signed_in("ada@example.com", Role::Admin).await;
+    for name in ["Ada", "Grace", "Edsger"] {
+        let r = c
+            .post_json("/api/crm/leads", serde_json::json!({"name": name}))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    }
+    for (path, encoding) in [("/leads", "br"), ("/api/crm/leads", "gzip")] {
+        let req = Request::get(path)
+            .header("accept-encoding", encoding)
+            .header("accept", "text/html,application/json")
+            .body(Body::empty())
+            .unwrap();
+        let r = c.send(req).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert_eq!(
+            r.header("content-encoding").as_deref(),
+            Some(encoding),
+            "{path}"
+        );
+    }
+    // Without Accept-Encoding (scripts, curl) the body stays plain.
+    let r = c.get("/api/crm/leads").await;
+    assert_eq!(r.header("content-encoding"), None);
+    assert!(r.json()["items"].is_array());
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@ mod auth_http;
 mod cli;
 mod common;
 mod demo;
+mod pipeline_http;
 mod protection;
 mod sales_http;
 mod sales_story;

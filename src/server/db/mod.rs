@@ -12,6 +12,7 @@ pub mod idempotency;
 pub mod leads;
 pub mod list;
 pub mod opportunities;
+pub mod pipeline;
 pub mod search;
 pub mod sessions;
 pub mod sql;

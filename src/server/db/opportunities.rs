@@ -134,7 +134,7 @@ struct StageRow {
 /// The pipeline stages in board order.
 pub async fn stages(c: &mut Conn<'_>) -> Result<Vec<StageDef>, sqlx::Error> {
     let sql = "select key, label, position, probability, kind, required_fields, aging_days
-               from pipeline_stages order by position, key";
+               from pipeline_stages where archived_at is null order by position, key";
     let rows: Vec<StageRow> = on!(c, c => sqlx::query_as(sql).fetch_all(c).await)?;
     Ok(rows
         .into_iter()

@@ -6,6 +6,7 @@ pub mod activities;
 pub mod contacts;
 pub mod leads;
 pub mod opportunities;
+pub mod pipeline;
 pub mod qualify;
 pub mod search;
 

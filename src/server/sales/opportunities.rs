@@ -7,9 +7,10 @@ use super::{
 };
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::opportunity::{
-    NewOpportunity, Opportunity, OpportunityFields, OpportunityPatch, StageDef, check_probability,
-    check_stage_move,
+    LostReason, NewOpportunity, Opportunity, OpportunityFields, OpportunityPatch, StageDef,
+    check_probability, check_stage_move, is_reopening,
 };
+use crate::domain::pipeline::day_start;
 use crate::domain::records::{Check, ListQuery, Page, RecordKind};
 use crate::server::auth::{ClientInfo, Principal};
 use crate::server::db::list::{self, Filter};
@@ -49,6 +50,11 @@ pub async fn list(
         .filter(|s| !s.is_empty() && *s != "all");
     match stage {
         Some("open") => filters.push(Filter::new("o.closed_at is null", vec![])),
+        // Any stage of a kind, so figures over several won (or lost) stages can be listed.
+        Some(kind @ ("closed_won" | "closed_lost")) => filters.push(Filter::new(
+            "o.stage in (select key from pipeline_stages where kind = ?)",
+            vec![Arg::Text(kind.trim_start_matches("closed_").to_string())],
+        )),
         Some(stage) => filters.push(Filter::new(
             "o.stage = ?",
             vec![Arg::Text(stage.to_string())],
@@ -60,6 +66,42 @@ pub async fn list(
     }
     if let Some(account) = query.account_id {
         filters.push(Filter::new("o.account_id = ?", vec![Arg::Uuid(account)]));
+    }
+    if let Some(from) = query.close_from {
+        filters.push(Filter::new("o.expected_close >= ?", vec![Arg::Date(from)]));
+    }
+    if let Some(to) = query.close_to {
+        filters.push(Filter::new("o.expected_close <= ?", vec![Arg::Date(to)]));
+    }
+    // Closed days are whole UTC days: from midnight, to before the next midnight.
+    if let Some(from) = query.closed_from {
+        filters.push(Filter::new(
+            "o.closed_at >= ?",
+            vec![Arg::Time(day_start(from))],
+        ));
+    }
+    if let Some(to) = query.closed_to {
+        let next = to.succ_opt().unwrap_or(to);
+        filters.push(Filter::new(
+            "o.closed_at < ?",
+            vec![Arg::Time(day_start(next))],
+        ));
+    }
+    match query.lost_reason.as_deref().filter(|r| !r.is_empty()) {
+        Some("unknown") => filters.push(Filter::new(
+            "o.lost_reason is null and o.stage in (select key from pipeline_stages where kind = 'lost')",
+            vec![],
+        )),
+        Some(reason) => {
+            let reason: LostReason = reason
+                .parse()
+                .map_err(|e: String| AppError::invalid("lost_reason", e))?;
+            filters.push(Filter::new(
+                "o.lost_reason = ?",
+                vec![Arg::Text(reason.as_str().to_string())],
+            ));
+        }
+        None => {}
     }
     let mut h = state.db.handle().await?;
     list::page(&mut h.c(), &opportunities::LIST, query, filters).await
@@ -251,7 +293,7 @@ pub async fn update(
         .find(|s| s.key == current.stage)
         .unwrap_or(target);
     let moving = target.key != current.stage;
-    if moving && from.is_closed() {
+    if is_reopening(from, target) {
         authorize(
             principal,
             Action::Reopen,
@@ -266,7 +308,12 @@ pub async fn update(
         next.stage = target.key.clone();
         next.stage_entered_at = now;
         next.probability = patch.probability.unwrap_or(target.probability);
-        next.closed_at = target.is_closed().then_some(now);
+        // Between two stages of the same outcome the deal stays closed when it was.
+        next.closed_at = match (from.is_closed(), target.is_closed()) {
+            (true, true) if from.kind == target.kind => current.closed_at,
+            (_, true) => Some(now),
+            (_, false) => None,
+        };
         if !target.is_closed() {
             next.fields.lost_reason = None;
         }

@@ -1,14 +1,11 @@
 //! A record list: filters kept in the address (so reload and Back keep them), server-side
 //! sorting, and "Load more" by cursor, 50 rows at a time.
 
-use crate::api::sales::staff_options;
+use super::filters::{OwnerFilter, TextFilter, use_param_setter};
 use crate::domain::error::AppError;
-use crate::domain::links::urlencode;
 use crate::domain::records::{ListQuery, Page};
-use crate::ui::components::shell::use_me;
 use leptos::prelude::*;
-use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_location, use_navigate, use_query_map};
+use leptos_router::hooks::use_query_map;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::future::Future;
@@ -67,6 +64,11 @@ fn query_from(params: &leptos_router::params::ParamsMap) -> ListQuery {
         account_id: params.get("account_id").and_then(|s| s.parse().ok()),
         q: params.get("q").filter(|s| !s.trim().is_empty()),
         sort: params.get("sort").filter(|s| !s.is_empty()),
+        close_from: params.get("close_from").and_then(|s| s.parse().ok()),
+        close_to: params.get("close_to").and_then(|s| s.parse().ok()),
+        closed_from: params.get("closed_from").and_then(|s| s.parse().ok()),
+        closed_to: params.get("closed_to").and_then(|s| s.parse().ok()),
+        lost_reason: params.get("lost_reason").filter(|s| !s.is_empty()),
         ..Default::default()
     }
 }
@@ -100,39 +102,7 @@ where
         more_cursor.set(None);
     });
 
-    let navigate = use_navigate();
-    let location = use_location();
-    let set_param = Callback::new(move |(name, value): (&'static str, String)| {
-        let mut pairs: Vec<(String, String)> = params.with_untracked(|p| {
-            p.clone()
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
-                .filter(|(k, _)| k != name && k != "cursor")
-                .collect()
-        });
-        if !value.is_empty() {
-            pairs.push((name.to_string(), value));
-        }
-        let q = pairs
-            .iter()
-            .map(|(k, v)| format!("{k}={}", urlencode(v)))
-            .collect::<Vec<_>>()
-            .join("&");
-        let path = location.pathname.get_untracked();
-        let target = if q.is_empty() {
-            path
-        } else {
-            format!("{path}?{q}")
-        };
-        navigate(
-            &target,
-            NavigateOptions {
-                replace: true,
-                scroll: false,
-                ..Default::default()
-            },
-        );
-    });
+    let set_param = use_param_setter();
 
     let load_more = move |_| {
         let cursor = match more_cursor.get_untracked() {
@@ -238,51 +208,11 @@ where
         }
     });
 
-    let me = use_me().map(|m| m.user.id.to_string()).unwrap_or_default();
-    let staff = Resource::new(|| (), |_| staff_options());
-    let owner = move || params.with(|p| p.get("owner_id")).unwrap_or_default();
-    let search_text = RwSignal::new(params.with_untracked(|p| p.get("q")).unwrap_or_default());
-    let typing = StoredValue::new(0u32);
-    let on_search = move |ev: leptos::ev::Event| {
-        let text = event_target_value(&ev);
-        search_text.set(text.clone());
-        typing.update_value(|n| *n += 1);
-        let mine = typing.get_value();
-        set_timeout(
-            move || {
-                if typing.get_value() == mine {
-                    set_param.run(("q", text));
-                }
-            },
-            std::time::Duration::from_millis(250),
-        );
-    };
-
     view! {
         <div class="list-tools">
             {chip_bar}
-            <label class="sr-only" for="owner-filter">"Owner"</label>
-            <Suspense fallback=|| ()>
-                {move || Suspend::new({
-                    let me = me.clone();
-                    async move {
-                        let people = staff.await.unwrap_or_default();
-                        view! {
-                            <select id="owner-filter" class="owner-filter" prop:value=owner
-                                on:change=move |ev| set_param.run(("owner_id", event_target_value(&ev)))>
-                                <option value="">"Everyone"</option>
-                                <option value=me.clone()>"Mine"</option>
-                                {people.into_iter().filter(|p| p.id.to_string() != me).map(|p| view! {
-                                    <option value=p.id.to_string()>{p.name}</option>
-                                }).collect_view()}
-                            </select>
-                        }
-                    }
-                })}
-            </Suspense>
-            <label class="sr-only" for="list-filter">"Filter"</label>
-            <input id="list-filter" class="list-filter" type="search" placeholder="Filter by name, email, company…"
-                prop:value=move || search_text.get() on:input=on_search/>
+            <OwnerFilter set_param=set_param/>
+            <TextFilter set_param=set_param placeholder="Filter by name, email, company…"/>
         </div>
         <div class="table-wrap">
             <table class="records">

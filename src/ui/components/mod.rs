@@ -1,4 +1,6 @@
+pub mod charts;
 pub mod editing;
+pub mod filters;
 pub mod form;
 pub mod list;
 pub mod panels;

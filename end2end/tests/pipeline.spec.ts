@@ -1,0 +1,133 @@
+import { test, expect, type Page, type Locator } from "@playwright/test";
+import { api, hydrated, signIn, watchErrors } from "./helpers";
+
+// The pipeline board in Chromium: dragging a card (and it staying moved after a reload), the
+// stage gate's form on drop, moving with the keyboard, and the summary strip following a win.
+
+async function drag(page: Page, card: Locator, target: Locator) {
+  const from = await card.boundingBox();
+  const to = await target.boundingBox();
+  if (!from || !to) throw new Error("card or column not visible");
+  const width = page.viewportSize()!.width;
+  if (to.x + to.width / 2 > width) throw new Error("the target column is off screen");
+  await page.mouse.move(from.x + from.width / 2, from.y + 12);
+  await page.mouse.down();
+  await page.mouse.move(from.x + from.width / 2 + 20, from.y + 30, { steps: 4 });
+  await page.mouse.move(to.x + to.width / 2, to.y + 80, { steps: 12 });
+  await page.mouse.up();
+}
+
+const column = (page: Page, stage: string) => page.locator(`section.column[data-stage="${stage}"]`);
+const card = (page: Page, name: string) => page.locator("li.card", { hasText: name });
+
+test("dragging a card to another stage moves it, and it stays moved after a reload", async ({ page }) => {
+  await signIn(page);
+  const opp = await api(page, "POST", "/api/crm/opportunities", { name: "Drag Alpha rollout", stage: "lead" });
+  const errors = watchErrors(page);
+  await page.goto("/pipeline?q=alpha");
+  await hydrated(page);
+  await expect(column(page, "lead").locator("li.card")).toContainText(["Drag Alpha rollout"]);
+
+  await drag(page, card(page, "Drag Alpha rollout"), column(page, "qualified"));
+  await expect(column(page, "qualified").locator("li.card", { hasText: "Drag Alpha rollout" })).toBeVisible();
+  await expect(column(page, "lead").locator("li.card", { hasText: "Drag Alpha rollout" })).toHaveCount(0);
+  await expect(page.locator("#board-announcer")).toHaveText("Moved Drag Alpha rollout to Qualified.");
+  await expect.poll(async () => (await api(page, "GET", `/api/crm/opportunities/${opp.id}`)).stage).toBe("qualified");
+
+  await page.reload();
+  await hydrated(page);
+  await expect(column(page, "qualified").locator("li.card", { hasText: "Drag Alpha rollout" })).toBeVisible();
+  await expect(column(page, "qualified").locator(".column-count")).toHaveText("1");
+  expect(errors()).toEqual([]);
+});
+
+test("dropping on a stage that needs fields asks for exactly those, then moves", async ({ page }) => {
+  await signIn(page);
+  const opp = await api(page, "POST", "/api/crm/opportunities", { name: "Gate Beta deal", stage: "negotiation" });
+  await page.goto("/pipeline?q=beta");
+  await hydrated(page);
+  await drag(page, card(page, "Gate Beta deal"), column(page, "lost"));
+
+  const dialog = page.getByRole("dialog", { name: "Complete the move" });
+  await expect(dialog).toBeVisible();
+  await expect(dialog.getByLabel("Lost reason *")).toBeVisible();
+  await expect(dialog.locator("label")).toHaveCount(1);
+  // Nothing moved yet.
+  await expect(column(page, "negotiation").locator("li.card", { hasText: "Gate Beta deal" })).toBeVisible();
+
+  await dialog.getByLabel("Lost reason *").selectOption("price");
+  await dialog.getByRole("button", { name: "Move to Lost" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(column(page, "lost").locator("li.card", { hasText: "Gate Beta deal" })).toBeVisible();
+  const saved = await api(page, "GET", `/api/crm/opportunities/${opp.id}`);
+  expect([saved.stage, saved.lost_reason]).toEqual(["lost", "price"]);
+});
+
+test("a card moves with Shift+arrow keys, and the move is announced", async ({ page }) => {
+  await signIn(page);
+  await api(page, "POST", "/api/crm/opportunities", { name: "Key Gamma expansion", stage: "lead" });
+  await page.goto("/pipeline?q=gamma");
+  await hydrated(page);
+  const title = card(page, "Key Gamma expansion").locator(".card-title");
+  await title.focus();
+  await page.keyboard.press("Shift+ArrowRight");
+  await expect(column(page, "qualified").locator("li.card", { hasText: "Key Gamma expansion" })).toBeVisible();
+  await expect(page.locator("#board-announcer")).toHaveText("Moved Key Gamma expansion to Qualified.");
+  await expect(card(page, "Key Gamma expansion").locator(".card-title")).toBeFocused();
+  await page.keyboard.press("Shift+ArrowRight");
+  await expect(column(page, "proposal").locator("li.card", { hasText: "Key Gamma expansion" })).toBeVisible();
+  await page.keyboard.press("Shift+ArrowLeft");
+  await expect(column(page, "qualified").locator("li.card", { hasText: "Key Gamma expansion" })).toBeVisible();
+});
+
+test("winning a deal updates the summary strip", async ({ page }) => {
+  await signIn(page);
+  const account = await api(page, "POST", "/api/crm/accounts", { name: "Delta Summary Corp" });
+  await api(page, "POST", "/api/crm/opportunities", {
+    name: "Delta win", stage: "negotiation", value: 7777, account_id: account.id,
+  });
+  await page.goto("/pipeline?q=delta");
+  await hydrated(page);
+  const wonFigure = page.locator('[data-figure="won_this_month"]');
+  const money = async () => Number((await wonFigure.textContent())!.replace(/[^0-9.]/g, ""));
+  const before = await money();
+
+  await card(page, "Delta win").locator(".card-title").focus();
+  await page.keyboard.press("Shift+ArrowRight");
+  await expect(column(page, "won").locator("li.card", { hasText: "Delta win" })).toBeVisible();
+  await expect.poll(money).toBeCloseTo(before + 7777, 2);
+});
+
+test("the metrics page draws its charts, and each bar opens the deals behind it", async ({ page }) => {
+  await signIn(page);
+  const errors = watchErrors(page);
+  await page.goto("/pipeline/metrics");
+  await hydrated(page);
+  for (const name of ["Open value by stage", "Won and lost", "Average days in each stage", "Won per month", "Pipeline coverage"]) {
+    await expect(page.getByRole("heading", { name })).toBeVisible();
+  }
+  const lost = page.getByRole("link", { name: /^Lost: Price/ });
+  await expect(lost).toBeVisible();
+  await lost.click();
+  await expect(page).toHaveURL(/\/opportunities\?stage=closed_lost&lost_reason=price/);
+  await expect(page.locator("table.records tbody")).toContainText("Gate Beta deal");
+  expect(errors()).toEqual([]);
+});
+
+test("managers edit the stages: a new stage appears on the board", async ({ page }) => {
+  await signIn(page);
+  await page.goto("/pipeline/stages");
+  await hydrated(page);
+  await page.getByRole("button", { name: "+ Add a stage" }).click();
+  const rows = page.locator(".stage-row");
+  const added = rows.nth(4);
+  await added.getByLabel("Name").fill("Contract Sent");
+  await added.getByLabel("Name").blur();
+  await added.getByLabel("Aging limit (days)").fill("10");
+  await added.getByLabel("Aging limit (days)").blur();
+  await page.getByRole("button", { name: "Save stages" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Saved" })).toBeVisible();
+  await page.goto("/pipeline");
+  await hydrated(page);
+  await expect(page.locator('section.column[data-stage="contract_sent"] h2')).toHaveText("Contract Sent");
+});

@@ -1,0 +1,545 @@
+//! The pipeline board, its stage moves and configuration, and its figures. Every figure is one
+//! query computed by the database; the board's headers come from running totals.
+
+use super::{Writer, opportunities as deals};
+use crate::domain::error::{AppError, AppResult};
+use crate::domain::opportunity::{Opportunity, OpportunityPatch, StageDef};
+use crate::domain::pipeline::{
+    Board, BoardColumn, BoardQuery, Coverage, CurrencyTotal, MonthlyWon, PipelineUpdate,
+    ReasonCount, StageCount, StageDuration, StatsQuery, Summary, TargetInput, WinLoss, day_start,
+    month_start, next_month, stage_key,
+};
+use crate::domain::records::{DEFAULT_CURRENCY, ListQuery, RecordKind};
+use crate::server::auth::{ClientInfo, Principal};
+use crate::server::db::pipeline::{self, BoardFilter, Total};
+use crate::server::db::sql::{fts_query, search_words};
+use crate::server::db::{Conn, opportunities};
+use crate::server::policy::{Action, Target, authorize};
+use crate::server::state::AppState;
+use chrono::{Datelike, Duration};
+use serde_json::json;
+use std::collections::{BTreeMap, BTreeSet};
+use uuid::Uuid;
+
+fn may_read(principal: &Principal) -> AppResult<()> {
+    authorize(
+        principal,
+        Action::Read,
+        Target::kind(RecordKind::Opportunity),
+    )?;
+    Ok(())
+}
+
+/// The board: every stage in order with its count, total and first page of cards by expected
+/// close. Closed columns show the deals closed in the chosen window (this month by default).
+pub async fn board(state: &AppState, principal: &Principal, q: &BoardQuery) -> AppResult<Board> {
+    may_read(principal)?;
+    let today = state.now().date_naive();
+    let since = q.closed_window().since(today);
+    let mut h = state.db.handle().await?;
+    let c = &mut h.c();
+    let stages = opportunities::stages(c).await?;
+    let words = q.q.as_deref().map(search_words).unwrap_or_default();
+    let filter = BoardFilter {
+        owner: q.owner_id,
+        text: (!words.is_empty()).then(|| fts_query(c.backend(), &words)),
+        close_from: q.close_from,
+        close_to: q.close_to,
+        closed_since: since.map(day_start),
+    };
+    let totals = board_totals(c, &filter, &stages).await?;
+    drop(h);
+
+    let mut columns = Vec::with_capacity(stages.len());
+    for stage in stages {
+        let query = ListQuery {
+            stage: Some(stage.key.clone()),
+            owner_id: q.owner_id,
+            q: q.q.clone(),
+            close_from: q.close_from,
+            close_to: q.close_to,
+            closed_from: since.filter(|_| stage.is_closed()),
+            sort: Some("expected_close".into()),
+            limit: q.limit,
+            ..Default::default()
+        };
+        let page = deals::list(state, principal, &query).await?;
+        let (total, others) = column_totals(&totals, &stage.key);
+        columns.push(BoardColumn {
+            stage: stage.key.clone(),
+            count: total.count + others.iter().map(|o| o.count).sum::<i64>(),
+            total_value: total.value,
+            other_currencies: others,
+            def: stage,
+            opportunities: page.items,
+            next_cursor: page.next_cursor,
+        });
+    }
+    Ok(Board {
+        currency: DEFAULT_CURRENCY.into(),
+        stages: columns,
+    })
+}
+
+/// Counts and values per stage and currency under the board's filters: from the running
+/// totals when only the owner filter is set (closed columns still aggregate their window).
+async fn board_totals(
+    c: &mut Conn<'_>,
+    filter: &BoardFilter,
+    stages: &[StageDef],
+) -> AppResult<Vec<Total>> {
+    let filtered =
+        filter.text.is_some() || filter.close_from.is_some() || filter.close_to.is_some();
+    if filtered {
+        return Ok(pipeline::filtered_totals(c, filter, false).await?);
+    }
+    let closed: BTreeSet<&str> = stages
+        .iter()
+        .filter(|s| s.is_closed())
+        .map(|s| s.key.as_str())
+        .collect();
+    let mut totals: Vec<Total> = pipeline::running_totals(c, filter.owner)
+        .await?
+        .into_iter()
+        .filter(|t| filter.closed_since.is_none() || !closed.contains(t.stage.as_str()))
+        .collect();
+    if filter.closed_since.is_some() {
+        totals.extend(pipeline::filtered_totals(c, filter, true).await?);
+    }
+    Ok(totals)
+}
+
+/// A stage's total in the reporting currency, and those in other currencies.
+fn column_totals(totals: &[Total], stage: &str) -> (Total, Vec<CurrencyTotal>) {
+    let mut main = Total {
+        stage: stage.into(),
+        currency: DEFAULT_CURRENCY.into(),
+        count: 0,
+        value: 0,
+    };
+    let mut others = Vec::new();
+    for t in totals.iter().filter(|t| t.stage == stage) {
+        if t.currency == DEFAULT_CURRENCY {
+            main.count += t.count;
+            main.value += t.value;
+        } else {
+            others.push(CurrencyTotal {
+                currency: t.currency.clone(),
+                count: t.count,
+                value: t.value,
+            });
+        }
+    }
+    (main, others)
+}
+
+/// Opportunity counts by stage, in board order (`GET /api/crm/count`).
+pub async fn counts(state: &AppState, principal: &Principal) -> AppResult<Vec<StageCount>> {
+    may_read(principal)?;
+    let mut h = state.db.handle().await?;
+    let c = &mut h.c();
+    let stages = opportunities::stages(c).await?;
+    let counts: BTreeMap<String, i64> = pipeline::counts(c).await?.into_iter().collect();
+    Ok(stages
+        .into_iter()
+        .map(|s| StageCount {
+            count: counts.get(&s.key).copied().unwrap_or(0),
+            stage: s.key,
+        })
+        .collect())
+}
+
+/// Moves an opportunity to another stage with whatever fields the stage's gate asks for, in
+/// one request: the same rules as any edit (`stage` is required here).
+pub async fn move_stage(
+    state: &AppState,
+    principal: &Principal,
+    client: &ClientInfo,
+    id: Uuid,
+    patch: OpportunityPatch,
+) -> AppResult<Opportunity> {
+    if patch.stage.as_deref().is_none_or(|s| s.trim().is_empty()) {
+        return Err(AppError::invalid("stage", "Say which stage to move to."));
+    }
+    deals::update(state, principal, client, id, patch).await
+}
+
+pub async fn summary(
+    state: &AppState,
+    principal: &Principal,
+    q: &StatsQuery,
+) -> AppResult<Summary> {
+    may_read(principal)?;
+    let now = state.now();
+    let period = q.period();
+    let since = period.since(now);
+    let mut h = state.db.handle().await?;
+    let row = pipeline::summary(
+        &mut h.c(),
+        q.owner_id,
+        DEFAULT_CURRENCY,
+        since,
+        month_start(now),
+    )
+    .await?;
+    Ok(Summary {
+        currency: DEFAULT_CURRENCY.into(),
+        period,
+        since,
+        total_pipeline_value: row.open_value,
+        open_count: row.open_count,
+        conversion_rate: if row.leads > 0 {
+            row.leads_won as f64 / row.leads as f64
+        } else {
+            0.0
+        },
+        leads_in_period: row.leads,
+        leads_won: row.leads_won,
+        avg_deal_size: row.avg_won,
+        won_in_period: row.won_count,
+        won_this_month: row.month_value,
+        won_this_month_count: row.month_count,
+    })
+}
+
+pub async fn win_loss(
+    state: &AppState,
+    principal: &Principal,
+    q: &StatsQuery,
+) -> AppResult<WinLoss> {
+    may_read(principal)?;
+    let since = q.period().since(state.now());
+    let mut h = state.db.handle().await?;
+    let rows = pipeline::win_loss(&mut h.c(), q.owner_id, DEFAULT_CURRENCY, since).await?;
+    let mut out = WinLoss {
+        since,
+        won: 0,
+        won_value: 0,
+        lost: vec![],
+    };
+    for (kind, reason, count, value) in rows {
+        if kind == "won" {
+            out.won += count;
+            out.won_value += value;
+        } else {
+            let reason = if reason.is_empty() {
+                "unknown".to_string()
+            } else {
+                reason
+            };
+            out.lost.push(ReasonCount {
+                reason,
+                count,
+                value,
+            });
+        }
+    }
+    out.lost
+        .sort_by(|a, b| b.count.cmp(&a.count).then(a.reason.cmp(&b.reason)));
+    Ok(out)
+}
+
+/// Average days per stay, in board order (stages nobody left in the period are left out).
+pub async fn stage_durations(
+    state: &AppState,
+    principal: &Principal,
+    q: &StatsQuery,
+) -> AppResult<Vec<StageDuration>> {
+    may_read(principal)?;
+    let since = q.period().since(state.now());
+    let mut h = state.db.handle().await?;
+    let c = &mut h.c();
+    let stages = opportunities::stages(c).await?;
+    let rows = pipeline::stage_durations(c, since).await?;
+    let mut out: Vec<StageDuration> = rows
+        .into_iter()
+        .map(|(stage, avg_days, count)| StageDuration {
+            stage,
+            avg_days: (avg_days * 10.0).round() / 10.0,
+            count,
+        })
+        .collect();
+    let position = |key: &str| {
+        stages
+            .iter()
+            .position(|s| s.key == key)
+            .unwrap_or(usize::MAX)
+    };
+    out.sort_by_key(|d| position(&d.stage));
+    Ok(out)
+}
+
+/// Won value per month for the last twelve months (months without a win included, as zero).
+pub async fn monthly_won(
+    state: &AppState,
+    principal: &Principal,
+    q: &StatsQuery,
+) -> AppResult<Vec<MonthlyWon>> {
+    may_read(principal)?;
+    let now = state.now();
+    let mut first = month_start(now).date_naive();
+    for _ in 0..11 {
+        first = (first - Duration::days(1)).with_day(1).unwrap_or(first);
+    }
+    let mut h = state.db.handle().await?;
+    let rows =
+        pipeline::monthly_won(&mut h.c(), q.owner_id, DEFAULT_CURRENCY, day_start(first)).await?;
+    let found: BTreeMap<String, (i64, i64)> =
+        rows.into_iter().map(|(m, n, v)| (m, (n, v))).collect();
+    let mut out = Vec::with_capacity(12);
+    let mut month = first;
+    for _ in 0..12 {
+        let key = month.format("%Y-%m").to_string();
+        let (count, value) = found.get(&key).copied().unwrap_or((0, 0));
+        out.push(MonthlyWon {
+            month: key,
+            count,
+            value,
+        });
+        month = next_month(month);
+    }
+    Ok(out)
+}
+
+/// This month and the next two: open value expected to close in each, against its target.
+pub async fn coverage(
+    state: &AppState,
+    principal: &Principal,
+    q: &StatsQuery,
+) -> AppResult<Vec<Coverage>> {
+    may_read(principal)?;
+    let mut month = month_start(state.now()).date_naive();
+    let mut h = state.db.handle().await?;
+    let mut out = Vec::with_capacity(3);
+    for _ in 0..3 {
+        let end = next_month(month);
+        let (open_value, open_count, target) =
+            pipeline::coverage(&mut h.c(), q.owner_id, DEFAULT_CURRENCY, month, end).await?;
+        out.push(Coverage {
+            month,
+            open_value,
+            open_count,
+            target,
+        });
+        month = end;
+    }
+    Ok(out)
+}
+
+/// Sets a month's target (managers and admins), audited.
+pub async fn set_target(
+    state: &AppState,
+    principal: &Principal,
+    client: &ClientInfo,
+    input: TargetInput,
+) -> AppResult<()> {
+    let staff = authorize(
+        principal,
+        Action::Configure,
+        Target::kind(RecordKind::Opportunity),
+    )?;
+    if input.target.is_some_and(|t| t < 0) {
+        return Err(AppError::invalid("target", "Use a target of zero or more."));
+    }
+    let month = input.month.with_day(1).unwrap_or(input.month);
+    let now = state.now();
+    let w = Writer { staff, client };
+    let mut tx = state.db.begin().await?;
+    pipeline::set_target(
+        &mut tx.c(),
+        month,
+        input.target,
+        DEFAULT_CURRENCY,
+        staff.user.id,
+        now,
+    )
+    .await?;
+    let mut entry = w.entry(
+        "pipeline.target_set",
+        RecordKind::Opportunity,
+        Uuid::nil(),
+        json!({ "month": month, "target_minor": input.target, "currency": DEFAULT_CURRENCY }),
+    );
+    entry.target_type = Some("pipeline".into());
+    entry.target_id = Some(month.to_string());
+    crate::server::db::audit::insert(&mut tx.c(), &entry, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Saves the whole stage list (managers and admins): renames, new stages, order, gates,
+/// probabilities and aging limits. A removed stage is retired, not deleted; its opportunities
+/// move to the stage `moves` names (of the same outcome), each with a history row.
+pub async fn save_stages(
+    state: &AppState,
+    principal: &Principal,
+    client: &ClientInfo,
+    update: PipelineUpdate,
+) -> AppResult<Vec<StageDef>> {
+    let staff = authorize(
+        principal,
+        Action::Configure,
+        Target::kind(RecordKind::Opportunity),
+    )?;
+    update.validate()?;
+    let now = state.now();
+    let w = Writer { staff, client };
+    let mut tx = state.db.begin().await?;
+    let c = &mut tx.c();
+    let before = opportunities::stages(c).await?;
+    let known: BTreeMap<String, bool> = pipeline::all_stage_keys(c).await?.into_iter().collect();
+    let counts: BTreeMap<String, i64> = pipeline::counts(c).await?.into_iter().collect();
+    let held = |key: &str| counts.get(key).copied().unwrap_or(0);
+
+    // The new list, with keys: existing ones kept, new ones made from labels.
+    let mut taken: BTreeSet<String> = known.keys().cloned().collect();
+    let mut after: Vec<StageDef> = Vec::with_capacity(update.stages.len());
+    let mut errors: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (i, s) in update.stages.iter().enumerate() {
+        let key = match s.key.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
+            Some(k) if known.contains_key(k) => k.to_string(),
+            Some(k) => {
+                errors
+                    .entry(format!("stages.{i}.key"))
+                    .or_default()
+                    .push(format!(
+                        "There is no stage `{k}`; leave the key out for a new one."
+                    ));
+                continue;
+            }
+            None => {
+                let base = stage_key(&s.label);
+                let mut key = base.clone();
+                let mut n = 2;
+                while taken.contains(&key) {
+                    key = format!("{base}_{n}");
+                    n += 1;
+                }
+                taken.insert(key.clone());
+                key
+            }
+        };
+        if after.iter().any(|a| a.key == key) {
+            errors
+                .entry(format!("stages.{i}.key"))
+                .or_default()
+                .push("This stage is listed twice.".into());
+            continue;
+        }
+        if let Some(old) = before.iter().find(|b| b.key == key)
+            && old.kind != s.kind
+            && held(&key) > 0
+        {
+            errors
+                .entry(format!("stages.{i}.kind"))
+                .or_default()
+                .push(format!(
+                    "{} holds {} opportunities: move them before making it a {} stage.",
+                    old.label,
+                    held(&key),
+                    s.kind.label().to_lowercase()
+                ));
+        }
+        let mut required: Vec<String> = s.required_fields.clone();
+        required.dedup();
+        after.push(StageDef {
+            key,
+            label: s.label.trim().to_string(),
+            position: i as i32 + 1,
+            probability: s.probability,
+            kind: s.kind,
+            required_fields: required,
+            aging_days: s.aging_days,
+        });
+    }
+
+    // Removed stages: empty ones retire; others need somewhere of the same outcome to go.
+    let removed: Vec<&StageDef> = before
+        .iter()
+        .filter(|b| !after.iter().any(|a| a.key == b.key))
+        .collect();
+    let mut moves: Vec<(&StageDef, StageDef)> = Vec::new();
+    for old in &removed {
+        if held(&old.key) == 0 {
+            continue;
+        }
+        let field = format!("moves.{}", old.key);
+        match update
+            .moves
+            .get(&old.key)
+            .and_then(|to| after.iter().find(|a| &a.key == to))
+        {
+            Some(to) if to.kind == old.kind => moves.push((old, to.clone())),
+            Some(to) => errors.entry(field).or_default().push(format!(
+                "{}'s deals are {}: move them to another {} stage, not {}.",
+                old.label,
+                old.kind.label().to_lowercase(),
+                old.kind.label().to_lowercase(),
+                to.label
+            )),
+            None => errors.entry(field).or_default().push(format!(
+                "{} holds {} opportunities: choose the stage they move to.",
+                old.label,
+                held(&old.key)
+            )),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation {
+            message: "The pipeline was not changed.".into(),
+            fields: errors,
+        });
+    }
+
+    for stage in &after {
+        pipeline::upsert_stage(c, stage, now).await?;
+    }
+    let mut moved = BTreeMap::new();
+    for (from, to) in &moves {
+        let n = pipeline::move_all(c, &from.key, to, staff.user.id, now).await?;
+        moved.insert(
+            from.key.clone(),
+            json!({ "to": to.key, "opportunities": n }),
+        );
+    }
+    for old in &removed {
+        pipeline::retire_stage(c, &old.key, now).await?;
+    }
+    let mut entry = w.entry(
+        "pipeline.stages_changed",
+        RecordKind::Opportunity,
+        Uuid::nil(),
+        json!({ "before": before, "after": after, "moved": moved }),
+    );
+    entry.target_type = Some("pipeline".into());
+    entry.target_id = Some("stages".into());
+    crate::server::db::audit::insert(c, &entry, now).await?;
+    let saved = opportunities::stages(c).await?;
+    tx.commit().await?;
+    Ok(saved)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn other_currencies_are_listed_not_added() {
+        let t = |stage: &str, currency: &str, count, value| Total {
+            stage: stage.into(),
+            currency: currency.into(),
+            count,
+            value,
+        };
+        let totals = vec![
+            t("won", "USD", 2, 500),
+            t("won", "EUR", 1, 900),
+            t("won", "USD", 1, 100),
+            t("lost", "USD", 4, 1),
+        ];
+        let (main, others) = column_totals(&totals, "won");
+        assert_eq!((main.count, main.value), (3, 600));
+        assert_eq!(others.len(), 1);
+        assert_eq!((others[0].currency.as_str(), others[0].value), ("EUR", 900));
+    }
+}
