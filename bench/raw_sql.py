@@ -52,6 +52,10 @@ BOARD_COLUMN = """select o.id, o.owner_id, u.name, o.name, o.account_id, o.prima
     from opportunities o left join users u on u.id = o.owner_id left join accounts a on a.id = o.account_id
         left join contacts pc on pc.id = o.primary_contact_id
     where o.stage = ? order by coalesce(o.expected_close, '9999-12-31'), o.id limit 51"""
+# A closed column: this month's closes, latest first.
+BOARD_CLOSED_COLUMN = BOARD_COLUMN.replace(
+    "where o.stage = ? order by coalesce(o.expected_close, '9999-12-31'), o.id limit 51",
+    "where o.stage = ? and o.closed_at >= ? order by o.closed_at desc, o.id desc limit 51")
 SUMMARY = [
     """select sum(o.value_minor), count(*) from opportunities o join pipeline_stages s on s.key = o.stage
        where s.kind = 'open' and o.currency = 'USD'""",
@@ -135,12 +139,14 @@ def pipeline(db, runs):
     now = datetime.datetime.now(datetime.timezone.utc)
     month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0).isoformat()
     quarter = (now - datetime.timedelta(days=90)).isoformat()
-    stages = [r[0] for r in db.execute(
-        "select key from pipeline_stages where archived_at is null order by position")]
+    stages = list(db.execute(
+        "select key, kind from pipeline_stages where archived_at is null order by position"))
+    column = lambda key, kind: (db.execute(BOARD_COLUMN, (key,)) if kind == "open"
+                                else db.execute(BOARD_CLOSED_COLUMN, (key, month))).fetchall()
     queries = {
         # The board: its headers as one aggregate, plus each column's first page.
         "board": lambda: (db.execute(BOARD_AGGREGATE, (month,)).fetchall(),
-                          [db.execute(BOARD_COLUMN, (s,)).fetchall() for s in stages]),
+                          [column(key, kind) for key, kind in stages]),
         "board_aggregate": lambda: db.execute(BOARD_AGGREGATE, (month,)).fetchall(),
         "summary": lambda: [db.execute(SUMMARY[0]).fetchall(), db.execute(SUMMARY[1], (quarter,)).fetchall(),
                             db.execute(SUMMARY[2], (quarter,)).fetchall(), db.execute(SUMMARY[3], (month,)).fetchall()],

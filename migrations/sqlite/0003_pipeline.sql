@@ -39,6 +39,57 @@ create trigger opportunities_totals_update after update of stage, owner_id, curr
             set count = count + 1, value_minor = value_minor + excluded.value_minor;
 end;
 
+-- Closed deals per close month (YYYY-MM), stage, owner, currency and lost reason ('' when
+-- none): what the closed columns, the summary and the win/loss and monthly charts add up, in
+-- constant time. Kept by triggers like the totals above.
+create table pipeline_closed_totals (
+    month text not null,
+    stage text not null,
+    owner_id blob not null,
+    currency text not null,
+    lost_reason text not null,
+    count integer not null,
+    value_minor integer not null,
+    primary key (month, stage, owner_id, currency, lost_reason)
+) without rowid;
+
+insert into pipeline_closed_totals (month, stage, owner_id, currency, lost_reason, count, value_minor)
+    select substr(closed_at, 1, 7), stage, owner_id, currency, coalesce(lost_reason, ''), count(*),
+           coalesce(sum(value_minor), 0)
+    from opportunities where closed_at is not null
+    group by substr(closed_at, 1, 7), stage, owner_id, currency, coalesce(lost_reason, '');
+
+create trigger opportunities_closed_totals_insert after insert on opportunities
+when new.closed_at is not null begin
+    insert into pipeline_closed_totals (month, stage, owner_id, currency, lost_reason, count, value_minor)
+        values (substr(new.closed_at, 1, 7), new.stage, new.owner_id, new.currency,
+                coalesce(new.lost_reason, ''), 1, coalesce(new.value_minor, 0))
+        on conflict (month, stage, owner_id, currency, lost_reason) do update
+            set count = count + 1, value_minor = value_minor + excluded.value_minor;
+end;
+create trigger opportunities_closed_totals_delete after delete on opportunities
+when old.closed_at is not null begin
+    update pipeline_closed_totals set count = count - 1, value_minor = value_minor - coalesce(old.value_minor, 0)
+        where month = substr(old.closed_at, 1, 7) and stage = old.stage and owner_id = old.owner_id
+          and currency = old.currency and lost_reason = coalesce(old.lost_reason, '');
+end;
+create trigger opportunities_closed_totals_update_old
+after update of stage, owner_id, currency, value_minor, closed_at, lost_reason on opportunities
+when old.closed_at is not null begin
+    update pipeline_closed_totals set count = count - 1, value_minor = value_minor - coalesce(old.value_minor, 0)
+        where month = substr(old.closed_at, 1, 7) and stage = old.stage and owner_id = old.owner_id
+          and currency = old.currency and lost_reason = coalesce(old.lost_reason, '');
+end;
+create trigger opportunities_closed_totals_update_new
+after update of stage, owner_id, currency, value_minor, closed_at, lost_reason on opportunities
+when new.closed_at is not null begin
+    insert into pipeline_closed_totals (month, stage, owner_id, currency, lost_reason, count, value_minor)
+        values (substr(new.closed_at, 1, 7), new.stage, new.owner_id, new.currency,
+                coalesce(new.lost_reason, ''), 1, coalesce(new.value_minor, 0))
+        on conflict (month, stage, owner_id, currency, lost_reason) do update
+            set count = count + 1, value_minor = value_minor + excluded.value_minor;
+end;
+
 -- A manager's revenue target per month (first day of the month), for pipeline coverage.
 create table sales_targets (
     month text primary key not null,    -- YYYY-MM-01
@@ -53,7 +104,7 @@ drop index opportunities_stage_close_idx;
 drop index opportunities_owner_stage_idx;
 create index opportunities_board_idx on opportunities (stage, coalesce(expected_close, '9999-12-31'), id);
 create index opportunities_owner_board_idx on opportunities (owner_id, stage, coalesce(expected_close, '9999-12-31'), id);
-create index opportunities_stage_closed_idx on opportunities (stage, closed_at);
+create index opportunities_stage_closed_idx on opportunities (stage, closed_at, id);
 
 -- Stale cards stand out from day one (seed 002's aging alerts); admins change or clear these.
 update pipeline_stages set aging_days = case key

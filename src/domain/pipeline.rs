@@ -5,16 +5,17 @@ use super::error::{AppError, FieldErrors};
 use super::opportunity::{GATE_FIELDS, Opportunity, StageDef, StageKind};
 use super::records::Money;
 use crate::choice_enum;
-use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
 choice_enum!(
-    /// How far back the closed (won and lost) columns of the board reach.
+    /// How far back the closed (won and lost) columns of the board reach: whole months, so
+    /// the figures come from monthly running totals.
     ClosedWindow {
         Month = "month" / "This month",
-        Quarter = "quarter" / "Last 90 days",
+        Quarter = "quarter" / "Last 3 months",
         Year = "year" / "Last 12 months",
         All = "all" / "All time",
     }
@@ -24,12 +25,18 @@ impl ClosedWindow {
     /// The first day whose closed deals are shown, `None` for all time.
     pub fn since(self, today: NaiveDate) -> Option<NaiveDate> {
         match self {
-            ClosedWindow::Month => today.with_day(1),
-            ClosedWindow::Quarter => Some(today - Duration::days(90)),
-            ClosedWindow::Year => Some(today - Duration::days(365)),
+            ClosedWindow::Month => Some(months_back(today, 0)),
+            ClosedWindow::Quarter => Some(months_back(today, 2)),
+            ClosedWindow::Year => Some(months_back(today, 11)),
             ClosedWindow::All => None,
         }
     }
+}
+
+/// The first day of the month `n` months before `day`'s month.
+pub fn months_back(day: NaiveDate, n: u32) -> NaiveDate {
+    let index = day.year() * 12 + day.month0() as i32 - n as i32;
+    NaiveDate::from_ymd_opt(index.div_euclid(12), index.rem_euclid(12) as u32 + 1, 1).unwrap_or(day)
 }
 
 /// Midnight UTC at the start of `day`.
@@ -138,21 +145,23 @@ pub struct StageCount {
 }
 
 choice_enum!(
-    /// The period a figure covers.
+    /// The period a figure covers: whole months up to now.
     Period {
         Month = "month" / "This month",
-        Quarter = "quarter" / "Last 90 days",
+        Quarter = "quarter" / "Last 3 months",
         Year = "year" / "Last 12 months",
     }
 );
 
 impl Period {
+    /// The first moment of the period.
     pub fn since(self, now: DateTime<Utc>) -> DateTime<Utc> {
-        match self {
-            Period::Month => month_start(now),
-            Period::Quarter => now - Duration::days(90),
-            Period::Year => now - Duration::days(365),
-        }
+        let months = match self {
+            Period::Month => 0,
+            Period::Quarter => 2,
+            Period::Year => 11,
+        };
+        day_start(months_back(now.date_naive(), months))
     }
 }
 
@@ -160,7 +169,7 @@ impl Period {
 #[cfg_attr(feature = "ssr", derive(utoipa::IntoParams, utoipa::ToSchema))]
 #[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
 pub struct StatsQuery {
-    /// The period for conversion, average deal size and win/loss (default: last 90 days).
+    /// The period for conversion, average deal size and win/loss (default: the last 3 months).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub period: Option<Period>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -467,6 +476,23 @@ mod tests {
         ] {
             assert!(err.field(field).is_some(), "{field}: {err:?}");
         }
+    }
+
+    #[test]
+    fn windows_are_whole_months() {
+        let d = NaiveDate::from_ymd_opt(2026, 2, 14).unwrap();
+        assert_eq!(
+            months_back(d, 2),
+            NaiveDate::from_ymd_opt(2025, 12, 1).unwrap()
+        );
+        assert_eq!(
+            months_back(d, 11),
+            NaiveDate::from_ymd_opt(2025, 3, 1).unwrap()
+        );
+        assert_eq!(
+            ClosedWindow::Month.since(d),
+            NaiveDate::from_ymd_opt(2026, 2, 1)
+        );
     }
 
     #[test]

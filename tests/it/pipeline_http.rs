@@ -174,6 +174,29 @@ async fn running_totals_follow_every_change() {
         }
         let mine = meg.get(&format!("/api/crm/pipeline?owner_id={meg_id}")).await.json();
         assert_eq!((mine["stages"][0]["count"].as_i64(), minor(&mine["stages"][0]["total_value"])), (Some(1), 2_000));
+
+        // Closing, re-closing another way and reopening keep the closed totals equal to the rows.
+        let account = sam.post_json("/api/crm/accounts", json!({"name": "Acme"})).await.json();
+        let path = format!("/api/crm/opportunities/{}", id(&a));
+        for body in [
+            json!({"version": 2, "stage": "won", "account_id": id(&account)}),
+            json!({"version": 3, "stage": "lost", "lost_reason": "price"}),
+            json!({"version": 4, "stage": "negotiation"}),
+            json!({"version": 5, "stage": "lost", "lost_reason": "timing"}),
+        ] {
+            let r = meg.put_json(&path, body).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+            let mut h = app.state.db.handle().await.unwrap();
+            let kept: Vec<(String, String, i64, i64)> = crm::on!(&mut h.c(), c => sqlx::query_as(
+                "select stage, lost_reason, cast(sum(count) as bigint), cast(sum(value_minor) as bigint)
+                 from pipeline_closed_totals group by stage, lost_reason having sum(count) <> 0 order by 1, 2"
+            ).fetch_all(c).await).unwrap();
+            let rows: Vec<(String, String, i64, i64)> = crm::on!(&mut h.c(), c => sqlx::query_as(
+                "select stage, coalesce(lost_reason, ''), count(*), cast(coalesce(sum(value_minor), 0) as bigint)
+                 from opportunities where closed_at is not null group by stage, coalesce(lost_reason, '') order by 1, 2"
+            ).fetch_all(c).await).unwrap();
+            assert_eq!(kept, rows);
+        }
     })
     .await;
 }
@@ -281,7 +304,13 @@ struct Expected {
 }
 
 fn expected(opps: &[Value], leads: &[Value], now: DateTime<Utc>) -> Expected {
-    let since = now - Duration::days(90);
+    // The default period: the last three whole months (this one and the two before).
+    let mut first = NaiveDate::from_ymd_opt(now.year(), now.month(), 1).unwrap();
+    for _ in 0..2 {
+        let prev = first - Duration::days(1);
+        first = NaiveDate::from_ymd_opt(prev.year(), prev.month(), 1).unwrap();
+    }
+    let since = first.and_hms_opt(0, 0, 0).unwrap().and_utc();
     let month = NaiveDate::from_ymd_opt(now.year(), now.month(), 1).unwrap();
     let closed_at = |o: &Value| {
         o["closed_at"]

@@ -50,6 +50,12 @@ pub const LIST: ListSpec = ListSpec {
             expr: "o.stage",
             kind: SortType::Text,
         },
+        // Only closed deals have a close time: sorting by it lists those (see the service).
+        SortColumn {
+            field: "closed_at",
+            expr: "o.closed_at",
+            kind: SortType::Time,
+        },
         SortColumn {
             field: "probability",
             expr: "o.probability",

@@ -31,6 +31,21 @@ pub async fn running_totals(
     on!(c, c => sqlx::query_as(sql).bind(owner).fetch_all(c).await)
 }
 
+/// Closed deals' counts and values by stage, from the monthly running totals: closes in
+/// `since_month` (`YYYY-MM`) and after, or all.
+pub async fn closed_totals(
+    c: &mut Conn<'_>,
+    owner: Option<Uuid>,
+    since_month: Option<&str>,
+) -> Result<Vec<Total>, sqlx::Error> {
+    let sql = "select stage, currency, cast(sum(count) as bigint) as count,
+                      cast(sum(value_minor) as bigint) as value
+               from pipeline_closed_totals
+               where ($1 is null or owner_id = $1) and ($2 is null or month >= $2)
+               group by stage, currency having sum(count) > 0";
+    on!(c, c => sqlx::query_as(sql).bind(owner).bind(since_month).fetch_all(c).await)
+}
+
 /// The board's filters, as SQL over `opportunities o` (the same the column pages use).
 pub struct BoardFilter {
     pub owner: Option<Uuid>,
@@ -60,7 +75,10 @@ pub async fn filtered_totals(
         sql.push_bound(&filter, args);
     }
     if closed_only {
-        sql.push(" and o.closed_at is not null");
+        // By stage, so each closed stage's (stage, closed_at) index range is read, not all rows.
+        sql.push(
+            " and o.stage in (select key from pipeline_stages where kind <> 'open') and o.closed_at is not null",
+        );
     }
     sql.push(" group by o.stage, o.currency");
     let text = sql.text.clone();
@@ -97,14 +115,15 @@ pub fn board_conditions(backend: Backend, f: &BoardFilter) -> Vec<(String, Vec<A
     out
 }
 
-/// The summary strip's figures, in one query each.
+/// The summary strip's figures, in one query each (from the running totals, but for
+/// conversion, which follows leads).
 pub struct SummaryRow {
     pub open_value: i64,
     pub open_count: i64,
     pub leads: i64,
     pub leads_won: i64,
     pub won_count: i64,
-    pub avg_won: i64,
+    pub won_value: i64,
     pub month_value: i64,
     pub month_count: i64,
 }
@@ -114,7 +133,7 @@ pub async fn summary(
     owner: Option<Uuid>,
     currency: &str,
     since: DateTime<Utc>,
-    month_start: DateTime<Utc>,
+    this_month: &str,
 ) -> Result<SummaryRow, sqlx::Error> {
     let open = "select cast(coalesce(sum(t.value_minor), 0) as bigint), cast(coalesce(sum(t.count), 0) as bigint)
                 from pipeline_totals t join pipeline_stages s on s.key = t.stage
@@ -125,45 +144,43 @@ pub async fn summary(
                               and o.stage in (select key from pipeline_stages where kind = 'won')
                       ) then 1 else 0 end), 0)
                       from leads l where l.created_at >= $2 and ($1 is null or l.owner_id = $1)";
-    let won = "select count(*), cast(coalesce(avg(value_minor), 0) as bigint) from opportunities
-               where stage in (select key from pipeline_stages where kind = 'won')
-                 and closed_at >= $2 and currency = $3 and ($1 is null or owner_id = $1)";
-    let month = "select cast(coalesce(sum(value_minor), 0) as bigint), count(*) from opportunities
-                 where stage in (select key from pipeline_stages where kind = 'won')
-                   and closed_at >= $2 and currency = $3 and ($1 is null or owner_id = $1)";
+    let won = "select cast(coalesce(sum(t.count), 0) as bigint), cast(coalesce(sum(t.value_minor), 0) as bigint)
+               from pipeline_closed_totals t join pipeline_stages s on s.key = t.stage
+               where s.kind = 'won' and t.month >= $2 and t.currency = $3 and ($1 is null or t.owner_id = $1)";
     let (open_value, open_count): (i64, i64) =
         on!(c, c => sqlx::query_as(open).bind(owner).bind(currency).fetch_one(c).await)?;
     let (leads, leads_won): (i64, i64) =
         on!(c, c => sqlx::query_as(conversion).bind(owner).bind(since).fetch_one(c).await)?;
-    let (won_count, avg_won): (i64, i64) = on!(c, c => sqlx::query_as(won)
-        .bind(owner).bind(since).bind(currency).fetch_one(c).await)?;
-    let (month_value, month_count): (i64, i64) = on!(c, c => sqlx::query_as(month)
-        .bind(owner).bind(month_start).bind(currency).fetch_one(c).await)?;
+    let since_month = since.format("%Y-%m").to_string();
+    let (won_count, won_value): (i64, i64) = on!(c, c => sqlx::query_as(won)
+        .bind(owner).bind(&since_month).bind(currency).fetch_one(c).await)?;
+    let (month_count, month_value): (i64, i64) = on!(c, c => sqlx::query_as(won)
+        .bind(owner).bind(this_month).bind(currency).fetch_one(c).await)?;
     Ok(SummaryRow {
         open_value,
         open_count,
         leads,
         leads_won,
         won_count,
-        avg_won,
+        won_value,
         month_value,
         month_count,
     })
 }
 
-/// Won and lost (by reason) since `since`: `(outcome, reason, count, value)`.
+/// Won and lost (by reason) since `since_month`: `(outcome, reason, count, value)`.
 pub async fn win_loss(
     c: &mut Conn<'_>,
     owner: Option<Uuid>,
     currency: &str,
-    since: DateTime<Utc>,
+    since_month: &str,
 ) -> Result<Vec<(String, String, i64, i64)>, sqlx::Error> {
-    let sql = "select s.kind, coalesce(o.lost_reason, ''), count(*), cast(coalesce(sum(o.value_minor), 0) as bigint)
-               from opportunities o join pipeline_stages s on s.key = o.stage
-               where s.kind in ('won', 'lost') and o.closed_at >= $2 and o.currency = $3
-                 and ($1 is null or o.owner_id = $1)
-               group by s.kind, coalesce(o.lost_reason, '')";
-    on!(c, c => sqlx::query_as(sql).bind(owner).bind(since).bind(currency).fetch_all(c).await)
+    let sql = "select s.kind, t.lost_reason, cast(sum(t.count) as bigint), cast(sum(t.value_minor) as bigint)
+               from pipeline_closed_totals t join pipeline_stages s on s.key = t.stage
+               where s.kind in ('won', 'lost') and t.month >= $2 and t.currency = $3
+                 and ($1 is null or t.owner_id = $1)
+               group by s.kind, t.lost_reason having sum(t.count) > 0";
+    on!(c, c => sqlx::query_as(sql).bind(owner).bind(since_month).bind(currency).fetch_all(c).await)
 }
 
 /// Average days of the stays in each stage that ended since `since` (a stay ends at the next
@@ -189,25 +206,18 @@ pub async fn stage_durations(
     on!(c, c => sqlx::query_as(&sql).bind(since).fetch_all(c).await)
 }
 
-/// Value and count won per month (`YYYY-MM`) since `since`.
+/// Value and count won per month (`YYYY-MM`) since `since_month`.
 pub async fn monthly_won(
     c: &mut Conn<'_>,
     owner: Option<Uuid>,
     currency: &str,
-    since: DateTime<Utc>,
+    since_month: &str,
 ) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
-    let month = match c.backend() {
-        Backend::Sqlite => "substr(closed_at, 1, 7)",
-        Backend::Postgres => "to_char(closed_at at time zone 'UTC', 'YYYY-MM')",
-    };
-    let sql = format!(
-        "select {month} as month, count(*), cast(coalesce(sum(value_minor), 0) as bigint)
-         from opportunities
-         where stage in (select key from pipeline_stages where kind = 'won')
-           and closed_at >= $2 and currency = $3 and ($1 is null or owner_id = $1)
-         group by {month} order by 1"
-    );
-    on!(c, c => sqlx::query_as(&sql).bind(owner).bind(since).bind(currency).fetch_all(c).await)
+    let sql = "select t.month, cast(sum(t.count) as bigint), cast(sum(t.value_minor) as bigint)
+               from pipeline_closed_totals t join pipeline_stages s on s.key = t.stage
+               where s.kind = 'won' and t.month >= $2 and t.currency = $3 and ($1 is null or t.owner_id = $1)
+               group by t.month order by t.month";
+    on!(c, c => sqlx::query_as(sql).bind(owner).bind(since_month).bind(currency).fetch_all(c).await)
 }
 
 /// Open value and count expected to close in `[from, to)`, with the target of `from`'s month.
@@ -321,11 +331,23 @@ pub async fn move_all(
 /// Recomputes the running totals from the opportunities (after a bulk load that bypassed the
 /// triggers).
 pub async fn rebuild_totals(c: &mut Conn<'_>) -> Result<(), sqlx::Error> {
+    let month = match c.backend() {
+        Backend::Sqlite => "substr(closed_at, 1, 7)",
+        Backend::Postgres => "to_char(closed_at at time zone 'UTC', 'YYYY-MM')",
+    };
+    let closed = format!(
+        "insert into pipeline_closed_totals (month, stage, owner_id, currency, lost_reason, count, value_minor)
+         select {month}, stage, owner_id, currency, coalesce(lost_reason, ''), count(*), coalesce(sum(value_minor), 0)
+         from opportunities where closed_at is not null
+         group by {month}, stage, owner_id, currency, coalesce(lost_reason, '')"
+    );
     on!(c, c => {
         sqlx::query("delete from pipeline_totals").execute(&mut *c).await?;
         sqlx::query("insert into pipeline_totals (stage, owner_id, currency, count, value_minor)
                      select stage, owner_id, currency, count(*), coalesce(sum(value_minor), 0)
                      from opportunities group by stage, owner_id, currency")
-            .execute(&mut *c).await.map(|_| ())
+            .execute(&mut *c).await?;
+        sqlx::query("delete from pipeline_closed_totals").execute(&mut *c).await?;
+        sqlx::query(&closed).execute(&mut *c).await.map(|_| ())
     })
 }

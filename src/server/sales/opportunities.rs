@@ -64,6 +64,13 @@ pub async fn list(
     if let Some(owner) = query.owner_id {
         filters.push(Filter::new("o.owner_id = ?", vec![Arg::Uuid(owner)]));
     }
+    if query
+        .sort
+        .as_deref()
+        .is_some_and(|s| s.trim_start_matches('-') == "closed_at")
+    {
+        filters.push(Filter::new("o.closed_at is not null", vec![]));
+    }
     if let Some(account) = query.account_id {
         filters.push(Filter::new("o.account_id = ?", vec![Arg::Uuid(account)]));
     }

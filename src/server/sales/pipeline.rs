@@ -7,7 +7,7 @@ use crate::domain::opportunity::{Opportunity, OpportunityPatch, StageDef};
 use crate::domain::pipeline::{
     Board, BoardColumn, BoardQuery, Coverage, CurrencyTotal, MonthlyWon, PipelineUpdate,
     ReasonCount, StageCount, StageDuration, StatsQuery, Summary, TargetInput, WinLoss, day_start,
-    month_start, next_month, stage_key,
+    month_start, months_back, next_month, stage_key,
 };
 use crate::domain::records::{DEFAULT_CURRENCY, ListQuery, RecordKind};
 use crate::server::auth::{ClientInfo, Principal};
@@ -16,7 +16,7 @@ use crate::server::db::sql::{fts_query, search_words};
 use crate::server::db::{Conn, opportunities};
 use crate::server::policy::{Action, Target, authorize};
 use crate::server::state::AppState;
-use chrono::{Datelike, Duration};
+use chrono::Datelike;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
@@ -59,7 +59,8 @@ pub async fn board(state: &AppState, principal: &Principal, q: &BoardQuery) -> A
             close_from: q.close_from,
             close_to: q.close_to,
             closed_from: since.filter(|_| stage.is_closed()),
-            sort: Some("expected_close".into()),
+            // Open columns by expected close; closed ones with the latest closes first.
+            sort: Some(column_sort(&stage).into()),
             limit: q.limit,
             ..Default::default()
         };
@@ -79,6 +80,15 @@ pub async fn board(state: &AppState, principal: &Principal, q: &BoardQuery) -> A
         currency: DEFAULT_CURRENCY.into(),
         stages: columns,
     })
+}
+
+/// How a column's cards are ordered (the same for its later pages).
+pub fn column_sort(stage: &StageDef) -> &'static str {
+    if stage.is_closed() {
+        "-closed_at"
+    } else {
+        "expected_close"
+    }
 }
 
 /// Counts and values per stage and currency under the board's filters: from the running
@@ -101,11 +111,15 @@ async fn board_totals(
     let mut totals: Vec<Total> = pipeline::running_totals(c, filter.owner)
         .await?
         .into_iter()
-        .filter(|t| filter.closed_since.is_none() || !closed.contains(t.stage.as_str()))
+        .filter(|t| !closed.contains(t.stage.as_str()))
         .collect();
-    if filter.closed_since.is_some() {
-        totals.extend(pipeline::filtered_totals(c, filter, true).await?);
-    }
+    let since_month = filter.closed_since.map(|d| d.format("%Y-%m").to_string());
+    totals.extend(
+        pipeline::closed_totals(c, filter.owner, since_month.as_deref())
+            .await?
+            .into_iter()
+            .filter(|t| closed.contains(t.stage.as_str())),
+    );
     Ok(totals)
 }
 
@@ -174,14 +188,9 @@ pub async fn summary(
     let period = q.period();
     let since = period.since(now);
     let mut h = state.db.handle().await?;
-    let row = pipeline::summary(
-        &mut h.c(),
-        q.owner_id,
-        DEFAULT_CURRENCY,
-        since,
-        month_start(now),
-    )
-    .await?;
+    let this_month = now.format("%Y-%m").to_string();
+    let row =
+        pipeline::summary(&mut h.c(), q.owner_id, DEFAULT_CURRENCY, since, &this_month).await?;
     Ok(Summary {
         currency: DEFAULT_CURRENCY.into(),
         period,
@@ -195,7 +204,11 @@ pub async fn summary(
         },
         leads_in_period: row.leads,
         leads_won: row.leads_won,
-        avg_deal_size: row.avg_won,
+        avg_deal_size: if row.won_count > 0 {
+            row.won_value / row.won_count
+        } else {
+            0
+        },
         won_in_period: row.won_count,
         won_this_month: row.month_value,
         won_this_month_count: row.month_count,
@@ -210,7 +223,8 @@ pub async fn win_loss(
     may_read(principal)?;
     let since = q.period().since(state.now());
     let mut h = state.db.handle().await?;
-    let rows = pipeline::win_loss(&mut h.c(), q.owner_id, DEFAULT_CURRENCY, since).await?;
+    let since_month = since.format("%Y-%m").to_string();
+    let rows = pipeline::win_loss(&mut h.c(), q.owner_id, DEFAULT_CURRENCY, &since_month).await?;
     let mut out = WinLoss {
         since,
         won: 0,
@@ -277,13 +291,11 @@ pub async fn monthly_won(
 ) -> AppResult<Vec<MonthlyWon>> {
     may_read(principal)?;
     let now = state.now();
-    let mut first = month_start(now).date_naive();
-    for _ in 0..11 {
-        first = (first - Duration::days(1)).with_day(1).unwrap_or(first);
-    }
+    let first = months_back(now.date_naive(), 11);
     let mut h = state.db.handle().await?;
+    let since_month = first.format("%Y-%m").to_string();
     let rows =
-        pipeline::monthly_won(&mut h.c(), q.owner_id, DEFAULT_CURRENCY, day_start(first)).await?;
+        pipeline::monthly_won(&mut h.c(), q.owner_id, DEFAULT_CURRENCY, &since_month).await?;
     let found: BTreeMap<String, (i64, i64)> =
         rows.into_iter().map(|(m, n, v)| (m, (n, v))).collect();
     let mut out = Vec::with_capacity(12);

@@ -90,11 +90,15 @@ fn relocate(columns: &mut [Column], from: &str, card: Uuid, placed: &Opportunity
         col.total -= counted(&old);
     }
     if let Some(col) = columns.iter_mut().find(|c| c.def.key == placed.stage) {
-        let at = col
-            .cards
-            .iter()
-            .position(|o| card_order(o) > card_order(placed))
-            .unwrap_or(col.cards.len());
+        // Open columns by expected close; closed ones with the latest close first.
+        let at = if col.def.is_closed() {
+            0
+        } else {
+            col.cards
+                .iter()
+                .position(|o| card_order(o) > card_order(placed))
+                .unwrap_or(col.cards.len())
+        };
         col.cards.insert(at, placed.clone());
         col.count += 1;
         col.total += counted(placed);
@@ -476,7 +480,14 @@ fn BoardColumn(stage: String, state: BoardState, query: StoredValue<BoardQuery>)
                 .is_closed()
                 .then(|| q.closed_window().since(today))
                 .flatten(),
-            sort: Some("expected_close".into()),
+            sort: Some(
+                if col.def.is_closed() {
+                    "-closed_at"
+                } else {
+                    "expected_close"
+                }
+                .into(),
+            ),
             cursor: Some(cursor),
             ..Default::default()
         };
