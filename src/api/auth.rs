@@ -22,6 +22,9 @@ pub async fn link_status(token: String, purpose: LinkPurpose) -> Result<(), AppE
     let purpose = match purpose {
         LinkPurpose::Setup => Purpose::Setup,
         LinkPurpose::SetPassword => Purpose::SetPassword,
+        LinkPurpose::PortalInvite => {
+            return ctx::answer(crate::server::support::portal::check_invite(&state, &token).await);
+        }
     };
     ctx::answer(service::check_link(&state, &token, purpose).await)
 }

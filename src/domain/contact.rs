@@ -1,7 +1,7 @@
 //! Contacts: the people at accounts, with their relationship to the business.
 
 use super::error::AppError;
-use super::records::{Check, clean, nullable};
+use super::records::{Check, CustomAnswers, clean, nullable};
 use crate::choice_enum;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -118,6 +118,11 @@ pub struct Contact {
     pub fields: ContactFields,
     #[serde(default)]
     pub account_name: Option<String>,
+    /// Answers beyond the standard fields (kickoff forms).
+    #[serde(default, skip_serializing_if = "CustomAnswers::is_empty")]
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "Option<String>"))]
+    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
+    pub custom: CustomAnswers,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,

@@ -1,7 +1,7 @@
 //! Leads: people or companies still being qualified, and the rules of their status.
 
 use super::error::AppError;
-use super::records::{Check, clean, nullable};
+use super::records::{Check, CustomAnswers, clean, nullable};
 use super::user::Role;
 use crate::choice_enum;
 use chrono::{DateTime, Utc};
@@ -119,6 +119,11 @@ pub struct Lead {
     pub converted_account_id: Option<Uuid>,
     pub converted_contact_id: Option<Uuid>,
     pub converted_opportunity_id: Option<Uuid>,
+    /// Answers beyond the standard fields (kickoff forms).
+    #[serde(default, skip_serializing_if = "CustomAnswers::is_empty")]
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "Option<String>"))]
+    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
+    pub custom: CustomAnswers,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,

@@ -19,6 +19,8 @@ pub enum RecordKind {
     Ticket,
     Activity,
     Task,
+    /// A kickoff form (administration, not a sales record).
+    Form,
 }
 
 impl RecordKind {
@@ -31,6 +33,7 @@ impl RecordKind {
             RecordKind::Ticket => "ticket",
             RecordKind::Activity => "activity",
             RecordKind::Task => "task",
+            RecordKind::Form => "form",
         }
     }
 
@@ -43,6 +46,7 @@ impl RecordKind {
             RecordKind::Ticket => "Ticket",
             RecordKind::Activity => "Activity",
             RecordKind::Task => "Task",
+            RecordKind::Form => "Form",
         }
     }
 
@@ -55,6 +59,7 @@ impl RecordKind {
             RecordKind::Opportunity => format!("/opportunities/{id}"),
             RecordKind::Ticket => format!("/tickets/{id}"),
             RecordKind::Activity | RecordKind::Task => "/tasks".to_string(),
+            RecordKind::Form => "/admin/forms".to_string(),
         }
     }
 }
@@ -76,8 +81,52 @@ impl FromStr for RecordKind {
             "ticket" => Ok(RecordKind::Ticket),
             "activity" => Ok(RecordKind::Activity),
             "task" => Ok(RecordKind::Task),
+            "form" => Ok(RecordKind::Form),
             other => Err(format!("unknown record kind `{other}`")),
         }
+    }
+}
+
+/// Answers a record carries beyond its standard fields (from kickoff forms, kept imports):
+/// key → value, shown on the record.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CustomAnswers(pub std::collections::BTreeMap<String, serde_json::Value>);
+
+impl CustomAnswers {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `(key, shown value)` pairs: text as is, yes/no for checkboxes.
+    pub fn shown(&self) -> Vec<(String, String)> {
+        self.0
+            .iter()
+            .map(|(k, v)| {
+                let text = match v {
+                    serde_json::Value::String(s) => s.clone(),
+                    serde_json::Value::Bool(true) => "Yes".into(),
+                    serde_json::Value::Bool(false) => "No".into(),
+                    serde_json::Value::Number(n) => match n.as_f64() {
+                        Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
+                        _ => n.to_string(),
+                    },
+                    other => other.to_string(),
+                };
+                (k.replace('_', " "), text)
+            })
+            .collect()
+    }
+}
+
+/// The stored JSON text (null when none); text that does not read as an object is ignored.
+impl TryFrom<Option<String>> for CustomAnswers {
+    type Error = std::convert::Infallible;
+    fn try_from(text: Option<String>) -> Result<Self, Self::Error> {
+        Ok(text
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .map(CustomAnswers)
+            .unwrap_or_default())
     }
 }
 

@@ -338,6 +338,7 @@ mod tests {
 pub enum LinkPurpose {
     Setup,
     SetPassword,
+    PortalInvite,
 }
 
 /// A person to pick as owner or assignee.

@@ -2,29 +2,34 @@
 //! share. A plain browser form post gets a 303 on success and, on failure, the same form again
 //! with the message (with the error status); everyone else gets JSON.
 
-use crate::domain::error::{AppError, AppResult};
+use crate::domain::error::{AppError, AppResult, ErrorBody};
+use crate::domain::portal::PortalMe;
 use crate::domain::user::{Me, NewStaffUser};
 use crate::server::auth::{ClientInfo, Principal, service};
 use crate::server::http::{accepts_html, safe_next, see_other};
 use crate::server::state::AppState;
-use crate::ui::pages::auth::{LoginForm, SetPasswordForm, SetupForm, standalone_page};
+use crate::ui::pages::auth::{
+    AcceptInviteForm, LoginForm, SetPasswordForm, SetupForm, standalone_page,
+};
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Form, Json, Router};
+use axum::{Form, Json};
 use leptos::prelude::*;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use tower_sessions::Session;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/auth/login", post(login))
-        .route("/api/auth/logout", post(logout))
-        .route("/api/auth/me", get(me))
-        .route("/api/auth/setup", post(setup))
-        .route("/api/auth/set-password", post(set_password))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(me))
+        .routes(routes!(setup))
+        .routes(routes!(set_password))
+        .routes(routes!(accept_invite))
 }
 
 /// A body given either form-encoded (browsers, curl -d) or as JSON (scripts).
@@ -57,7 +62,7 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequest<S> for FormOrJson<T
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct LoginInput {
     #[serde(default)]
     email: String,
@@ -66,6 +71,10 @@ struct LoginInput {
     next: Option<String>,
 }
 
+/// Signs in staff and portal users alike (portal users land in the portal). Form-encoded or
+/// JSON; a browser form gets a 303.
+#[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginInput,
+    responses((status = 200, body = Me), (status = 303), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn login(
     State(state): State<AppState>,
     session: Session,
@@ -94,6 +103,7 @@ async fn login(
     }
 }
 
+#[utoipa::path(post, path = "/api/auth/logout", tag = "auth", responses((status = 204), (status = 303)))]
 async fn logout(
     State(state): State<AppState>,
     session: Session,
@@ -108,11 +118,13 @@ async fn logout(
     }
 }
 
+/// The signed-in person (staff or portal) and, when impersonating, the admin behind them.
+#[utoipa::path(get, path = "/api/auth/me", tag = "auth", responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
 async fn me(principal: Principal) -> AppResult<Json<Me>> {
     principal.me().map(Json).ok_or_else(AppError::unauthorized)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct SetupInput {
     #[serde(default)]
     token: String,
@@ -124,6 +136,9 @@ struct SetupInput {
     password: String,
 }
 
+/// First run: the holder of the setup link creates the first super admin.
+#[utoipa::path(post, path = "/api/auth/setup", tag = "auth", request_body = SetupInput,
+    responses((status = 200, body = Me), (status = 303), (status = 422, body = ErrorBody)))]
 async fn setup(
     State(state): State<AppState>,
     session: Session,
@@ -156,7 +171,7 @@ async fn setup(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct SetPasswordInput {
     #[serde(default)]
     token: String,
@@ -164,6 +179,8 @@ struct SetPasswordInput {
     password: String,
 }
 
+#[utoipa::path(post, path = "/api/auth/set-password", tag = "auth", request_body = SetPasswordInput,
+    responses((status = 200, body = Me), (status = 303), (status = 422, body = ErrorBody)))]
 async fn set_password(
     State(state): State<AppState>,
     session: Session,
@@ -186,6 +203,40 @@ async fn set_password(
             let page = standalone_page(
                 "Choose a password",
                 move || view! { <SetPasswordForm token=input.token.clone() error=shown/> },
+            );
+            with_status(page, &e)
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+/// A contact sets their portal password through the invite link and is signed in to the portal.
+#[utoipa::path(post, path = "/api/auth/accept-invite", tag = "auth", request_body = SetPasswordInput,
+    responses((status = 200, body = PortalMe), (status = 303), (status = 422, body = ErrorBody)))]
+async fn accept_invite(
+    State(state): State<AppState>,
+    session: Session,
+    client: ClientInfo,
+    headers: HeaderMap,
+    FormOrJson(input): FormOrJson<SetPasswordInput>,
+) -> Response {
+    let html = accepts_html(&headers);
+    match crate::server::support::portal::accept_invite(
+        &state,
+        &session,
+        &client,
+        &input.token,
+        &input.password,
+    )
+    .await
+    {
+        Ok(_) if html => see_other("/portal"),
+        Ok(me) => Json(me).into_response(),
+        Err(e) if html => {
+            let shown = e.clone();
+            let page = standalone_page(
+                "Welcome",
+                move || view! { <AcceptInviteForm token=input.token.clone() error=shown/> },
             );
             with_status(page, &e)
         }

@@ -4,17 +4,31 @@
 pub mod auth;
 pub mod crm;
 pub mod extract;
+pub mod forms;
 pub mod pipeline;
+pub mod portal;
+pub mod support;
 
 use crate::server::state::AppState;
 use axum::routing::get;
 use axum::{Json, Router};
 use std::sync::Arc;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
 
-/// The OpenAPI 3 document of `/api/crm/*`, built from the registered routes.
+/// Every `/api/*` route, each registered with its OpenAPI entry: the document is the list
+/// of what the server answers (the authorization matrix test walks it).
+fn all() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .merge(auth::router())
+        .merge(crm::router())
+        .merge(support::router())
+        .merge(portal::router())
+}
+
+/// The OpenAPI 3 document of the whole `/api/*` surface, built from the registered routes.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, api) = crm::router().split_for_parts();
+    let (_, api) = all().split_for_parts();
     describe(api)
 }
 
@@ -22,7 +36,7 @@ fn describe(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     api.info.title = "CRM API".into();
     api.info.version = env!("CARGO_PKG_VERSION").into();
     api.info.description = Some(
-        "Sales records for integrations. Authenticate with `Authorization: Bearer <token>` \
+        "Sales records, tickets and the customer portal for integrations. Authenticate with `Authorization: Bearer <token>` \
          (from `crm token create`) or the session cookie. Errors have the shape \
          {\"error\":{\"code\",\"message\",\"fields\"}}."
             .into(),
@@ -40,9 +54,9 @@ fn describe(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
 }
 
 pub fn router() -> Router<AppState> {
-    let (crm, api) = crm::router().split_for_parts();
+    let (routes, api) = all().split_for_parts();
     let document = Arc::new(describe(api));
-    Router::new().merge(auth::router()).merge(crm).route(
+    Router::new().merge(routes).merge(forms::router()).route(
         "/api/openapi.json",
         get(move || async move { Json(document.as_ref().clone()) }),
     )

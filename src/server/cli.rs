@@ -197,6 +197,20 @@ async fn serve(config: Config) -> Result<(), CliError> {
         }
     });
 
+    // SLA breaches are recorded as they happen (a minute's resolution), not computed away later.
+    let sweeper = state.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(tokio::time::Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            match super::support::tickets::record_breaches(&sweeper).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(breaches = n, "SLA breaches recorded"),
+                Err(e) => tracing::warn!(error = %e, "SLA breach sweep failed"),
+            }
+        }
+    });
+
     if let Some(link) = service::ensure_setup_link(&state).await? {
         println!(
             "No users yet. To create the first super admin, open this one-time link (valid 24 hours):"

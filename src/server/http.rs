@@ -219,28 +219,32 @@ pub async fn limit_body(req: Request, next: Next) -> Response {
 fn is_public_page(path: &str) -> bool {
     matches!(
         path,
-        "/login" | "/setup" | "/set-password" | "/favicon.ico" | "/robots.txt"
-    )
+        "/login" | "/setup" | "/set-password" | "/portal/accept" | "/favicon.ico" | "/robots.txt"
+    ) || path.starts_with("/forms/")
 }
 
-/// Pages need a signed-in staff member: anyone else is sent to the sign-in page, and a
-/// signed-in person opening the sign-in page goes to the app. APIs answer 401 themselves.
+fn is_portal_page(path: &str) -> bool {
+    path == "/portal" || path.starts_with("/portal/")
+}
+
+/// Pages need someone signed in: anyone else is sent to the sign-in page. Staff get the staff
+/// app and portal users the portal, each sent home from the other's pages. APIs answer 401
+/// and 403 themselves.
 pub async fn page_guard(req: Request, next: Next) -> Response {
     let path = req.uri().path();
     if req.method() != Method::GET || path.starts_with("/api/") || path.starts_with("/pkg/") {
         return next.run(req).await;
     }
-    let signed_in = req
-        .extensions()
-        .get::<Principal>()
-        .is_some_and(|p| p.staff().is_some());
+    let principal = req.extensions().get::<Principal>();
+    let staff = principal.is_some_and(|p| p.staff().is_some());
+    let customer = principal.is_some_and(|p| p.portal().is_some());
     if is_public_page(path) {
-        if signed_in && path == "/login" {
-            return Redirect::to("/").into_response();
+        if path == "/login" && (staff || customer) {
+            return Redirect::to(if customer { "/portal" } else { "/" }).into_response();
         }
         return next.run(req).await;
     }
-    if !signed_in {
+    if !staff && !customer {
         let target = req
             .uri()
             .path_and_query()
@@ -252,6 +256,12 @@ pub async fn page_guard(req: Request, next: Next) -> Response {
             format!("?next={}", urlencode(target))
         };
         return Redirect::to(&format!("/login{next_param}")).into_response();
+    }
+    if customer && !is_portal_page(path) {
+        return Redirect::to("/portal").into_response();
+    }
+    if staff && is_portal_page(path) {
+        return Redirect::to("/").into_response();
     }
     if path == "/" {
         return Redirect::to("/pipeline").into_response();

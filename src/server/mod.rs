@@ -12,3 +12,4 @@ pub mod router;
 pub mod sales;
 pub mod session_store;
 pub mod state;
+pub mod support;

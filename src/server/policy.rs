@@ -1,9 +1,11 @@
 //! The one place that decides "may this principal do this to this record". Every server
 //! function and REST handler asks here before it touches data.
 
-use super::auth::{Principal, Staff};
+use super::auth::{PortalUser, Principal, Staff};
+use super::db::tickets::Scope;
 use crate::domain::error::AppError;
 use crate::domain::records::RecordKind;
+use crate::domain::ticket::Ticket;
 use crate::domain::user::Role;
 use uuid::Uuid;
 
@@ -21,6 +23,8 @@ pub enum Action {
     Reopen,
     /// Change how the CRM works for everyone (the pipeline's stages, targets).
     Configure,
+    /// Admin-only settings: SLA policies, kickoff forms.
+    Administer,
 }
 
 /// What is being acted on: a kind of record, and what about the particular record matters.
@@ -32,6 +36,12 @@ pub struct Target {
     pub assignee_id: Option<Uuid>,
     /// For activities and tasks: the kind of record they are about.
     pub about: Option<RecordKind>,
+    /// For tickets and contacts: the account and contact they belong to (what portal users
+    /// are scoped by).
+    pub account_id: Option<Uuid>,
+    pub contact_id: Option<Uuid>,
+    /// A particular record (rather than the kind, as for a listing or a create).
+    pub particular: bool,
 }
 
 impl Target {
@@ -41,6 +51,30 @@ impl Target {
             owner_id: None,
             assignee_id: None,
             about: None,
+            account_id: None,
+            contact_id: None,
+            particular: false,
+        }
+    }
+
+    /// A particular ticket: sales see it through its account's owner, portal users through
+    /// its account or contact.
+    pub fn ticket(t: &Ticket) -> Target {
+        Target {
+            owner_id: t.account_owner_id,
+            account_id: t.account_id,
+            contact_id: t.contact_id,
+            particular: true,
+            ..Target::kind(RecordKind::Ticket)
+        }
+    }
+
+    /// The asker's own contact record (the portal profile).
+    pub fn own_contact(principal: &Principal) -> Target {
+        Target {
+            contact_id: principal.portal().map(|p| p.contact_id),
+            particular: true,
+            ..Target::kind(RecordKind::Contact)
         }
     }
 
@@ -78,10 +112,17 @@ const SALES_RECORDS: [RecordKind; 4] = [
 pub fn allows(role: Role, me: Uuid, action: Action, target: Target) -> bool {
     use Action::*;
     use RecordKind::*;
-    let everything = matches!(role, Role::SuperAdmin | Role::Admin | Role::Manager);
+    if action == Administer {
+        return role.is_admin();
+    }
+    if target.kind == Form {
+        return false;
+    }
     match role {
-        _ if everything => true,
+        Role::SuperAdmin | Role::Admin | Role::Manager => true,
         Role::Sales => match (action, target.kind) {
+            // The tickets of the accounts they own (a listing is filtered to those).
+            (Read, Ticket) => !target.particular || target.owner_id == Some(me),
             (Read | Create | Update, k)
                 if SALES_RECORDS.contains(&k) || matches!(k, Activity | Task) =>
             {
@@ -92,8 +133,9 @@ pub fn allows(role: Role, me: Uuid, action: Action, target: Target) -> bool {
             _ => false,
         },
         Role::Support => {
-            let readable = |k: RecordKind| matches!(k, Account | Contact | Opportunity);
+            let readable = |k: RecordKind| matches!(k, Account | Contact | Opportunity | Ticket);
             match (action, target.kind) {
+                (Read | Create | Update, Ticket) => true,
                 (Read, k) if readable(k) => true,
                 (Read | Create, Activity) => target.about.is_some_and(readable),
                 (Read | Update, Task) => target.assignee_id == Some(me),
@@ -101,28 +143,106 @@ pub fn allows(role: Role, me: Uuid, action: Action, target: Target) -> bool {
             }
         }
         Role::Prospect | Role::Client => false,
-        _ => false,
     }
 }
 
-/// The staff member asking, if they may do `action` on `target`: 401 for nobody signed in,
-/// 403 otherwise.
+/// Whether a portal user may do `action` on `target`: `Some(true)` yes, `Some(false)` not
+/// theirs (answered as not found), `None` not a portal thing at all (forbidden).
+pub fn portal_allows(p: &PortalUser, action: Action, target: Target) -> Option<bool> {
+    use Action::*;
+    match (target.kind, action) {
+        (RecordKind::Ticket, Create) => Some(true),
+        (RecordKind::Ticket, Read | Update) => {
+            if !target.particular {
+                return Some(true);
+            }
+            let own = target.contact_id == Some(p.contact_id);
+            let account = p.role == Role::Client
+                && p.account_id.is_some()
+                && target.account_id == p.account_id;
+            Some(own || account)
+        }
+        (RecordKind::Contact, Read | Update) => Some(target.contact_id == Some(p.contact_id)),
+        _ => None,
+    }
+}
+
+/// The one decision: may `principal` do `action` on `target`? 401 for nobody signed in; 404
+/// for a record outside the asker's reach (so ids cannot be probed); 403 otherwise.
+pub fn decide(principal: &Principal, action: Action, target: Target) -> Result<(), AppError> {
+    match principal {
+        Principal::Anonymous => Err(AppError::unauthorized()),
+        Principal::Staff(s) => {
+            if allows(s.user.role, s.user.id, action, target) {
+                Ok(())
+            } else if target.particular
+                && action == Action::Read
+                && target.kind == RecordKind::Ticket
+            {
+                Err(AppError::NotFound)
+            } else {
+                Err(AppError::forbidden(denial(action, target.kind)))
+            }
+        }
+        Principal::Portal(p) => match portal_allows(p, action, target) {
+            Some(true) => Ok(()),
+            Some(false) => Err(AppError::NotFound),
+            None => Err(AppError::forbidden(
+                "This part of the CRM is for staff. Your tickets are in the portal.",
+            )),
+        },
+    }
+}
+
+/// The staff member asking, if they may do `action` on `target`.
 pub fn authorize<'p>(
     principal: &'p Principal,
     action: Action,
     target: Target,
 ) -> Result<&'p Staff, AppError> {
-    let staff = principal.require_staff()?;
-    if allows(staff.user.role, staff.user.id, action, target) {
-        Ok(staff)
-    } else {
-        Err(AppError::forbidden(denial(action, target.kind)))
+    decide(principal, action, target)?;
+    principal.require_staff()
+}
+
+/// The portal user asking, if they may do `action` on `target`. Staff are refused: the
+/// portal's answers are shaped for customers (staff see tickets in the queue).
+pub fn authorize_portal<'p>(
+    principal: &'p Principal,
+    action: Action,
+    target: Target,
+) -> Result<&'p PortalUser, AppError> {
+    if principal.staff().is_some() {
+        return Err(AppError::forbidden(
+            "The portal is for customers; staff work tickets in the support queue.",
+        ));
+    }
+    decide(principal, action, target)?;
+    principal.portal().ok_or_else(AppError::unauthorized)
+}
+
+/// Which tickets a staff member's listings show.
+pub fn ticket_scope(staff: &Staff) -> Scope {
+    match staff.user.role {
+        Role::Sales => Scope::AccountsOwnedBy(staff.user.id),
+        _ => Scope::All,
+    }
+}
+
+/// Which tickets a portal user sees: a client, every ticket of their account; a prospect
+/// (or a client without an account), the tickets they opened.
+pub fn portal_scope(p: &PortalUser) -> Scope {
+    match (p.role, p.account_id) {
+        (Role::Client, Some(account)) => Scope::Account(account),
+        _ => Scope::Contact(p.contact_id),
     }
 }
 
 fn denial(action: Action, kind: RecordKind) -> String {
     if action == Action::Configure {
         return "Only managers and admins change how the pipeline works.".into();
+    }
+    if action == Action::Administer || kind == RecordKind::Form {
+        return "Only admins change this setting.".into();
     }
     let what = match kind {
         RecordKind::Opportunity => "opportunities",
@@ -142,6 +262,7 @@ fn verb(action: Action) -> &'static str {
         Action::Qualify => "qualify",
         Action::Reopen => "reopen",
         Action::Configure => "configure",
+        Action::Administer => "administer",
     }
 }
 

@@ -9,3 +9,4 @@ mod protection;
 mod sales_http;
 mod sales_story;
 mod story;
+mod support_http;

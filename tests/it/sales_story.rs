@@ -49,6 +49,7 @@ fn lead(owner: Uuid, name: &str, email: Option<&str>, at: chrono::DateTime<Utc>)
         created_at: at,
         updated_at: at,
         version: 1,
+        custom: Default::default(),
     }
 }
 
@@ -147,6 +148,7 @@ async fn sales_story(db: &Db) {
         created_at: now,
         updated_at: now,
         version: 1,
+        custom: Default::default(),
     };
     contacts::insert(c, &contact).await.unwrap();
     assert_eq!(

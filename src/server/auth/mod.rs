@@ -5,10 +5,11 @@ pub mod password;
 pub mod secret;
 pub mod service;
 
-use super::db::{sessions, tokens};
+use super::db::{portal, sessions, tokens};
 use super::state::AppState;
+use crate::domain::contact::ContactRole;
 use crate::domain::error::AppError;
-use crate::domain::user::{CurrentUser, Me};
+use crate::domain::user::{CurrentUser, Me, Role};
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::{HeaderMap, header, request::Parts};
 use axum::middleware::Next;
@@ -23,6 +24,25 @@ use uuid::Uuid;
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SessionAuth {
     pub session_id: Uuid,
+    /// A portal sign-in (the row is in `portal_sessions`, for a contact).
+    #[serde(default)]
+    pub portal: bool,
+}
+
+impl SessionAuth {
+    pub fn staff(session_id: Uuid) -> SessionAuth {
+        SessionAuth {
+            session_id,
+            portal: false,
+        }
+    }
+
+    pub fn portal(session_id: Uuid) -> SessionAuth {
+        SessionAuth {
+            session_id,
+            portal: true,
+        }
+    }
 }
 
 pub const SESSION_KEY: &str = "auth";
@@ -40,32 +60,71 @@ pub struct Staff {
     pub via: Via,
 }
 
+/// A prospect or client signed in to the portal. Everything they may see is scoped by these
+/// ids, which come from their sign-in row, never from a request.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PortalUser {
+    pub contact_id: Uuid,
+    pub account_id: Option<Uuid>,
+    /// `Prospect` or `Client`.
+    pub role: Role,
+    pub name: String,
+    pub email: String,
+    pub session_id: Uuid,
+}
+
 /// The one answer to "who is asking", attached to every request.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub enum Principal {
     #[default]
     Anonymous,
     Staff(Staff),
+    Portal(PortalUser),
 }
 
 impl Principal {
     pub fn staff(&self) -> Option<&Staff> {
         match self {
             Principal::Staff(s) => Some(s),
-            Principal::Anonymous => None,
+            _ => None,
         }
     }
 
-    /// The staff member asking, or 401.
+    pub fn portal(&self) -> Option<&PortalUser> {
+        match self {
+            Principal::Portal(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// The staff member asking: 401 for nobody, 403 for a portal user.
     pub fn require_staff(&self) -> Result<&Staff, AppError> {
-        self.staff().ok_or_else(AppError::unauthorized)
+        match self {
+            Principal::Staff(s) => Ok(s),
+            Principal::Portal(_) => Err(AppError::forbidden(
+                "This part of the CRM is for staff. Your tickets are in the portal.",
+            )),
+            Principal::Anonymous => Err(AppError::unauthorized()),
+        }
     }
 
     pub fn me(&self) -> Option<Me> {
-        self.staff().map(|s| Me {
-            user: s.user.clone(),
-            impersonator: None,
-        })
+        match self {
+            Principal::Staff(s) => Some(Me {
+                user: s.user.clone(),
+                impersonator: None,
+            }),
+            Principal::Portal(p) => Some(Me {
+                user: CurrentUser {
+                    id: p.contact_id,
+                    email: p.email.clone(),
+                    name: p.name.clone(),
+                    role: p.role,
+                },
+                impersonator: None,
+            }),
+            Principal::Anonymous => None,
+        }
     }
 
     pub fn user_id(&self) -> Option<Uuid> {
@@ -191,6 +250,9 @@ async fn principal_for(
     let Some(auth) = session.get::<SessionAuth>(SESSION_KEY).await? else {
         return Ok(Principal::Anonymous);
     };
+    if auth.portal {
+        return portal_principal(state, session, auth.session_id).await;
+    }
     let mut h = state.db.handle().await?;
     let found = sessions::with_user(&mut h.c(), auth.session_id).await?;
     let idle = Duration::minutes(i64::from(state.config.session_idle_minutes));
@@ -217,6 +279,54 @@ async fn principal_for(
         (found, reason) => {
             if let Some(s) = found.filter(|s| s.ended_at.is_none()) {
                 sessions::end(&mut h.c(), s.session_id, reason.unwrap_or("ended"), now).await?;
+            }
+            session.flush().await?;
+            Ok(Principal::Anonymous)
+        }
+    }
+}
+
+/// A portal sign-in is good while its row is live and the contact may still use the portal
+/// (access, role and active are checked on every request, so turning any off ends it).
+async fn portal_principal(
+    state: &AppState,
+    session: &Session,
+    session_id: Uuid,
+) -> Result<Principal, AppError> {
+    let now = state.now();
+    let mut h = state.db.handle().await?;
+    let found = portal::session(&mut h.c(), session_id).await?;
+    let idle = Duration::minutes(i64::from(state.config.session_idle_minutes));
+    let ended = match &found {
+        None => Some("missing"),
+        Some(s) if s.ended_at.is_some() => Some("ended"),
+        Some(s) if s.contact.refusal().is_some() => Some("access_removed"),
+        Some(s) if now >= s.expires_at => Some("expired"),
+        Some(s) if now - s.last_seen_at > idle => Some("idle"),
+        Some(_) => None,
+    };
+    match (found, ended) {
+        (Some(s), None) => {
+            if now - s.last_seen_at > TOUCH_EVERY {
+                portal::touch_session(&mut h.c(), s.session_id, now).await?;
+            }
+            let k = s.contact;
+            Ok(Principal::Portal(PortalUser {
+                contact_id: k.id,
+                account_id: k.account_id,
+                role: match k.role {
+                    ContactRole::Client => Role::Client,
+                    _ => Role::Prospect,
+                },
+                name: k.name(),
+                email: k.email.clone().unwrap_or_default(),
+                session_id: s.session_id,
+            }))
+        }
+        (found, reason) => {
+            if let Some(s) = found.filter(|s| s.ended_at.is_none()) {
+                portal::end_session(&mut h.c(), s.session_id, reason.unwrap_or("ended"), now)
+                    .await?;
             }
             session.flush().await?;
             Ok(Principal::Anonymous)

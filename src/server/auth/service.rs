@@ -51,7 +51,7 @@ async fn check_throttle(c: &mut Conn<'_>, keys: &[String], now: DateTime<Utc>) -
     }
 }
 
-fn audit_entry(action: &str, client: &ClientInfo) -> audit::NewEntry {
+pub(crate) fn audit_entry(action: &str, client: &ClientInfo) -> audit::NewEntry {
     audit::NewEntry {
         action: action.into(),
         ip: Some(client.ip.clone()),
@@ -84,10 +84,39 @@ pub async fn login(
         users::by_email(&mut h.c(), &email).await?
     };
 
+    // No staff member has this email: perhaps a prospect or client of the portal. Either way
+    // a refusal gets the same message, and its reason goes only to the audit log.
+    let mut portal_refusal = None;
+    if found.is_none() {
+        match crate::server::support::portal::sign_in(state, client, &email, password_attempt)
+            .await?
+        {
+            Ok((session_id, k)) => {
+                let mut tx = state.db.begin().await?;
+                throttle::clear(&mut tx.c(), &keys[0]).await?;
+                tx.commit().await?;
+                attach_session(state, session, SessionAuth::portal(session_id)).await?;
+                return Ok(CurrentUser {
+                    id: k.id,
+                    email,
+                    name: k.name(),
+                    role: match k.role {
+                        crate::domain::contact::ContactRole::Client => Role::Client,
+                        _ => Role::Prospect,
+                    },
+                });
+            }
+            Err(reason) => portal_refusal = Some(reason),
+        }
+    }
+
     let stored_hash = found.as_ref().and_then(|u| u.password_hash.as_deref());
-    let password_ok = password::verify(password_attempt, stored_hash).await;
+    let password_ok = match &found {
+        Some(_) => password::verify(password_attempt, stored_hash).await,
+        None => false,
+    };
     let failure = match &found {
-        None => Some("unknown_email"),
+        None => Some(portal_refusal.unwrap_or("unknown_email")),
         Some(u) if u.password_hash.is_none() => Some("no_password"),
         Some(_) if !password_ok => Some("bad_password"),
         Some(u) if !u.active => Some("inactive"),
@@ -116,7 +145,7 @@ pub async fn login(
     audit::insert(&mut tx.c(), &entry, now).await?;
     tx.commit().await?;
 
-    attach_session(state, session, session_id).await?;
+    attach_session(state, session, SessionAuth::staff(session_id)).await?;
     Ok(user.current())
 }
 
@@ -147,11 +176,13 @@ async fn open_session(
 }
 
 /// Points the cookie session at a sign-in row, under a fresh session id (no fixation).
-async fn attach_session(state: &AppState, session: &Session, session_id: Uuid) -> AppResult<()> {
+pub(crate) async fn attach_session(
+    state: &AppState,
+    session: &Session,
+    auth: SessionAuth,
+) -> AppResult<()> {
     session.cycle_id().await?;
-    session
-        .insert(SESSION_KEY, SessionAuth { session_id })
-        .await?;
+    session.insert(SESSION_KEY, auth).await?;
     // The store's own expiry is wall-clock time; the absolute limit the server enforces
     // lives on the sign-in row and follows the application clock.
     let max = time::Duration::hours(i64::from(state.config.session_max_hours));
@@ -283,7 +314,7 @@ pub async fn complete_setup(
     let session_id = open_session(state, &mut tx.c(), id, client, now).await?;
     tx.commit().await?;
 
-    attach_session(state, session, session_id).await?;
+    attach_session(state, session, SessionAuth::staff(session_id)).await?;
     Ok(CurrentUser {
         id,
         email,
@@ -334,7 +365,7 @@ pub async fn set_password_with_link(
     let session_id = open_session(state, &mut tx.c(), user.id, client, now).await?;
     tx.commit().await?;
 
-    attach_session(state, session, session_id).await?;
+    attach_session(state, session, SessionAuth::staff(session_id)).await?;
     Ok(user.current())
 }
 

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 pub const SELECT: &str = "select c.id, c.owner_id, u.name as owner_name, c.first_name, c.last_name, c.email, c.phone,
         c.title, c.account_id, c.role, c.active, c.is_test, a.name as account_name,
-        c.created_at, c.updated_at, c.version
+        c.created_at, c.updated_at, c.version, c.custom
     from contacts c left join users u on u.id = c.owner_id left join accounts a on a.id = c.account_id";
 
 pub const LIST: ListSpec = ListSpec {

@@ -11,7 +11,7 @@ pub const SELECT: &str =
     "select l.id, l.owner_id, u.name as owner_name, l.status, l.disqualify_reason,
         l.name, l.company, l.email, l.phone, l.source, l.utm_source, l.utm_medium, l.utm_campaign,
         l.converted_account_id, l.converted_contact_id, l.converted_opportunity_id,
-        l.created_at, l.updated_at, l.version
+        l.created_at, l.updated_at, l.version, l.custom
     from leads l left join users u on u.id = l.owner_id";
 
 pub const LIST: ListSpec = ListSpec {

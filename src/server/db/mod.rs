@@ -8,15 +8,18 @@ pub mod activities;
 pub mod audit;
 pub mod bulk;
 pub mod contacts;
+pub mod forms;
 pub mod idempotency;
 pub mod leads;
 pub mod list;
 pub mod opportunities;
 pub mod pipeline;
+pub mod portal;
 pub mod search;
 pub mod sessions;
 pub mod sql;
 pub mod throttle;
+pub mod tickets;
 pub mod tokens;
 pub mod users;
 
@@ -96,6 +99,9 @@ text_enum!(crate::domain::lead::LeadStatus);
 text_enum!(crate::domain::contact::ContactRole);
 text_enum!(crate::domain::opportunity::LostReason);
 text_enum!(crate::domain::activity::ActivityKind);
+text_enum!(crate::domain::ticket::TicketPriority);
+text_enum!(crate::domain::ticket::TicketStatus);
+text_enum!(crate::domain::ticket::TicketChannel);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {

@@ -91,6 +91,7 @@ pub async fn insert(
         created_at: now,
         updated_at: now,
         version: 1,
+        custom: Default::default(),
     };
     contacts::insert(c, &contact).await?;
     w.audit(

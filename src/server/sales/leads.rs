@@ -131,6 +131,7 @@ pub async fn create(
         created_at: now,
         updated_at: now,
         version: 1,
+        custom: Default::default(),
     };
     leads::insert(&mut tx.c(), &lead).await?;
     let warnings = possible_duplicates(&mut tx.c(), lead.fields.email.as_deref(), Some(id)).await?;

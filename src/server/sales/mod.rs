@@ -229,6 +229,7 @@ pub async fn require_exists(
         RecordKind::Ticket => "tickets",
         RecordKind::Activity => "activities",
         RecordKind::Task => "tasks",
+        RecordKind::Form => "forms",
     };
     let sql = format!("select count(*) from {table} where id = $1");
     let n: i64 = db::on!(c, c => sqlx::query_scalar(&sql).bind(id).fetch_one(c).await)?;

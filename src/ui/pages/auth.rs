@@ -240,6 +240,7 @@ where
                                 <p class="muted">{match purpose {
                                     LinkPurpose::Setup => "Restart the server to print a new setup link, or sign in if setup is done.",
                                     LinkPurpose::SetPassword => "Ask an administrator for a new link.",
+                                    LinkPurpose::PortalInvite => "Ask your contact at the company for a new invite.",
                                 }}</p>
                                 <p><a href="/login">"Go to sign in"</a></p>
                             }
@@ -263,10 +264,13 @@ pub fn SetupPage() -> impl IntoView {
     }
 }
 
-#[component]
-pub fn SetPasswordForm(
-    #[prop(into)] token: String,
-    #[prop(optional)] error: Option<AppError>,
+/// A password chosen through a one-time link: a new staff user's, or a contact's portal invite.
+fn password_link_form(
+    action: &'static str,
+    next: &'static str,
+    button: &'static str,
+    token: String,
+    error: Option<AppError>,
 ) -> impl IntoView {
     let error = RwSignal::new(error);
     let pending = RwSignal::new(false);
@@ -274,9 +278,9 @@ pub fn SetPasswordForm(
     let check = move || {
         password_problem(&input_value(password_input)).map(|p| AppError::invalid("password", p))
     };
-    let on_submit = enhanced_submit("/".into(), check, error, pending);
+    let on_submit = enhanced_submit(next.into(), check, error, pending);
     view! {
-        <form class="stack" method="post" action="/api/auth/set-password" on:submit=on_submit novalidate>
+        <form class="stack" method="post" action=action on:submit=on_submit novalidate>
             <input type="hidden" name="token" value=token/>
             {form_message(error)}
             <div class="field">
@@ -287,9 +291,49 @@ pub fn SetPasswordForm(
                 {field_error(error, "password")}
             </div>
             <button type="submit" class="button primary" disabled=move || pending.get()>
-                {move || if pending.get() { "Saving…" } else { "Set password and sign in" }}
+                {move || if pending.get() { "Saving…" } else { button }}
             </button>
         </form>
+    }
+}
+
+#[component]
+pub fn SetPasswordForm(
+    #[prop(into)] token: String,
+    #[prop(optional)] error: Option<AppError>,
+) -> impl IntoView {
+    password_link_form(
+        "/api/auth/set-password",
+        "/",
+        "Set password and sign in",
+        token,
+        error,
+    )
+}
+
+#[component]
+pub fn AcceptInviteForm(
+    #[prop(into)] token: String,
+    #[prop(optional)] error: Option<AppError>,
+) -> impl IntoView {
+    password_link_form(
+        "/api/auth/accept-invite",
+        "/portal",
+        "Set password and open the portal",
+        token,
+        error,
+    )
+}
+
+/// Where a contact invited to the portal chooses their password.
+#[component]
+pub fn AcceptInvitePage() -> impl IntoView {
+    view! {
+        <Title text="Welcome · Portal"/>
+        <AuthCard title="Welcome to the portal">
+            <p class="muted">"Choose a password. You will use it with your email address to sign in."</p>
+            {link_gate(LinkPurpose::PortalInvite, |token| view! { <AcceptInviteForm token=token/> })}
+        </AuthCard>
     }
 }
 

@@ -1,0 +1,5 @@
+//! Support: tickets with SLAs, the customer portal, and the kickoff forms that bring people in.
+
+pub mod forms;
+pub mod portal;
+pub mod tickets;
