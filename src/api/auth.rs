@@ -5,7 +5,7 @@ use crate::domain::user::{LinkPurpose, Me};
 use leptos::prelude::*;
 
 /// The signed-in person (and the admin behind them when impersonating).
-#[server(prefix = "/api/fn", endpoint = "current_user")]
+#[server(prefix = "/api/fn", endpoint = "current_user", input = leptos::server_fn::codec::Json)]
 pub async fn current_user() -> Result<Me, AppError> {
     use super::ctx;
     let (_, principal) = ctx::request().await?;
@@ -13,7 +13,7 @@ pub async fn current_user() -> Result<Me, AppError> {
 }
 
 /// Whether a setup or set-password link can still be used, so its page can say so up front.
-#[server(prefix = "/api/fn", endpoint = "link_status")]
+#[server(prefix = "/api/fn", endpoint = "link_status", input = leptos::server_fn::codec::Json)]
 pub async fn link_status(token: String, purpose: LinkPurpose) -> Result<(), AppError> {
     use super::ctx;
     use crate::server::auth::service;

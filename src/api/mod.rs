@@ -3,7 +3,9 @@
 
 pub mod auth;
 pub mod pipeline;
+pub mod portal;
 pub mod sales;
+pub mod support;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ctx {

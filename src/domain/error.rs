@@ -239,6 +239,9 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
         match value {
             // The arguments the browser sent did not parse: a client bug or a tampered request.
             E::Args(m) | E::MissingArg(m) => AppError::invalid("request", m),
+            // On the server the only thing deserialized is the request's arguments.
+            #[cfg(feature = "ssr")]
+            E::Deserialization(m) => AppError::invalid("request", m),
             E::Request(_) => AppError::Network {
                 message: "Could not reach the server. Check your connection and try again.".into(),
             },

@@ -269,6 +269,43 @@ pub async fn page_guard(req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
+/// Applies [`crate::server::policy::enter`] to every `/api/*` request.
+pub async fn api_gate(req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    if path.starts_with("/api/") {
+        let principal = req
+            .extensions()
+            .get::<Principal>()
+            .cloned()
+            .unwrap_or_default();
+        let surface = crate::server::policy::surface(path);
+        if let Err(e) = crate::server::policy::enter(&principal, surface) {
+            return e.into_response();
+        }
+    }
+    next.run(req).await
+}
+
+/// A server function whose arguments cannot be read answers with our validation error but,
+/// left alone, with status 500: give such answers the status their error names.
+pub async fn server_fn_status(req: Request, next: Next) -> Response {
+    let is_fn = req.uri().path().starts_with("/api/fn/");
+    let response = next.run(req).await;
+    if !is_fn || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return internal("unreadable server function error").into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        if let Ok(status) = StatusCode::from_u16(error.status()) {
+            parts.status = status;
+        }
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
 /// A 303 to `to`.
 pub fn see_other(to: &str) -> Response {
     Response::builder()

@@ -220,6 +220,52 @@ pub fn authorize_portal<'p>(
     principal.portal().ok_or_else(AppError::unauthorized)
 }
 
+/// The parts of the HTTP API, by who they serve.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Surface {
+    /// Signing in and out, `me`, one-time links, public forms: anyone.
+    Public,
+    /// The CRM itself: staff only.
+    Staff,
+    /// `/api/portal/*` and the portal's server functions: prospects and clients only.
+    Portal,
+}
+
+/// Which surface a request path belongs to. Server functions live under `/api/fn/`; the
+/// portal's under `/api/fn/portal/`.
+pub fn surface(path: &str) -> Surface {
+    const PUBLIC: [&str; 4] = [
+        "/api/auth/",
+        "/api/openapi.json",
+        "/api/fn/current_user",
+        "/api/fn/link_status",
+    ];
+    if PUBLIC.iter().any(|p| path.starts_with(p)) || !path.starts_with("/api/") {
+        Surface::Public
+    } else if path.starts_with("/api/portal/") || path.starts_with("/api/fn/portal/") {
+        Surface::Portal
+    } else {
+        Surface::Staff
+    }
+}
+
+/// The first check of every API request, before its body is read: nobody signed in gets 401
+/// outside the public surface, and staff and portal users each get 403 on the other's.
+/// The per-record decisions follow in [`decide`].
+pub fn enter(principal: &Principal, surface: Surface) -> Result<(), AppError> {
+    match (surface, principal) {
+        (Surface::Public, _) => Ok(()),
+        (_, Principal::Anonymous) => Err(AppError::unauthorized()),
+        (Surface::Staff, Principal::Staff(_)) | (Surface::Portal, Principal::Portal(_)) => Ok(()),
+        (Surface::Staff, Principal::Portal(_)) => Err(AppError::forbidden(
+            "This part of the CRM is for staff. Your tickets are in the portal.",
+        )),
+        (Surface::Portal, Principal::Staff(_)) => Err(AppError::forbidden(
+            "The portal is for customers; staff work tickets in the support queue.",
+        )),
+    }
+}
+
 /// Which tickets a staff member's listings show.
 pub fn ticket_scope(staff: &Staff) -> Scope {
     match staff.user.role {

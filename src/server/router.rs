@@ -76,6 +76,8 @@ pub fn router(state: AppState, store: CrmSessionStore) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(from_fn(http::page_guard))
+        .layer(from_fn(http::server_fn_status))
+        .layer(from_fn(http::api_gate))
         .layer(from_fn_with_state(state.clone(), resolve_principal))
         .layer(sessions)
         .with_state(state.clone());

@@ -498,11 +498,15 @@ async fn pages_send_strangers_to_sign_in_and_render_the_shell_for_staff() {
 async fn server_functions_answer_with_real_statuses_and_the_error_shape() {
     let app = TestApp::new().await;
     let mut c = app.client();
-    let r = c.post_form("/api/fn/current_user", &[]).await;
+    let r = c
+        .post_json("/api/fn/current_user", serde_json::json!({}))
+        .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert_eq!(r.error_code(), "unauthorized");
     let (mut staff, _) = app.signed_in("ada@example.com", Role::Manager).await;
-    let r = staff.post_form("/api/fn/current_user", &[]).await;
+    let r = staff
+        .post_json("/api/fn/current_user", serde_json::json!({}))
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.json()["user"]["role"], "manager");
 }

@@ -1,6 +1,7 @@
 //! Integration tests: one binary, so the suite links once.
 
 mod auth_http;
+mod authz_matrix;
 mod cli;
 mod common;
 mod demo;

@@ -31,6 +31,7 @@ pub async fn list(
 
 /// A ticket this staff member may read, or 404 (also for one outside their scope).
 async fn readable(c: &mut Conn<'_>, principal: &Principal, id: Uuid) -> AppResult<Ticket> {
+    authorize(principal, Action::Read, Target::kind(RecordKind::Ticket))?;
     let t = tickets::get(c, id).await?.ok_or(AppError::NotFound)?;
     authorize(principal, Action::Read, Target::ticket(&t))?;
     Ok(t)
@@ -224,6 +225,7 @@ pub async fn update(
     id: Uuid,
     patch: TicketPatch,
 ) -> AppResult<Ticket> {
+    authorize(principal, Action::Update, Target::kind(RecordKind::Ticket))?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let current = readable(&mut tx.c(), principal, id).await?;
@@ -301,6 +303,7 @@ pub async fn comment(
     id: Uuid,
     input: NewComment,
 ) -> AppResult<TicketComment> {
+    authorize(principal, Action::Update, Target::kind(RecordKind::Ticket))?;
     input.validate()?;
     let now = state.now();
     let mut tx = state.db.begin().await?;

@@ -1,0 +1,622 @@
+//! The authorization matrix: every REST route (from the OpenAPI document the router is built
+//! from) and every server function (from the server-function registry) is called as nobody,
+//! as each staff role and as a prospect and a client of account A, against a record of
+//! account A, one of account B and a missing id. The expected answers are the two tables
+//! below; an endpoint missing from them fails the test, so none can be forgotten.
+//!
+//! A cell reads `ok` (the request got past authorization: 2xx, or a 409/422 about the data),
+//! `401`, `403` or `404`; for an endpoint that takes a record id it reads `A/B/missing`.
+
+use crate::common::*;
+use crate::support_http::{account, contact, portal_user};
+use axum::http::{Method, StatusCode};
+use crm::domain::user::Role;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+#[rustfmt::skip]
+const REST: &[(&str, &str)] = &[
+    // route                                      nobody       super        admin        manager      sales        support      prospect     client
+    ("GET /api/admin/forms",                      "401          ok           ok           403          403          403          403          403"),
+    ("POST /api/admin/forms",                     "401          ok           ok           403          403          403          403          403"),
+    ("GET /api/admin/forms/{id}",                 "401/401/401  ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403  403/403/403  403/403/403"),
+    ("PUT /api/admin/forms/{id}",                 "401/401/401  ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403  403/403/403  403/403/403"),
+    ("POST /api/auth/accept-invite",              "ok           ok           ok           ok           ok           ok           ok           ok"),
+    ("POST /api/auth/login",                      "401          401          401          401          401          401          401          401"),
+    ("POST /api/auth/logout",                     "ok           ok           ok           ok           ok           ok           ok           ok"),
+    ("GET /api/auth/me",                          "401          ok           ok           ok           ok           ok           ok           ok"),
+    ("POST /api/auth/set-password",               "ok           ok           ok           ok           ok           ok           ok           ok"),
+    ("POST /api/auth/setup",                      "ok           ok           ok           ok           ok           ok           ok           ok"),
+    ("GET /api/crm/accounts",                     "401          ok           ok           ok           ok           ok           403          403"),
+    ("POST /api/crm/accounts",                    "401          ok           ok           ok           ok           403          403          403"),
+    ("GET /api/crm/accounts/{id}",                "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403"),
+    ("PUT /api/crm/accounts/{id}",                "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
+    ("GET /api/crm/activities",                   "401          ok           ok           ok           ok           ok           403          403"),
+    ("POST /api/crm/activities",                  "401          ok           ok           ok           ok           ok           403          403"),
+    ("GET /api/crm/contacts",                     "401          ok           ok           ok           ok           ok           403          403"),
+    ("POST /api/crm/contacts",                    "401          ok           ok           ok           ok           403          403          403"),
+    ("GET /api/crm/contacts/{id}",                "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403"),
+    ("PUT /api/crm/contacts/{id}",                "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
+    ("DELETE /api/crm/contacts/{id}/portal",      "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
+    ("GET /api/crm/contacts/{id}/portal",         "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403"),
+    ("POST /api/crm/contacts/{id}/portal-invite", "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
+    ("GET /api/crm/count",                        "401          ok           ok           ok           ok           ok           403          403"),
+    ("GET /api/crm/leads",                        "401          ok           ok           ok           ok           403          403          403"),
+    ("POST /api/crm/leads",                       "401          ok           ok           ok           ok           403          403          403"),
+    ("GET /api/crm/leads/{id}",                   "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
+    ("PUT /api/crm/leads/{id}",                   "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
+    ("POST /api/crm/leads/{id}/qualify",          "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
+    ("GET /api/crm/opportunities",                "401          ok           ok           ok           ok           ok           403          403"),
+    ("POST /api/crm/opportunities",               "401          ok           ok           ok           ok           403          403          403"),
+    ("GET /api/crm/opportunities/{id}",           "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403"),
+    ("PUT /api/crm/opportunities/{id}",           "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
+    ("POST /api/crm/opportunity/{id}/stage",      "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
+    ("GET /api/crm/pipeline",                     "401          ok           ok           ok           ok           ok           403          403"),
+    ("GET /api/crm/pipeline/stages",              "401          ok           ok           ok           ok           ok           403          403"),
+    ("PUT /api/crm/pipeline/stages",              "401          ok           ok           ok           403          403          403          403"),
+    ("GET /api/crm/search",                       "401          ok           ok           ok           ok           ok           403          403"),
+    ("GET /api/crm/sla-policies",                 "401          ok           ok           ok           ok           ok           403          403"),
+    ("PUT /api/crm/sla-policies",                 "401          ok           ok           403          403          403          403          403"),
+    ("GET /api/crm/stats/coverage",               "401          ok           ok           ok           ok           ok           403          403"),
+    ("GET /api/crm/stats/monthly_won",            "401          ok           ok           ok           ok           ok           403          403"),
+    ("GET /api/crm/stats/stage_duration",         "401          ok           ok           ok           ok           ok           403          403"),
+    ("GET /api/crm/stats/summary",                "401          ok           ok           ok           ok           ok           403          403"),
+    ("PUT /api/crm/stats/targets",                "401          ok           ok           ok           403          403          403          403"),
+    ("GET /api/crm/stats/win_loss",               "401          ok           ok           ok           ok           ok           403          403"),
+    ("GET /api/crm/tasks",                        "401          ok           ok           ok           ok           ok           403          403"),
+    ("POST /api/crm/tasks",                       "401          ok           ok           ok           ok           403          403          403"),
+    ("PUT /api/crm/tasks/{id}",                   "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/ok/404   403/403/403  403/403/403"),
+    ("GET /api/crm/tickets",                      "401          ok           ok           ok           ok           ok           403          403"),
+    ("POST /api/crm/tickets",                     "401          ok           ok           ok           403          ok           403          403"),
+    ("GET /api/crm/tickets/{id}",                 "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/404/404   ok/ok/404    403/403/403  403/403/403"),
+    ("PUT /api/crm/tickets/{id}",                 "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  ok/ok/404    403/403/403  403/403/403"),
+    ("GET /api/crm/tickets/{id}/comments",        "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/404/404   ok/ok/404    403/403/403  403/403/403"),
+    ("POST /api/crm/tickets/{id}/comments",       "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  ok/ok/404    403/403/403  403/403/403"),
+    ("GET /api/portal/me",                        "401          403          403          403          403          403          ok           ok"),
+    ("PUT /api/portal/me",                        "401          403          403          403          403          403          ok           ok"),
+    ("GET /api/portal/tickets",                   "401          403          403          403          403          403          ok           ok"),
+    ("POST /api/portal/tickets",                  "401          403          403          403          403          403          ok           ok"),
+    ("GET /api/portal/tickets/{id}",              "401/401/401  403/403/403  403/403/403  403/403/403  403/403/403  403/403/403  ok/404/404   ok/404/404"),
+    ("PUT /api/portal/tickets/{id}",              "401/401/401  403/403/403  403/403/403  403/403/403  403/403/403  403/403/403  ok/404/404   ok/404/404"),
+    ("POST /api/portal/tickets/{id}/comments",    "401/401/401  403/403/403  403/403/403  403/403/403  403/403/403  403/403/403  ok/404/404   ok/404/404"),
+];
+
+#[rustfmt::skip]
+const SERVER_FNS: &[(&str, &str)] = &[
+    // server function        nobody       super        admin        manager      sales        support      prospect     client
+    ("comment_ticket",        "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  ok/ok/404    403/403/403  403/403/403"),
+    ("create_account",        "401          ok           ok           ok           ok           403          403          403"),
+    ("create_contact",        "401          ok           ok           ok           ok           403          403          403"),
+    ("create_lead",           "401          ok           ok           ok           ok           403          403          403"),
+    ("create_opportunity",    "401          ok           ok           ok           ok           403          403          403"),
+    ("create_task",           "401          ok           ok           ok           ok           403          403          403"),
+    ("create_ticket",         "401          ok           ok           ok           403          ok           403          403"),
+    ("current_user",          "401          ok           ok           ok           ok           ok           ok           ok"),
+    ("disable_portal",        "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
+    ("get_account",           "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403"),
+    ("get_contact",           "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403"),
+    ("get_lead",              "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
+    ("get_opportunity",       "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403"),
+    ("get_portal_access",     "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403"),
+    ("get_portal_profile",    "401          403          403          403          403          403          ok           ok"),
+    ("get_portal_ticket",     "401/401/401  403/403/403  403/403/403  403/403/403  403/403/403  403/403/403  ok/404/404   ok/404/404"),
+    ("get_ticket",            "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/404/404   ok/ok/404    403/403/403  403/403/403"),
+    ("invite_to_portal",      "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
+    ("lead_duplicates",       "401          ok           ok           ok           ok           403          403          403"),
+    ("link_status",           "ok           ok           ok           ok           ok           ok           ok           ok"),
+    ("list_accounts",         "401          ok           ok           ok           ok           ok           403          403"),
+    ("list_contacts",         "401          ok           ok           ok           ok           ok           403          403"),
+    ("list_forms",            "401          ok           ok           403          403          403          403          403"),
+    ("list_leads",            "401          ok           ok           ok           ok           403          403          403"),
+    ("list_opportunities",    "401          ok           ok           ok           ok           ok           403          403"),
+    ("list_portal_tickets",   "401          403          403          403          403          403          ok           ok"),
+    ("list_tickets",          "401          ok           ok           ok           ok           ok           403          403"),
+    ("log_activity",          "401          ok           ok           ok           ok           ok           403          403"),
+    ("move_opportunity",      "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
+    ("my_tasks",              "401          ok           ok           ok           ok           ok           403          403"),
+    ("open_portal_ticket",    "401          403          403          403          403          403          ok           ok"),
+    ("pipeline_board",        "401          ok           ok           ok           ok           ok           403          403"),
+    ("pipeline_metrics",      "401          ok           ok           ok           ok           ok           403          403"),
+    ("pipeline_stages",       "401          ok           ok           ok           ok           ok           403          403"),
+    ("pipeline_summary",      "401          ok           ok           ok           ok           ok           403          403"),
+    ("qualify_lead",          "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
+    ("record_tasks",          "401/401/401  ok/ok/ok     ok/ok/ok     ok/ok/ok     ok/ok/ok     ok/ok/ok     403/403/403  403/403/403"),
+    ("record_timeline",       "401/401/401  ok/ok/ok     ok/ok/ok     ok/ok/ok     ok/ok/ok     ok/ok/ok     403/403/403  403/403/403"),
+    ("reply_portal_ticket",   "401/401/401  403/403/403  403/403/403  403/403/403  403/403/403  403/403/403  ok/404/404   ok/404/404"),
+    ("resolve_portal_ticket", "401/401/401  403/403/403  403/403/403  403/403/403  403/403/403  403/403/403  ok/404/404   ok/404/404"),
+    ("save_form",             "401          ok           ok           403          403          403          403          403"),
+    ("save_pipeline_stages",  "401          ok           ok           ok           403          403          403          403"),
+    ("save_portal_profile",   "401          403          403          403          403          403          ok           ok"),
+    ("save_sla_policies",     "401          ok           ok           403          403          403          403          403"),
+    ("search_records",        "401          ok           ok           ok           ok           ok           403          403"),
+    ("set_pipeline_target",   "401          ok           ok           ok           403          403          403          403"),
+    ("sla_policies",          "401          ok           ok           ok           ok           ok           403          403"),
+    ("staff_options",         "401          ok           ok           ok           ok           ok           403          403"),
+    ("update_account",        "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
+    ("update_contact",        "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
+    ("update_lead",           "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
+    ("update_opportunity",    "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
+    ("update_task",           "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/ok/404   403/403/403  403/403/403"),
+    ("update_ticket",         "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  ok/ok/404    403/403/403  403/403/403"),
+];
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Who {
+    Nobody,
+    Staff(Role),
+    Prospect,
+    Client,
+}
+
+const EVERYONE: [Who; 8] = [
+    Who::Nobody,
+    Who::Staff(Role::SuperAdmin),
+    Who::Staff(Role::Admin),
+    Who::Staff(Role::Manager),
+    Who::Staff(Role::Sales),
+    Who::Staff(Role::Support),
+    Who::Prospect,
+    Who::Client,
+];
+
+/// Records of account A and of account B, by kind.
+struct Fixture {
+    ids: BTreeMap<&'static str, (String, String)>,
+    clients: Vec<Client>,
+    opportunity_a: String,
+    form_seq: std::cell::Cell<u32>,
+}
+
+async fn fixture(app: &TestApp) -> Fixture {
+    let (mut root, _) = app.api("root@example.com", Role::SuperAdmin).await;
+    let (admin, _) = app.api("admin@example.com", Role::Admin).await;
+    let (manager, manager_id) = app.api("manager@example.com", Role::Manager).await;
+    let (sales, sales_id) = app.api("sales@example.com", Role::Sales).await;
+    let (support, support_id) = app.api("support@example.com", Role::Support).await;
+    let id = |r: Resp| -> String {
+        assert!(r.status.is_success(), "fixture: {}", r.text());
+        r.json()["id"].as_str().expect("id").to_string()
+    };
+    let acc_a = account(&mut root, "Alpha").await;
+    let acc_b = account(&mut root, "Beta").await;
+    root.put_json(
+        &format!("/api/crm/accounts/{acc_a}"),
+        json!({"version": 1, "owner_id": sales_id}),
+    )
+    .await;
+    root.put_json(
+        &format!("/api/crm/accounts/{acc_b}"),
+        json!({"version": 1, "owner_id": manager_id}),
+    )
+    .await;
+    let con_a = contact(
+        &mut root,
+        "Ann",
+        "ann@alpha.example",
+        Some(&acc_a),
+        "client",
+    )
+    .await;
+    let con_b = contact(&mut root, "Ben", "ben@beta.example", Some(&acc_b), "client").await;
+    let pia = contact(
+        &mut root,
+        "Pia",
+        "pia@alpha.example",
+        Some(&acc_a),
+        "prospect",
+    )
+    .await;
+    let cleo = contact(
+        &mut root,
+        "Cleo",
+        "cleo@alpha.example",
+        Some(&acc_a),
+        "client",
+    )
+    .await;
+    let lead_a = id(root
+        .post_json(
+            "/api/crm/leads",
+            json!({"name": "Lead A", "owner_id": sales_id}),
+        )
+        .await);
+    let lead_b = id(root
+        .post_json("/api/crm/leads", json!({"name": "Lead B"}))
+        .await);
+    let opp_a = id(root
+        .post_json(
+            "/api/crm/opportunities",
+            json!({"name": "Opp A", "account_id": acc_a, "owner_id": sales_id}),
+        )
+        .await);
+    let opp_b = id(root
+        .post_json(
+            "/api/crm/opportunities",
+            json!({"name": "Opp B", "account_id": acc_b}),
+        )
+        .await);
+    let task_a = id(root.post_json("/api/crm/tasks", json!({"title": "Task A", "assignee_id": sales_id, "related_type": "opportunity", "related_id": opp_a})).await);
+    let task_b = id(root.post_json("/api/crm/tasks", json!({"title": "Task B", "assignee_id": support_id, "related_type": "opportunity", "related_id": opp_b})).await);
+    let prospect = portal_user(app, &mut root, &pia).await;
+    let client = portal_user(app, &mut root, &cleo).await;
+    let mut p = prospect.clone();
+    let ticket_a = id(p
+        .post_json("/api/portal/tickets", json!({"subject": "Ticket A"}))
+        .await);
+    let ticket_b = id(root
+        .post_json(
+            "/api/crm/tickets",
+            json!({"subject": "Ticket B", "contact_id": con_b}),
+        )
+        .await);
+    let form = |slug: &str| json!({"slug": slug, "title": slug, "standard_fields": ["name"], "creates": "lead"});
+    let form_a = id(root.post_json("/api/admin/forms", form("form-a")).await);
+    let form_b = id(root.post_json("/api/admin/forms", form("form-b")).await);
+    let ids = BTreeMap::from([
+        ("lead", (lead_a, lead_b)),
+        ("account", (acc_a, acc_b)),
+        ("contact", (con_a, con_b)),
+        ("opportunity", (opp_a.clone(), opp_b)),
+        ("task", (task_a, task_b)),
+        ("ticket", (ticket_a, ticket_b)),
+        ("form", (form_a, form_b)),
+    ]);
+    Fixture {
+        ids,
+        clients: vec![
+            app.client(),
+            root,
+            admin,
+            manager,
+            sales,
+            support,
+            prospect,
+            client,
+        ],
+        opportunity_a: opp_a,
+        form_seq: std::cell::Cell::new(0),
+    }
+}
+
+/// The kind of record a REST path's `{id}` names.
+fn kind_of_path(path: &str) -> Option<&'static str> {
+    let segments: Vec<&str> = path.split('/').collect();
+    let i = segments.iter().position(|s| *s == "{id}")?;
+    Some(match segments[i - 1] {
+        "leads" => "lead",
+        "accounts" => "account",
+        "contacts" => "contact",
+        "opportunities" | "opportunity" => "opportunity",
+        "tasks" => "task",
+        "tickets" => "ticket",
+        "forms" => "form",
+        other => panic!("no fixture for records under `{other}` ({path}): add one"),
+    })
+}
+
+fn cell(status: StatusCode, what: &str, body: &str) -> &'static str {
+    match status.as_u16() {
+        401 => "401",
+        403 => "403",
+        404 => "404",
+        200..=299 | 303 | 409 | 422 => "ok",
+        s => panic!("{what}: unexpected {s}: {body}"),
+    }
+}
+
+impl Fixture {
+    fn form_input(&self) -> Value {
+        let n = self.form_seq.get() + 1;
+        self.form_seq.set(n);
+        json!({"slug": format!("matrix-{n}"), "title": "Matrix", "standard_fields": ["name"], "creates": "lead"})
+    }
+
+    /// A body for a REST call that is valid enough to reach the authorization decision.
+    fn rest_body(&self, method: &Method, path: &str) -> Value {
+        let stale = json!({"version": 999_999});
+        match (method.as_str(), path) {
+            ("POST", "/api/crm/leads") => json!({"name": "Matrix lead"}),
+            ("POST", "/api/crm/accounts") => json!({"name": "Matrix account"}),
+            ("POST", "/api/crm/contacts") => json!({"first_name": "Matrix"}),
+            ("POST", "/api/crm/opportunities") => json!({"name": "Matrix deal"}),
+            ("POST", "/api/crm/activities") => {
+                json!({"kind": "note", "subject": "m", "related_type": "opportunity", "related_id": self.opportunity_a})
+            }
+            ("POST", "/api/crm/tasks") => json!({"title": "Matrix task"}),
+            ("POST", "/api/crm/tickets") => json!({"subject": "Matrix ticket"}),
+            ("POST", "/api/crm/tickets/{id}/comments") => json!({"body": "Matrix note"}),
+            ("POST", "/api/crm/opportunity/{id}/stage") => {
+                json!({"version": 999_999, "stage": "proposal"})
+            }
+            ("POST", "/api/crm/leads/{id}/qualify") => json!({}),
+            ("PUT", "/api/crm/sla-policies") => json!([]),
+            ("PUT", "/api/crm/pipeline/stages") => json!({"stages": []}),
+            ("PUT", "/api/crm/stats/targets") => json!({"month": "2026-01-01", "target": null}),
+            ("POST", "/api/admin/forms") => self.form_input(),
+            ("PUT", "/api/admin/forms/{id}") => {
+                let mut f = self.form_input();
+                f["version"] = json!(999_999);
+                f
+            }
+            ("POST", "/api/portal/tickets") => json!({"subject": "Matrix ticket"}),
+            ("PUT", "/api/portal/tickets/{id}") => json!({"status": "resolved"}),
+            ("POST", "/api/portal/tickets/{id}/comments") => json!({"body": "Matrix reply"}),
+            ("PUT", "/api/portal/me") => json!({"first_name": "Matrix"}),
+            ("POST", "/api/auth/login") => {
+                json!({"email": "nobody@example.com", "password": "wrong password"})
+            }
+            ("POST", "/api/auth/setup" | "/api/auth/set-password" | "/api/auth/accept-invite") => {
+                json!({"token": "bad", "password": "long enough password", "name": "x", "email": "x@example.com"})
+            }
+            ("PUT", _) => stale,
+            _ => json!({}),
+        }
+    }
+
+    /// Arguments for a server function; `$kind` stands for the record of that kind.
+    fn fn_args(&self, name: &str) -> Value {
+        let stale = json!({"version": 999_999});
+        match name {
+            "current_user"
+            | "get_portal_profile"
+            | "list_portal_tickets"
+            | "pipeline_stages"
+            | "my_tasks"
+            | "staff_options"
+            | "sla_policies"
+            | "list_forms" => json!({}),
+            "link_status" => json!({"token": "bad", "purpose": "set_password"}),
+            "pipeline_board" => json!({"query": {}}),
+            "pipeline_summary" | "pipeline_metrics" => json!({"query": {}}),
+            "move_opportunity" => {
+                json!({"id": "$opportunity", "patch": {"version": 999_999, "stage": "proposal"}})
+            }
+            "save_pipeline_stages" => json!({"update": {"stages": []}}),
+            "set_pipeline_target" => json!({"input": {"month": "2026-01-01", "target": null}}),
+            "save_portal_profile" => json!({"patch": {"first_name": "Matrix"}}),
+            "get_portal_ticket" => json!({"id": "$ticket"}),
+            "open_portal_ticket" => json!({"input": {"subject": "Matrix"}}),
+            "reply_portal_ticket" => json!({"id": "$ticket", "input": {"body": "Matrix"}}),
+            "resolve_portal_ticket" => json!({"id": "$ticket", "patch": {"status": "resolved"}}),
+            "list_leads" | "list_accounts" | "list_contacts" | "list_opportunities" => {
+                json!({"query": {}})
+            }
+            "get_lead" => json!({"id": "$lead"}),
+            "get_account" => json!({"id": "$account"}),
+            "get_contact" => json!({"id": "$contact"}),
+            "get_opportunity" => json!({"id": "$opportunity"}),
+            "create_lead" => {
+                json!({"input": {"name": "Matrix"}, "key": uuid::Uuid::now_v7().to_string()})
+            }
+            "create_account" => {
+                json!({"input": {"name": "Matrix"}, "key": uuid::Uuid::now_v7().to_string()})
+            }
+            "create_contact" => {
+                json!({"input": {"first_name": "Matrix"}, "key": uuid::Uuid::now_v7().to_string()})
+            }
+            "create_opportunity" => {
+                json!({"input": {"name": "Matrix"}, "key": uuid::Uuid::now_v7().to_string()})
+            }
+            "update_lead" => json!({"id": "$lead", "patch": stale}),
+            "update_account" => json!({"id": "$account", "patch": stale}),
+            "update_contact" => json!({"id": "$contact", "patch": stale}),
+            "update_opportunity" => json!({"id": "$opportunity", "patch": stale}),
+            "qualify_lead" => json!({"id": "$lead", "input": {}}),
+            "lead_duplicates" => json!({"email": "x@example.com"}),
+            "record_timeline" | "record_tasks" => {
+                json!({"kind": "opportunity", "id": "$opportunity"})
+            }
+            "log_activity" => {
+                json!({"input": {"kind": "note", "subject": "m", "related_type": "opportunity", "related_id": self.opportunity_a}, "key": uuid::Uuid::now_v7().to_string()})
+            }
+            "create_task" => {
+                json!({"input": {"title": "Matrix"}, "key": uuid::Uuid::now_v7().to_string()})
+            }
+            "update_task" => json!({"id": "$task", "patch": stale}),
+            "search_records" => json!({"q": "alpha"}),
+            "list_tickets" => json!({"query": {}}),
+            "get_ticket" => json!({"id": "$ticket"}),
+            "create_ticket" => json!({"input": {"subject": "Matrix"}}),
+            "update_ticket" => json!({"id": "$ticket", "patch": stale}),
+            "comment_ticket" => json!({"id": "$ticket", "input": {"body": "Matrix"}}),
+            "save_sla_policies" => json!({"policies": []}),
+            "get_portal_access" | "invite_to_portal" | "disable_portal" => {
+                json!({"contact_id": "$contact"})
+            }
+            "save_form" => json!({"id": null, "version": 0, "input": self.form_input()}),
+            other => {
+                panic!("no arguments known for server function `{other}`: add them to fn_args")
+            }
+        }
+    }
+
+    /// The ids to try: A, B and a missing one for a record kind; one call otherwise.
+    fn targets(&self, kind: Option<&str>) -> Vec<Option<String>> {
+        match kind {
+            None => vec![None],
+            Some(k) => {
+                let (a, b) = &self.ids[k];
+                vec![
+                    Some(a.clone()),
+                    Some(b.clone()),
+                    Some(uuid::Uuid::now_v7().to_string()),
+                ]
+            }
+        }
+    }
+}
+
+fn row(cells: Vec<Vec<&'static str>>) -> String {
+    cells
+        .iter()
+        .map(|c| c.join("/"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn normalize(expected: &str) -> String {
+    expected.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Every registered REST route, as `METHOD /path`, from the OpenAPI document.
+fn rest_routes() -> Vec<(Method, String)> {
+    let api = crm::rest::openapi();
+    let mut out = Vec::new();
+    for (path, item) in api.paths.paths.iter() {
+        for (method, op) in [
+            ("GET", &item.get),
+            ("POST", &item.post),
+            ("PUT", &item.put),
+            ("DELETE", &item.delete),
+            ("PATCH", &item.patch),
+        ] {
+            if op.is_some() {
+                out.push((
+                    Method::from_bytes(method.as_bytes()).expect("method"),
+                    path.clone(),
+                ));
+            }
+        }
+    }
+    // Signing out ends the session the portal users' cells run on: last.
+    out.sort_by_key(|(m, p)| (p == "/api/auth/logout", p.clone(), m.to_string()));
+    out
+}
+
+#[tokio::test]
+async fn every_endpoint_answers_every_principal_as_the_tables_say() {
+    on_every_backend(async |app| {
+        let f = fixture(&app).await;
+        let expected_rest: BTreeMap<String, String> = REST
+            .iter()
+            .map(|(k, v)| (k.to_string(), normalize(v)))
+            .collect();
+        let expected_fns: BTreeMap<String, String> = SERVER_FNS
+            .iter()
+            .map(|(k, v)| (k.to_string(), normalize(v)))
+            .collect();
+        let mut problems = Vec::new();
+        let mut seen = Vec::new();
+
+        // Server functions first: the REST half ends with signing out.
+        let mut fns: Vec<(String, String)> = leptos::server_fn::axum::server_fn_paths()
+            .map(|(path, method)| (path.to_string(), method.to_string()))
+            .collect();
+        fns.sort();
+        assert!(
+            fns.len() > 30,
+            "the server-function registry looks empty: {fns:?}"
+        );
+        for (path, _method) in fns {
+            let name = path
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .trim_end_matches(|c: char| c.is_ascii_digit())
+                .to_string();
+            let args = f.fn_args(&name);
+            let kind = [
+                "lead",
+                "account",
+                "contact",
+                "opportunity",
+                "task",
+                "ticket",
+            ]
+            .into_iter()
+            .find(|k| args.to_string().contains(&format!("\"${k}\"")));
+            let mut cells = Vec::new();
+            for (who, client) in EVERYONE.iter().zip(&f.clients) {
+                let mut answers = Vec::new();
+                for target in f.targets(kind) {
+                    let mut body = f.fn_args(&name).to_string();
+                    if let (Some(k), Some(id)) = (kind, &target) {
+                        body = body.replace(&format!("\"${k}\""), &format!("\"{id}\""));
+                    }
+                    let mut c = client.clone();
+                    let r = c
+                        .json(
+                            Method::POST,
+                            &path,
+                            serde_json::from_str(&body).expect("json"),
+                        )
+                        .await;
+                    answers.push(cell(r.status, &format!("fn {name} as {who:?}"), &r.text()));
+                }
+                cells.push(answers);
+            }
+            let actual = row(cells);
+            check(
+                &mut problems,
+                "SERVER_FNS",
+                &name,
+                &actual,
+                expected_fns.get(&name),
+            );
+            seen.push(name);
+        }
+
+        for (method, path) in rest_routes() {
+            let name = format!("{method} {path}");
+            let targets = f.targets(kind_of_path(&path));
+            let mut cells = Vec::new();
+            for (who, client) in EVERYONE.iter().zip(&f.clients) {
+                let mut answers = Vec::new();
+                for target in &targets {
+                    let url = match target {
+                        Some(id) => path.replace("{id}", id),
+                        None => path.clone(),
+                    };
+                    let mut c = client.clone();
+                    let r = c
+                        .json(method.clone(), &url, f.rest_body(&method, &path))
+                        .await;
+                    answers.push(cell(r.status, &format!("{name} as {who:?}"), &r.text()));
+                }
+                cells.push(answers);
+            }
+            let actual = row(cells);
+            check(
+                &mut problems,
+                "REST",
+                &name,
+                &actual,
+                expected_rest.get(&name),
+            );
+            seen.push(name);
+        }
+
+        for name in expected_rest.keys().chain(expected_fns.keys()) {
+            if !seen.contains(name) {
+                problems.push(format!(
+                    "`{name}` is in a table but no longer registered: remove it"
+                ));
+            }
+        }
+        assert!(
+            problems.is_empty(),
+            "{} problems:\n{}",
+            problems.len(),
+            problems.join("\n")
+        );
+    })
+    .await;
+}
+
+fn check(
+    problems: &mut Vec<String>,
+    table: &str,
+    name: &str,
+    actual: &str,
+    expected: Option<&String>,
+) {
+    match expected {
+        None => problems.push(format!(
+            "{table} has no row for a registered endpoint: (\"{name}\", \"{actual}\"),"
+        )),
+        Some(e) if e != actual => problems.push(format!(
+            "{table} `{name}`:\n    expected {e}\n    actual   {actual}"
+        )),
+        Some(_) => {}
+    }
+}
