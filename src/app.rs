@@ -1,13 +1,15 @@
 //! The HTML shell, the root component and the routes.
 
-use crate::domain::user::Area;
 use crate::ui::components::shell::{AppShell, page_me_json, provide_page_me};
-use crate::ui::pages::auth::{LoginPage, SetPasswordPage, SetupPage};
+use crate::ui::pages::admin::{AdminPage, FormsPage, SlaPage};
+use crate::ui::pages::auth::{AcceptInvitePage, LoginPage, SetPasswordPage, SetupPage};
 use crate::ui::pages::metrics::MetricsPage;
 use crate::ui::pages::pipeline::PipelinePage;
-use crate::ui::pages::placeholder::{ComingArea, NotFound};
+use crate::ui::pages::placeholder::NotFound;
+use crate::ui::pages::portal::{PortalHome, PortalProfilePage, PortalShell, PortalTicketPage};
 use crate::ui::pages::stages::StagesPage;
 use crate::ui::pages::tasks::TasksPage;
+use crate::ui::pages::tickets::{TicketPage, TicketsPage};
 use crate::ui::records::accounts::{AccountPage, AccountsPage, ContactPage, ContactsPage};
 use crate::ui::records::leads::{LeadPage, LeadsPage};
 use crate::ui::records::opportunities::{OpportunitiesPage, OpportunityPage};
@@ -57,8 +59,6 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_page_me();
     send_page_csp();
-    let coming =
-        |area: Area, what: &'static str| move || view! { <ComingArea area=area what=what/> };
     view! {
         <Stylesheet id="leptos" href="/pkg/crm.css"/>
         <Title text="CRM"/>
@@ -67,6 +67,12 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::InOrder/>
                 <Route path=path!("/setup") view=SetupPage ssr=SsrMode::InOrder/>
                 <Route path=path!("/set-password") view=SetPasswordPage ssr=SsrMode::InOrder/>
+                <Route path=path!("/portal/accept") view=AcceptInvitePage ssr=SsrMode::InOrder/>
+                <ParentRoute path=path!("/portal") view=PortalShell ssr=SsrMode::InOrder>
+                    <Route path=path!("") view=PortalHome ssr=SsrMode::InOrder/>
+                    <Route path=path!("tickets/:id") view=PortalTicketPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("profile") view=PortalProfilePage ssr=SsrMode::InOrder/>
+                </ParentRoute>
                 <ParentRoute path=path!("") view=AppShell ssr=SsrMode::InOrder>
                     <Route path=path!("pipeline") view=PipelinePage ssr=SsrMode::InOrder/>
                     <Route path=path!("pipeline/metrics") view=MetricsPage ssr=SsrMode::InOrder/>
@@ -80,8 +86,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("contacts") view=ContactsPage ssr=SsrMode::InOrder/>
                     <Route path=path!("contacts/:id") view=ContactPage ssr=SsrMode::InOrder/>
                     <Route path=path!("tasks") view=TasksPage ssr=SsrMode::InOrder/>
-                    <Route path=path!("tickets") view=coming(Area::Tickets, "Tickets arrive with the support issue.") ssr=SsrMode::InOrder/>
-                    <Route path=path!("admin") view=coming(Area::Admin, "Administration arrives with the administration issue.") ssr=SsrMode::InOrder/>
+                    <Route path=path!("tickets") view=TicketsPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("tickets/:id") view=TicketPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("admin") view=AdminPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("admin/forms") view=FormsPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("admin/sla") view=SlaPage ssr=SsrMode::InOrder/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -178,16 +178,15 @@ pub async fn queue(
         );
     }
     if let Some(words) = q.q.as_deref() {
-        let text = words.trim().trim_start_matches('#');
-        match text.parse::<i64>() {
-            Ok(number) => w.push_bound(" and t.number = ?", vec![Arg::Int(number)]),
-            Err(_) => w.push_bound(
-                " and lower(t.subject) like ?",
-                vec![Arg::Text(format!(
-                    "%{}%",
-                    text.to_lowercase().replace(['%', '_'], "")
-                ))],
+        let text = words.trim();
+        let like = Arg::Text(format!("%{}%", text.to_lowercase().replace(['%', '_'], "")));
+        // "1042" or "#1042" is a ticket number, and may also be words of a subject.
+        match text.trim_start_matches('#').parse::<i64>() {
+            Ok(number) => w.push_bound(
+                " and (t.number = ? or lower(t.subject) like ?)",
+                vec![Arg::Int(number), like],
             ),
+            Err(_) => w.push_bound(" and lower(t.subject) like ?", vec![like]),
         };
     }
     let limit = q.limit.unwrap_or(50).clamp(1, 200);

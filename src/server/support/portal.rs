@@ -34,7 +34,7 @@ fn portal_entry(
     details: serde_json::Value,
 ) -> audit::NewEntry {
     audit::NewEntry {
-        actor_label: Some(format!("contact:{} {}", me.contact_id, me.email)),
+        actor_label: Some(format!("{} (portal)", me.email)),
         action: action.into(),
         target_type: Some(kind.into()),
         target_id: Some(id.to_string()),
@@ -226,7 +226,7 @@ pub async fn accept_invite(
     portal::set_password(&mut tx.c(), contact_id, &hash).await?;
     let session_id = open(state, &mut tx.c(), contact_id, client, now).await?;
     let mut entry = audit_entry("portal.invite_accepted", client);
-    entry.actor_label = Some(format!("contact:{contact_id}"));
+    entry.actor_label = Some(format!("{} (portal)", k.email.clone().unwrap_or_default()));
     entry.target_type = Some("contact".into());
     entry.target_id = Some(contact_id.to_string());
     audit::insert(&mut tx.c(), &entry, now).await?;
@@ -290,7 +290,7 @@ pub async fn sign_in(
             let mut tx = state.db.begin().await?;
             let session_id = open(state, &mut tx.c(), k.id, client, now).await?;
             let mut entry = audit_entry("portal.login", client);
-            entry.actor_label = Some(format!("contact:{} {email}", k.id));
+            entry.actor_label = Some(format!("{email} (portal)"));
             entry.target_type = Some("contact".into());
             entry.target_id = Some(k.id.to_string());
             audit::insert(&mut tx.c(), &entry, now).await?;

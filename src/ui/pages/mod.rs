@@ -1,6 +1,9 @@
+pub mod admin;
 pub mod auth;
 pub mod metrics;
 pub mod pipeline;
 pub mod placeholder;
+pub mod portal;
 pub mod stages;
 pub mod tasks;
+pub mod tickets;

@@ -1,4 +1,4 @@
-//! Areas whose pages arrive with later issues, and the not-found page.
+//! Pages a role may not open, and the not-found page.
 
 use crate::domain::user::Area;
 use crate::ui::components::shell::use_me;
@@ -17,29 +17,25 @@ pub fn set_status(code: u16) {
     let _ = code;
 }
 
-/// An area that is part of the product's plan but not built yet: says so plainly.
-#[component]
-pub fn ComingArea(area: Area, #[prop(into)] what: String) -> impl IntoView {
+/// The page for a signed-in person whose role does not open `area` (with a 403 status), or
+/// nothing when it does. The server's policy refuses their data either way; this says so
+/// plainly instead of showing an empty page.
+pub fn area_denied(area: Area) -> Option<AnyView> {
     let allowed = use_me().is_some_and(|me| area.open_to(me.user.role));
-    if !allowed {
-        set_status(403);
-        return view! {
+    if allowed {
+        return None;
+    }
+    set_status(403);
+    Some(
+        view! {
             <Title text=format!("{} · CRM", area.label())/>
             <section class="empty-state">
                 <h1>{area.label()}</h1>
                 <p>"Your role does not give access to this page."</p>
             </section>
         }
-        .into_any();
-    }
-    view! {
-        <Title text=format!("{} · CRM", area.label())/>
-        <section class="empty-state">
-            <h1>{area.label()}</h1>
-            <p>{what}</p>
-        </section>
-    }
-    .into_any()
+        .into_any(),
+    )
 }
 
 #[component]

@@ -5,11 +5,13 @@ use crate::api::sales::{
     create_account, create_contact, get_account, get_contact, list_accounts, list_contacts,
     list_opportunities, update_account, update_contact,
 };
+use crate::api::support::{disable_portal, get_portal_access, invite_to_portal};
 use crate::domain::account::{Account, AccountPatch};
 use crate::domain::contact::{Contact, ContactPatch, ContactRole};
 use crate::domain::error::AppError;
 use crate::domain::opportunity::Opportunity;
-use crate::domain::records::{ListQuery, Money, Page, RecordKind, group_thousands};
+use crate::domain::portal::PortalAccess;
+use crate::domain::records::{CustomAnswers, ListQuery, Money, Page, RecordKind, group_thousands};
 use crate::domain::user::Role;
 use crate::ui::components::editing::{CreateForm, EditableFields, Modal};
 use crate::ui::components::form::{Field, Input, Submit, choices};
@@ -424,11 +426,16 @@ pub fn ContactPage() -> impl IntoView {
     };
     let contact = Resource::new(move || id, get_contact);
     let panels = RecordPanels::new(RecordKind::Contact, id);
+    let portal_refresh = RwSignal::new(0);
+    let portal = Resource::new(
+        move || (id, portal_refresh.get()),
+        |(id, _)| get_portal_access(id),
+    );
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match contact.await {
-                    Ok(c) => view! { <ContactDetail contact=c panels=panels/> }.into_any(),
+                    Ok(c) => view! { <ContactDetail contact=c panels=panels portal=portal portal_refresh=portal_refresh/> }.into_any(),
                     Err(AppError::NotFound) => view! { <Missing noun="contact" back="/contacts"/> }.into_any(),
                     Err(e) => view! { <LoadError error=e/> }.into_any(),
                 }
@@ -439,7 +446,12 @@ pub fn ContactPage() -> impl IntoView {
 }
 
 #[component]
-fn ContactDetail(contact: Contact, panels: RecordPanels) -> impl IntoView {
+fn ContactDetail(
+    contact: Contact,
+    panels: RecordPanels,
+    portal: Resource<Result<PortalAccess, AppError>>,
+    portal_refresh: RwSignal<u32>,
+) -> impl IntoView {
     let id: Uuid = contact.id;
     let record = RwSignal::new(contact);
     let refresh = panels.refresh;
@@ -469,12 +481,100 @@ fn ContactDetail(contact: Contact, panels: RecordPanels) -> impl IntoView {
                     <h2 id="details-title">"Details"</h2>
                     <EditableFields fields=fields can_edit=can_edit() state=state on_save=on_save on_reload=on_reload/>
                 </section>
+                {move || record.with(|c| custom_answers(&c.custom))}
                 <LogActivity panels=panels/>
                 <Timeline panels=panels/>
             </div>
             <aside class="record-side">
+                <PortalPanel contact_id=id portal=portal refresh=portal_refresh/>
                 <TasksPanel panels=panels/>
             </aside>
         </div>
+    }
+}
+
+/// Answers beyond the standard fields (from a kickoff form), when there are any.
+pub fn custom_answers(custom: &CustomAnswers) -> Option<AnyView> {
+    (!custom.is_empty()).then(|| {
+        view! {
+            <section class="panel" aria-labelledby="answers-title">
+                <h2 id="answers-title">"Form answers"</h2>
+                <dl class="facts">
+                    {custom.shown().into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> }).collect_view()}
+                </dl>
+            </section>
+        }
+        .into_any()
+    })
+}
+
+/// Portal access of a contact: invite (the link is shown to copy and hand over), or turn off.
+#[component]
+fn PortalPanel(
+    contact_id: Uuid,
+    portal: Resource<Result<PortalAccess, AppError>>,
+    refresh: RwSignal<u32>,
+) -> impl IntoView {
+    let link = RwSignal::new(None::<String>);
+    let error = RwSignal::new(None::<AppError>);
+    let invite = move |_| {
+        leptos::task::spawn_local(async move {
+            match invite_to_portal(contact_id).await {
+                Ok(i) => {
+                    link.set(Some(i.invite_url));
+                    error.set(None);
+                    refresh.update(|n| *n += 1);
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let disable = move |_| {
+        leptos::task::spawn_local(async move {
+            match disable_portal(contact_id).await {
+                Ok(_) => {
+                    link.set(None);
+                    refresh.update(|n| *n += 1);
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let editable = can_edit();
+    view! {
+        <section class="panel portal-access" aria-labelledby="portal-title">
+            <h2 id="portal-title">"Portal access"</h2>
+            <Suspense fallback=|| view! { <p class="muted">"…"</p> }>
+                {move || Suspend::new(async move {
+                    match portal.await {
+                        Ok(a) => view! {
+                            <p>{match (a.enabled, a.has_password) {
+                                (false, _) => "Off".to_string(),
+                                (true, false) => "Invited; the invite has not been accepted yet.".to_string(),
+                                (true, true) => match a.last_login_at {
+                                    Some(t) => format!("On · last signed in {}", day(t)),
+                                    None => "On · never signed in".to_string(),
+                                },
+                            }}</p>
+                            {a.blocked_because.filter(|_| a.enabled && a.has_password).map(|b| view! { <p class="warning">{b}</p> })}
+                            {editable.then(|| view! {
+                                <div class="row-actions">
+                                    <button type="button" class="button" on:click=invite>{if a.enabled { "New invite link" } else { "Invite to portal" }}</button>
+                                    {a.enabled.then(|| view! { <button type="button" class="button subtle" on:click=disable>"Turn off"</button> })}
+                                </div>
+                            })}
+                        }.into_any(),
+                        Err(e) => view! { <p class="muted">{e.message()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e.field("role").or_else(|| e.field("email")).or_else(|| e.field("active")).unwrap_or_else(|| e.message())}</p> })}
+            {move || link.get().map(|url| view! {
+                <div class="field">
+                    <label for="invite-link">"Invite link (one use, valid 72 hours)"</label>
+                    <input id="invite-link" readonly value=url/>
+                </div>
+            })}
+        </section>
     }
 }

@@ -255,6 +255,7 @@ fn LeadDetail(lead: Lead, panels: RecordPanels) -> impl IntoView {
                     <h2 id="details-title">"Details"</h2>
                     <EditableFields fields=fields can_edit=can_edit state=state on_save=on_save on_reload=on_reload/>
                 </section>
+                {move || record.with(|l| crate::ui::records::accounts::custom_answers(&l.custom))}
                 <LogActivity panels=panels/>
                 <Timeline panels=panels/>
             </div>

@@ -1,0 +1,130 @@
+import { expect, test } from "@playwright/test";
+import { api, hydrated, signIn, watchErrors } from "./helpers";
+
+const PORTAL_PASSWORD = "portal password 1";
+
+test("staff invite a client, who opens a ticket; the client sees the public reply and never the note", async ({ page, browser }) => {
+  const errors = watchErrors(page);
+  await signIn(page);
+  const stamp = Date.now();
+  const account = await api(page, "POST", "/api/crm/accounts", { name: `Initech ${stamp}` });
+  const contact = await api(page, "POST", "/api/crm/contacts", {
+    first_name: "Peter", last_name: "Gibbons", email: `peter.${stamp}@initech.example`,
+    account_id: account.id, role: "client",
+  });
+
+  // Staff side: the contact page invites and shows the one-time link.
+  await page.goto(`/contacts/${contact.id}`);
+  await hydrated(page);
+  const panel = page.getByRole("region", { name: "Portal access" });
+  await panel.getByRole("button", { name: "Invite to portal" }).click();
+  const link = await panel.getByLabel(/Invite link/).inputValue();
+  expect(link).toContain("/portal/accept?token=");
+
+  // The client, in a browser of their own, sets a password and lands in the portal.
+  const clientContext = await browser.newContext();
+  const client = await clientContext.newPage();
+  const clientErrors = watchErrors(client);
+  await client.goto(new URL(link).pathname + new URL(link).search);
+  await hydrated(client);
+  await client.getByLabel("New password").fill(PORTAL_PASSWORD);
+  await client.getByRole("button", { name: "Set password and open the portal" }).click();
+  await expect(client.getByRole("heading", { name: "My tickets" })).toBeVisible();
+  await hydrated(client);
+
+  // They open a ticket.
+  await client.getByLabel("Subject").fill(`Printer jams ${stamp}`);
+  await client.getByLabel("What happened?").fill("Every TPS report jams the printer.");
+  await client.getByRole("button", { name: "Send" }).click();
+  await expect(client.getByRole("heading", { name: new RegExp(`Printer jams ${stamp}`) })).toBeVisible();
+
+  // Support answers publicly, then leaves an internal note.
+  await page.goto(`/tickets?q=${stamp}`);
+  await hydrated(page);
+  await page.getByRole("link", { name: `Printer jams ${stamp}` }).click();
+  await expect(page.getByRole("heading", { name: new RegExp(`Printer jams ${stamp}`) })).toBeVisible();
+  await hydrated(page);
+  await page.getByLabel("Message").fill("We are sending a technician tomorrow.");
+  await page.getByRole("button", { name: "Send reply" }).click();
+  await expect(page.locator(".comment.reply")).toContainText("We are sending a technician tomorrow.");
+  await page.getByLabel("Visible to the customer").uncheck();
+  await page.getByLabel("Message").fill("Internal: customer is on the legacy printer contract.");
+  await page.getByRole("button", { name: "Add internal note" }).click();
+  await expect(page.locator(".comment.note")).toContainText("legacy printer contract");
+
+  // The client sees the reply, and nothing of the note.
+  await client.reload();
+  await hydrated(client);
+  await expect(client.locator(".thread")).toContainText("We are sending a technician tomorrow.");
+  await expect(client.locator("body")).not.toContainText("legacy printer contract");
+  await expect(client.locator("body")).not.toContainText("Internal");
+
+  // And they cannot reach a staff page.
+  await client.goto("/pipeline");
+  await expect(client).toHaveURL(/\/portal$/);
+
+  expect(errors()).toEqual([]);
+  expect(clientErrors()).toEqual([]);
+  await clientContext.close();
+});
+
+test("a kickoff form submission appears as a web lead with its UTM source", async ({ page, browser }) => {
+  await signIn(page);
+  const slug = `trial-${Date.now()}`;
+  await api(page, "POST", "/api/admin/forms", {
+    slug, title: "Start your free trial", intro: "Two minutes, no card.",
+    standard_fields: ["name", "email", "company"],
+    custom_fields: [{ key: "team_size", label: "Team size", kind: "number", required: true }],
+    creates: "lead",
+  });
+
+  // A visitor with no JavaScript at all.
+  const visitorContext = await browser.newContext({ javaScriptEnabled: false });
+  const visitor = await visitorContext.newPage();
+  await visitor.goto(`/forms/${slug}?utm_source=newsletter&utm_campaign=november`);
+  await expect(visitor.getByRole("heading", { name: "Start your free trial" })).toBeVisible();
+  const email = `grace.${slug}@navy.example`;
+  await visitor.getByLabel("Name").fill("Grace Hopper");
+  await visitor.getByLabel("Email").fill(email);
+  await visitor.getByLabel("Company").fill("US Navy");
+  await visitor.getByLabel("Team size").fill("40");
+  await visitor.getByRole("button", { name: "Send" }).click();
+  await expect(visitor.getByRole("heading", { name: "Thank you" })).toBeVisible();
+  await visitorContext.close();
+
+  const leads = await api(page, "GET", `/api/crm/leads?q=${encodeURIComponent(email)}`);
+  expect(leads.items).toHaveLength(1);
+  const lead = leads.items[0];
+  expect([lead.source, lead.utm_source, lead.utm_campaign]).toEqual(["web", "newsletter", "november"]);
+  await page.goto(`/leads/${lead.id}`);
+  await hydrated(page);
+  await expect(page.getByRole("region", { name: "Form answers" })).toContainText("40");
+});
+
+test("the portal fits a phone", async ({ page, browser }) => {
+  await signIn(page);
+  const stamp = Date.now();
+  const contact = await api(page, "POST", "/api/crm/contacts", {
+    first_name: "Milton", last_name: "Waddams", email: `milton.${stamp}@initech.example`, role: "prospect",
+  });
+  const invite = await api(page, "POST", `/api/crm/contacts/${contact.id}/portal-invite`, {});
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const p = await phone.newPage();
+  const url = new URL(invite.invite_url);
+  const accepted = await p.request.post("/api/auth/accept-invite", {
+    data: { token: url.searchParams.get("token"), password: PORTAL_PASSWORD },
+    headers: { Origin: new URL(page.url()).origin },
+  });
+  expect(accepted.ok()).toBeTruthy();
+  await p.goto("/portal");
+  await hydrated(p);
+  await expect(p.getByRole("heading", { name: "My tickets" })).toBeVisible();
+  const overflow = await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  await p.goto("/portal/profile");
+  await hydrated(p);
+  await p.getByLabel("Job title").fill("Collator");
+  await p.getByRole("button", { name: "Save" }).click();
+  await expect(p.getByRole("status")).toContainText("Saved");
+  await phone.close();
+});

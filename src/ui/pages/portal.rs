@@ -1,0 +1,299 @@
+//! The customer portal: a simple frame with the business's name, the customer's tickets, a
+//! ticket's public conversation, and their profile. Built for a phone first.
+
+use crate::api::portal::{
+    get_portal_profile, get_portal_ticket, list_portal_tickets, open_portal_ticket,
+    reply_portal_ticket, resolve_portal_ticket, save_portal_profile,
+};
+use crate::domain::error::AppError;
+use crate::domain::portal::{
+    NewPortalTicket, PortalProfilePatch, PortalReply, PortalTicketDetail, PortalTicketPatch,
+};
+use crate::domain::ticket::TicketStatus;
+use crate::ui::components::shell::use_me;
+use crate::ui::format::datetime;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{A, Outlet};
+use leptos_router::hooks::use_params_map;
+use uuid::Uuid;
+
+fn status_class(s: TicketStatus) -> &'static str {
+    match s {
+        TicketStatus::New | TicketStatus::Open => "badge info",
+        TicketStatus::Pending => "badge muted",
+        TicketStatus::Resolved | TicketStatus::Closed => "badge ok",
+    }
+}
+
+/// What customers read as the status.
+fn status_label(s: TicketStatus) -> &'static str {
+    match s {
+        TicketStatus::New => "Received",
+        TicketStatus::Open => "In progress",
+        TicketStatus::Pending => "Waiting for you",
+        TicketStatus::Resolved => "Resolved",
+        TicketStatus::Closed => "Closed",
+    }
+}
+
+fn error_line(error: RwSignal<Option<AppError>>) -> impl IntoView {
+    move || {
+        error.get().map(|e| {
+            let text = match &e {
+                AppError::Validation { fields, .. } => fields
+                    .values()
+                    .flatten()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                other => other.message(),
+            };
+            view! { <p class="form-error" role="alert">{text}</p> }
+        })
+    }
+}
+
+#[component]
+pub fn PortalShell() -> impl IntoView {
+    let me = use_me();
+    let profile = Resource::new(|| (), |_| get_portal_profile());
+    let name = me.as_ref().map(|m| m.user.name.clone()).unwrap_or_default();
+    view! {
+        <a class="skip-link" href="#main">"Skip to content"</a>
+        <header class="portal-top">
+            <a class="portal-brand" href="/portal">
+                <Suspense fallback=|| "Support">
+                    {move || Suspend::new(async move {
+                        profile.await.map(|p| p.business_name).unwrap_or_else(|_| "Support".into())
+                    })}
+                </Suspense>
+            </a>
+            <nav aria-label="Portal">
+                <A href="/portal">"My tickets"</A>
+                <A href="/portal/profile">"Profile"</A>
+            </nav>
+            <form method="post" action="/api/auth/logout" class="inline">
+                <span class="who-name">{name}</span>
+                <button type="submit" class="button subtle">"Sign out"</button>
+            </form>
+        </header>
+        <main class="portal-page" id="main" tabindex="-1">
+            <Outlet/>
+        </main>
+    }
+}
+
+#[component]
+pub fn PortalHome() -> impl IntoView {
+    let refresh = RwSignal::new(0);
+    let tickets = Resource::new(move || refresh.get(), |_| list_portal_tickets());
+    let subject = RwSignal::new(String::new());
+    let description = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<AppError>);
+    let pending = RwSignal::new(false);
+    let navigate = leptos_router::hooks::use_navigate();
+    let open = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let input = NewPortalTicket {
+            subject: subject.get_untracked(),
+            description: description.get_untracked(),
+            priority: None,
+        };
+        pending.set(true);
+        let navigate = navigate.clone();
+        leptos::task::spawn_local(async move {
+            match open_portal_ticket(input).await {
+                Ok(t) => navigate(
+                    &format!("/portal/tickets/{}", t.ticket.id),
+                    Default::default(),
+                ),
+                Err(e) => error.set(Some(e)),
+            }
+            pending.set(false);
+        });
+    };
+    view! {
+        <Title text="My tickets · Portal"/>
+        <h1>"My tickets"</h1>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match tickets.await {
+                    Ok(list) if list.is_empty() => view! { <p class="empty-state">"No tickets yet. Tell us what you need below."</p> }.into_any(),
+                    Ok(list) => view! {
+                        <ul class="portal-tickets">
+                            {list.into_iter().map(|t| view! {
+                                <li>
+                                    <a href=format!("/portal/tickets/{}", t.id)>
+                                        <span class="portal-ticket-subject">{format!("#{} {}", t.number, t.subject)}</span>
+                                        <span class=status_class(t.status)>{status_label(t.status)}</span>
+                                    </a>
+                                    <p class="muted">{format!("Opened {}{}", datetime(t.created_at), t.opened_by.filter(|n| !n.is_empty()).map(|n| format!(" by {n}")).unwrap_or_default())}</p>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                    Err(e) => view! { <p class="form-error">{e.message()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+        <section class="panel" aria-labelledby="new-ticket">
+            <h2 id="new-ticket">"Open a ticket"</h2>
+            <form class="stack" on:submit=open novalidate>
+                {error_line(error)}
+                <div class="field">
+                    <label for="p-subject">"Subject"</label>
+                    <input id="p-subject" required bind:value=subject/>
+                </div>
+                <div class="field">
+                    <label for="p-description">"What happened?"</label>
+                    <textarea id="p-description" rows="5" bind:value=description></textarea>
+                </div>
+                <button type="submit" class="button primary" disabled=move || pending.get()>"Send"</button>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+pub fn PortalTicketPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = params.with_untracked(|p| p.get("id").and_then(|v| v.parse::<Uuid>().ok()));
+    let Some(id) = id else {
+        return view! { <p class="empty-state">"No such ticket." <a href="/portal">"Back"</a></p> }
+            .into_any();
+    };
+    let refresh = RwSignal::new(0);
+    let ticket = Resource::new(move || refresh.get(), move |_| get_portal_ticket(id));
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match ticket.await {
+                    Ok(d) => view! { <PortalTicketView detail=d refresh=refresh/> }.into_any(),
+                    Err(AppError::NotFound) => view! { <p class="empty-state">"No such ticket." <a href="/portal">"Back to my tickets"</a></p> }.into_any(),
+                    Err(e) => view! { <p class="form-error">{e.message()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+    .into_any()
+}
+
+#[component]
+fn PortalTicketView(detail: PortalTicketDetail, refresh: RwSignal<u32>) -> impl IntoView {
+    let t = detail.ticket;
+    let id = t.id;
+    let body = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<AppError>);
+    let pending = RwSignal::new(false);
+    let reply = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let input = PortalReply {
+            body: body.get_untracked(),
+        };
+        pending.set(true);
+        leptos::task::spawn_local(async move {
+            match reply_portal_ticket(id, input).await {
+                Ok(_) => {
+                    body.set(String::new());
+                    error.set(None);
+                    refresh.update(|n| *n += 1);
+                }
+                Err(e) => error.set(Some(e)),
+            }
+            pending.set(false);
+        });
+    };
+    let resolve = move |_| {
+        leptos::task::spawn_local(async move {
+            match resolve_portal_ticket(
+                id,
+                PortalTicketPatch {
+                    status: Some(TicketStatus::Resolved),
+                },
+            )
+            .await
+            {
+                Ok(_) => refresh.update(|n| *n += 1),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let open = !t.status.is_done();
+    let closed = t.status == TicketStatus::Closed;
+    view! {
+        <Title text=format!("#{} {} · Portal", t.number, t.subject)/>
+        <p><a href="/portal">"← My tickets"</a></p>
+        <header class="portal-ticket-head">
+            <h1>{format!("#{} {}", t.number, t.subject)}</h1>
+            <span class=status_class(t.status)>{status_label(t.status)}</span>
+        </header>
+        {(!t.description.is_empty()).then(|| view! { <p class="ticket-description">{t.description.clone()}</p> })}
+        <ol class="thread">
+            {detail.comments.into_iter().map(|c| view! {
+                <li class=if c.from_support { "comment reply" } else { "comment customer" }>
+                    <p class="comment-head"><strong>{if c.from_support { format!("{} (support)", c.author_name.clone().unwrap_or_default()) } else { c.author_name.clone().unwrap_or_else(|| "You".into()) }}</strong>" · "<span class="muted">{datetime(c.created_at)}</span></p>
+                    <p class="comment-body">{c.body}</p>
+                </li>
+            }).collect_view()}
+        </ol>
+        {error_line(error)}
+        {(!closed).then(|| view! {
+            <form class="stack reply-form" on:submit=reply novalidate>
+                <label for="portal-reply">"Reply"</label>
+                <textarea id="portal-reply" rows="4" bind:value=body></textarea>
+                <div class="form-actions">
+                    <button type="submit" class="button primary" disabled=move || pending.get()>"Send reply"</button>
+                    {open.then(|| view! { <button type="button" class="button" on:click=resolve>"Mark resolved"</button> })}
+                </div>
+            </form>
+        })}
+    }
+}
+
+#[component]
+pub fn PortalProfilePage() -> impl IntoView {
+    let profile = Resource::new(|| (), |_| get_portal_profile());
+    view! {
+        <Title text="Profile · Portal"/>
+        <h1>"Your profile"</h1>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match profile.await {
+                    Ok(p) => {
+                        let first = RwSignal::new(p.first_name.clone().unwrap_or_default());
+                        let last = RwSignal::new(p.last_name.clone().unwrap_or_default());
+                        let phone = RwSignal::new(p.phone.clone().unwrap_or_default());
+                        let title = RwSignal::new(p.title.clone().unwrap_or_default());
+                        let error = RwSignal::new(None::<AppError>);
+                        let saved = RwSignal::new(false);
+                        let save = move |ev: leptos::ev::SubmitEvent| {
+                            ev.prevent_default();
+                            let some = |s: RwSignal<String>| Some(s.get_untracked());
+                            let patch = PortalProfilePatch { first_name: some(first), last_name: some(last), phone: some(phone), title: some(title) };
+                            leptos::task::spawn_local(async move {
+                                match save_portal_profile(patch).await {
+                                    Ok(_) => { error.set(None); saved.set(true); }
+                                    Err(e) => { saved.set(false); error.set(Some(e)); }
+                                }
+                            });
+                        };
+                        view! {
+                            <form class="stack panel" on:submit=save novalidate>
+                                {error_line(error)}
+                                {move || saved.get().then(|| view! { <p class="notice" role="status">"Saved."</p> })}
+                                <p class="muted">{format!("{} · {}", p.email, p.account_name.clone().unwrap_or_default())}</p>
+                                <div class="field"><label for="pf-first">"First name"</label><input id="pf-first" bind:value=first/></div>
+                                <div class="field"><label for="pf-last">"Last name"</label><input id="pf-last" bind:value=last/></div>
+                                <div class="field"><label for="pf-phone">"Phone"</label><input id="pf-phone" type="tel" bind:value=phone/></div>
+                                <div class="field"><label for="pf-title">"Job title"</label><input id="pf-title" bind:value=title/></div>
+                                <button type="submit" class="button primary">"Save"</button>
+                            </form>
+                        }.into_any()
+                    }
+                    Err(e) => view! { <p class="form-error">{e.message()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,503 @@
+//! The support queue and the ticket page: SLA time left on every row, the conversation with
+//! public replies and internal notes, and the customer's story beside it.
+
+use crate::api::sales::{list_opportunities, record_timeline, staff_options};
+use crate::api::support::{comment_ticket, create_ticket, get_ticket, list_tickets, update_ticket};
+use crate::domain::error::AppError;
+use crate::domain::records::{ListQuery, RecordKind};
+use crate::domain::ticket::{
+    NewComment, NewTicket, SlaState, SlaTarget, Ticket, TicketDetail, TicketPatch, TicketPriority,
+    TicketQuery, TicketStatus, short_duration,
+};
+use crate::domain::user::Role;
+use crate::ui::components::editing::Modal;
+use crate::ui::components::filters::{TextFilter, use_param_setter};
+use crate::ui::components::picker::RecordPicker;
+use crate::ui::components::shell::use_me;
+use crate::ui::format::{datetime, relative};
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use uuid::Uuid;
+
+/// Support staff and above work tickets; sales read those of their accounts.
+fn can_work() -> bool {
+    use_me().is_some_and(|m| m.user.role != Role::Sales)
+}
+
+fn priority_badge(p: TicketPriority) -> &'static str {
+    match p {
+        TicketPriority::Urgent => "badge danger",
+        TicketPriority::High => "badge warn",
+        TicketPriority::Normal => "badge",
+        TicketPriority::Low => "badge muted",
+    }
+}
+
+fn status_badge(s: TicketStatus) -> &'static str {
+    match s {
+        TicketStatus::New => "badge new",
+        TicketStatus::Open => "badge info",
+        TicketStatus::Pending => "badge muted",
+        TicketStatus::Resolved | TicketStatus::Closed => "badge ok",
+    }
+}
+
+/// "Reply due in 2 h 15 min", "Resolution overdue", "Met".
+fn sla_text(t: &Ticket, now: DateTime<Utc>) -> (String, &'static str) {
+    match t.sla(now) {
+        SlaState::Met => ("Met".into(), "sla met"),
+        SlaState::Breached(SlaTarget::FirstResponse) => {
+            ("First reply overdue".into(), "sla breached")
+        }
+        SlaState::Breached(SlaTarget::Resolution) => ("Resolution overdue".into(), "sla breached"),
+        SlaState::Due { target, left } => {
+            let what = match target {
+                SlaTarget::FirstResponse => "Reply",
+                SlaTarget::Resolution => "Resolve",
+            };
+            let class = if left.num_minutes() < 60 {
+                "sla soon"
+            } else {
+                "sla"
+            };
+            (format!("{what} in {}", short_duration(left)), class)
+        }
+    }
+}
+
+fn query_from(params: &leptos_router::params::ParamsMap) -> TicketQuery {
+    TicketQuery {
+        assigned: params.get("assigned"),
+        priority: params.get("priority").and_then(|p| p.parse().ok()),
+        status: params.get("status"),
+        breached: params.get("breached").map(|b| b == "true"),
+        q: params.get("q"),
+        limit: Some(50),
+        offset: params.get("offset").and_then(|o| o.parse().ok()),
+        ..Default::default()
+    }
+}
+
+#[component]
+pub fn TicketsPage() -> impl IntoView {
+    let params = use_query_map();
+    let set_param = use_param_setter();
+    let refresh = RwSignal::new(0);
+    let tickets = Resource::new(
+        move || (params.with(query_from), refresh.get()),
+        |(q, _)| list_tickets(q),
+    );
+    let new_open = RwSignal::new(false);
+    let chip = move |param: &'static str, value: &'static str, label: &'static str| {
+        let pressed = move || params.with(|p| p.get(param).unwrap_or_default() == value);
+        view! {
+            <button type="button" class="chip" aria-pressed=move || pressed().to_string()
+                on:click=move |_| set_param.run((param, if pressed() { String::new() } else { value.to_string() }))>
+                {label}
+            </button>
+        }
+    };
+    view! {
+        <Title text="Tickets · CRM"/>
+        <header class="page-head">
+            <h1>"Support queue"</h1>
+            {can_work().then(|| view! {
+                <button type="button" class="button primary" on:click=move |_| new_open.set(true)>"New ticket"</button>
+            })}
+        </header>
+        <div class="list-tools">
+            <div class="chips" role="group" aria-label="Assigned">
+                {chip("assigned", "mine", "Mine")}
+                {chip("assigned", "unassigned", "Unassigned")}
+            </div>
+            <div class="chips" role="group" aria-label="Priority">
+                {TicketPriority::ALL.iter().rev().map(|p| chip("priority", p.as_str(), p.label())).collect_view()}
+            </div>
+            <div class="chips" role="group" aria-label="Status">
+                {chip("status", "pending", "Pending")}
+                {chip("status", "resolved", "Resolved")}
+                {chip("status", "all", "All")}
+                {chip("breached", "true", "Breached")}
+            </div>
+            <TextFilter set_param=set_param placeholder="Subject or #number"/>
+        </div>
+        <div class="table-wrap">
+            <table class="records tickets">
+                <thead><tr>
+                    <th scope="col">"#"</th><th scope="col">"Subject"</th><th scope="col">"Customer"</th>
+                    <th scope="col">"Priority"</th><th scope="col">"Status"</th><th scope="col">"Assignee"</th>
+                    <th scope="col">"SLA"</th>
+                </tr></thead>
+                <Suspense fallback=|| view! { <tbody><tr><td colspan="7" class="muted">"Loading…"</td></tr></tbody> }>
+                    {move || Suspend::new(async move {
+                        match tickets.await {
+                            Ok(list) if list.items.is_empty() => view! {
+                                <tbody><tr><td class="empty" colspan="7">"No tickets match these filters."</td></tr></tbody>
+                            }.into_any(),
+                            Ok(list) => {
+                                let now = list.now;
+                                let shown = list.items.len();
+                                let total = list.total;
+                                view! {
+                                    <tbody>
+                                        {list.items.into_iter().map(|t| {
+                                            let (sla, sla_class) = sla_text(&t, now);
+                                            let customer = [t.contact_name.clone().filter(|n| !n.is_empty()), t.account_name.clone()]
+                                                .into_iter().flatten().collect::<Vec<_>>().join(" · ");
+                                            view! {
+                                                <tr>
+                                                    <td class="muted">{t.number}</td>
+                                                    <td><a href=format!("/tickets/{}", t.id)>{t.subject.clone()}</a></td>
+                                                    <td>{customer}</td>
+                                                    <td><span class=priority_badge(t.priority)>{t.priority.label()}</span></td>
+                                                    <td><span class=status_badge(t.status)>{t.status.label()}</span></td>
+                                                    <td>{t.assignee_name.clone().unwrap_or_else(|| "—".into())}</td>
+                                                    <td><span class=sla_class>{sla}</span></td>
+                                                </tr>
+                                            }
+                                        }).collect_view()}
+                                        <tr><td colspan="7" class="muted">{format!("Showing {shown} of {total}")}</td></tr>
+                                    </tbody>
+                                }.into_any()
+                            }
+                            Err(e) => view! { <tbody><tr><td colspan="7" class="form-error">{e.message()}</td></tr></tbody> }.into_any(),
+                        }
+                    })}
+                </Suspense>
+            </table>
+        </div>
+        <Modal open=new_open title="New ticket">
+            <NewTicketForm on_done=Callback::new(move |_| { new_open.set(false); refresh.update(|n| *n += 1); })/>
+        </Modal>
+    }
+}
+
+#[component]
+fn NewTicketForm(on_done: Callback<()>) -> impl IntoView {
+    let subject = RwSignal::new(String::new());
+    let description = RwSignal::new(String::new());
+    let priority = RwSignal::new("normal".to_string());
+    let picked = RwSignal::new(std::collections::BTreeMap::<&'static str, String>::new());
+    let error = RwSignal::new(None::<AppError>);
+    let pending = RwSignal::new(false);
+    let navigate = leptos_router::hooks::use_navigate();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let input = NewTicket {
+            subject: subject.get_untracked(),
+            description: description.get_untracked(),
+            contact_id: picked.with_untracked(|v| v.get("contact_id").and_then(|c| c.parse().ok())),
+            priority: priority.get_untracked().parse().unwrap_or_default(),
+            ..Default::default()
+        };
+        pending.set(true);
+        let navigate = navigate.clone();
+        leptos::task::spawn_local(async move {
+            match create_ticket(input).await {
+                Ok(t) => {
+                    on_done.run(());
+                    navigate(&format!("/tickets/{}", t.id), Default::default());
+                }
+                Err(e) => error.set(Some(e)),
+            }
+            pending.set(false);
+        });
+    };
+    let field_error = move |f: &'static str| {
+        move || {
+            error.with(|e| {
+                e.as_ref()
+                    .and_then(|e| e.field(f))
+                    .map(|m| view! { <p class="field-error">{m}</p> })
+            })
+        }
+    };
+    view! {
+        <form class="stack" on:submit=submit novalidate>
+            {move || error.with(|e| e.as_ref().filter(|e| !matches!(e, AppError::Validation { .. })).map(|e| view! { <p class="form-error" role="alert">{e.message()}</p> }))}
+            <div class="field">
+                <label for="t-subject">"Subject"</label>
+                <input id="t-subject" required bind:value=subject/>
+                {field_error("subject")}
+            </div>
+            <div class="field">
+                <label for="t-contact">"Contact"</label>
+                <RecordPicker id="t-contact" kind=RecordKind::Contact value=picked key="contact_id" initial=""/>
+                {field_error("contact_id")}
+            </div>
+            <div class="field">
+                <label for="t-priority">"Priority"</label>
+                <select id="t-priority" on:change=move |ev| priority.set(event_target_value(&ev))>
+                    {TicketPriority::ALL.iter().map(|p| view! { <option value=p.as_str() selected=*p == TicketPriority::Normal>{p.label()}</option> }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="t-description">"Description"</label>
+                <textarea id="t-description" rows="5" bind:value=description></textarea>
+                {field_error("description")}
+            </div>
+            <div class="form-actions">
+                <button type="submit" class="button primary" disabled=move || pending.get()>"Create ticket"</button>
+            </div>
+        </form>
+    }
+}
+
+#[component]
+pub fn TicketPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = params.with_untracked(|p| p.get("id").and_then(|v| v.parse::<Uuid>().ok()));
+    let Some(id) = id else {
+        return view! { <p class="empty-state">"No such ticket." <a href="/tickets">"Back to the queue"</a></p> }.into_any();
+    };
+    let refresh = RwSignal::new(0);
+    let detail = Resource::new(move || (id, refresh.get()), |(id, _)| get_ticket(id));
+    let account_of = move || {
+        detail
+            .get()
+            .and_then(|d| d.ok())
+            .and_then(|d| d.ticket.account_id)
+    };
+    let opportunities = Resource::new(account_of, |account| async move {
+        match account {
+            None => Ok(vec![]),
+            Some(a) => list_opportunities(ListQuery {
+                account_id: Some(a),
+                open: Some(true),
+                limit: Some(5),
+                ..Default::default()
+            })
+            .await
+            .map(|p| p.items),
+        }
+    });
+    let history = Resource::new(account_of, |account| async move {
+        match account {
+            None => Ok(vec![]),
+            Some(a) => record_timeline(RecordKind::Account, a).await.map(|mut t| {
+                t.truncate(6);
+                t
+            }),
+        }
+    });
+    let staff = Resource::new(|| (), |_| staff_options());
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(d) => view! { <TicketView detail=d refresh=refresh opportunities=opportunities history=history staff=staff/> }.into_any(),
+                    Err(AppError::NotFound) => view! { <p class="empty-state">"No such ticket." <a href="/tickets">"Back to the queue"</a></p> }.into_any(),
+                    Err(e) => view! { <p class="form-error">{e.message()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+    .into_any()
+}
+
+type Loaded<T> = Resource<Result<T, AppError>>;
+
+#[component]
+fn TicketView(
+    detail: TicketDetail,
+    refresh: RwSignal<u32>,
+    opportunities: Loaded<Vec<crate::domain::opportunity::Opportunity>>,
+    history: Loaded<Vec<crate::domain::activity::TimelineEntry>>,
+    staff: Loaded<Vec<crate::domain::user::UserOption>>,
+) -> impl IntoView {
+    let t = detail.ticket.clone();
+    let now = detail.now;
+    let id = t.id;
+    let version = t.version;
+    let error = RwSignal::new(None::<AppError>);
+    let work = can_work();
+    let save = move |patch: TicketPatch| {
+        leptos::task::spawn_local(async move {
+            match update_ticket(id, patch).await {
+                Ok(_) => {
+                    error.set(None);
+                    refresh.update(|n| *n += 1);
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let status_options: Vec<TicketStatus> = std::iter::once(t.status)
+        .chain(t.status.next().iter().copied())
+        .collect();
+    let (sla, sla_class) = sla_text(&t, now);
+    let reply_body = RwSignal::new(String::new());
+    let public = RwSignal::new(true);
+    let sending = RwSignal::new(false);
+    let send = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let input = NewComment {
+            body: reply_body.get_untracked(),
+            public: public.get_untracked(),
+        };
+        sending.set(true);
+        leptos::task::spawn_local(async move {
+            match comment_ticket(id, input).await {
+                Ok(_) => {
+                    reply_body.set(String::new());
+                    error.set(None);
+                    refresh.update(|n| *n += 1);
+                }
+                Err(e) => error.set(Some(e)),
+            }
+            sending.set(false);
+        });
+    };
+    let closed = t.status == TicketStatus::Closed;
+    view! {
+        <Title text=format!("#{} {} · Tickets · CRM", t.number, t.subject)/>
+        <nav class="crumbs" aria-label="Breadcrumb"><a href="/tickets">"Tickets"</a><span aria-hidden="true">" / "</span></nav>
+        <header class="record-head">
+            <div>
+                <h1>{format!("#{} {}", t.number, t.subject)}</h1>
+                <p class="muted">{format!("Opened {} via {}", datetime(t.created_at), t.channel.label().to_lowercase())}</p>
+            </div>
+            <span class=status_badge(t.status)>{t.status.label()}</span>
+        </header>
+        {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e.field("status").or_else(|| e.field("body")).unwrap_or_else(|| e.message())}</p> })}
+        <div class="record-grid">
+            <div class="record-main">
+                <section class="panel" aria-labelledby="ticket-fields">
+                    <h2 id="ticket-fields">"Ticket"</h2>
+                    <div class="form-grid">
+                        <div class="field">
+                            <label for="ticket-status">"Status"</label>
+                            <select id="ticket-status" disabled=!work || closed on:change=move |ev| {
+                                let status = event_target_value(&ev).parse().ok();
+                                save(TicketPatch { version, status, ..Default::default() });
+                            }>
+                                {status_options.into_iter().map(|s| view! { <option value=s.as_str() selected=s == t.status>{s.label()}</option> }).collect_view()}
+                            </select>
+                        </div>
+                        <div class="field">
+                            <label for="ticket-priority">"Priority"</label>
+                            <select id="ticket-priority" disabled=!work || closed on:change=move |ev| {
+                                let priority = event_target_value(&ev).parse().ok();
+                                save(TicketPatch { version, priority, ..Default::default() });
+                            }>
+                                {TicketPriority::ALL.iter().map(|p| view! { <option value=p.as_str() selected=*p == t.priority>{p.label()}</option> }).collect_view()}
+                            </select>
+                        </div>
+                        <div class="field">
+                            <label for="ticket-assignee">"Assignee"</label>
+                            <Suspense fallback=|| view! { <p class="muted">"…"</p> }>
+                                {move || Suspend::new(async move {
+                                    let people = staff.await.unwrap_or_default();
+                                    let current = t.assignee_id;
+                                    view! {
+                                        <select id="ticket-assignee" disabled=!work || closed on:change=move |ev| {
+                                            let v = event_target_value(&ev);
+                                            save(TicketPatch { version, assignee_id: Some(v.parse().ok()), ..Default::default() });
+                                        }>
+                                            <option value="" selected=current.is_none()>"Unassigned"</option>
+                                            {people.into_iter().filter(|u| u.role != Role::Sales).map(|u| view! {
+                                                <option value=u.id.to_string() selected=Some(u.id) == current>{u.name}</option>
+                                            }).collect_view()}
+                                        </select>
+                                    }
+                                })}
+                            </Suspense>
+                        </div>
+                        <div class="field">
+                            <span class="figure-label">"SLA"</span>
+                            <p><span class=sla_class>{sla}</span></p>
+                            <p class="hint">{format!("Reply by {} · resolve by {}", datetime(t.first_response_due_at), datetime(t.resolution_due_at))}</p>
+                        </div>
+                    </div>
+                    {(!t.description.is_empty()).then(|| view! { <p class="ticket-description">{t.description.clone()}</p> })}
+                </section>
+                <section class="panel" aria-labelledby="conversation">
+                    <h2 id="conversation">"Conversation"</h2>
+                    <ol class="thread">
+                        {detail.comments.into_iter().map(|c| {
+                            let class = match (c.public, c.author_contact_id.is_some()) {
+                                (false, _) => "comment note",
+                                (true, true) => "comment customer",
+                                (true, false) => "comment reply",
+                            };
+                            let label = match (c.public, c.author_contact_id.is_some()) {
+                                (false, _) => "Internal note",
+                                (true, true) => "Customer",
+                                (true, false) => "Public reply",
+                            };
+                            view! {
+                                <li class=class>
+                                    <p class="comment-head"><strong>{c.author_name.clone().unwrap_or_default()}</strong>" · "{label}" · "<span class="muted">{relative(c.created_at, now)}</span></p>
+                                    <p class="comment-body">{c.body}</p>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ol>
+                    {(work && !closed).then(|| view! {
+                        <form class="stack reply-form" on:submit=send>
+                            <label for="reply-body" class="sr-only">"Message"</label>
+                            <textarea id="reply-body" rows="4" placeholder="Write a reply or a note…" bind:value=reply_body></textarea>
+                            <div class="form-actions">
+                                <label class="check"><input type="checkbox" bind:checked=public/>" Visible to the customer"</label>
+                                <button type="submit" class="button primary" disabled=move || sending.get()>
+                                    {move || if public.get() { "Send reply" } else { "Add internal note" }}
+                                </button>
+                            </div>
+                        </form>
+                    })}
+                </section>
+            </div>
+            <aside class="record-side">
+                <section class="panel" aria-labelledby="customer">
+                    <h2 id="customer">"Customer"</h2>
+                    <dl class="facts">
+                        <dt>"Account"</dt>
+                        <dd>{match (t.account_id, t.account_name.clone()) {
+                            (Some(a), Some(n)) => view! { <a href=format!("/accounts/{a}")>{n}</a> }.into_any(),
+                            _ => view! { <span class="muted">"—"</span> }.into_any(),
+                        }}</dd>
+                        <dt>"Contact"</dt>
+                        <dd>{match (t.contact_id, t.contact_name.clone()) {
+                            (Some(c), Some(n)) => view! { <a href=format!("/contacts/{c}")>{n}</a> }.into_any(),
+                            _ => view! { <span class="muted">"—"</span> }.into_any(),
+                        }}</dd>
+                    </dl>
+                </section>
+                <section class="panel" aria-labelledby="open-deals">
+                    <h2 id="open-deals">"Open opportunities"</h2>
+                    <Suspense fallback=|| view! { <p class="muted">"…"</p> }>
+                        {move || Suspend::new(async move {
+                            match opportunities.await {
+                                Ok(list) if list.is_empty() => view! { <p class="muted">"None."</p> }.into_any(),
+                                Ok(list) => view! {
+                                    <ul class="plain">{list.into_iter().map(|o| view! {
+                                        <li><a href=format!("/opportunities/{}", o.id)>{o.fields.name.clone()}</a>" "<span class="muted">{o.stage.clone()}</span></li>
+                                    }).collect_view()}</ul>
+                                }.into_any(),
+                                Err(e) => view! { <p class="muted">{e.message()}</p> }.into_any(),
+                            }
+                        })}
+                    </Suspense>
+                </section>
+                <section class="panel" aria-labelledby="recent">
+                    <h2 id="recent">"Recent activity"</h2>
+                    <Suspense fallback=|| view! { <p class="muted">"…"</p> }>
+                        {move || Suspend::new(async move {
+                            match history.await {
+                                Ok(list) if list.is_empty() => view! { <p class="muted">"Nothing yet."</p> }.into_any(),
+                                Ok(list) => view! {
+                                    <ul class="plain">{list.into_iter().map(|e| view! {
+                                        <li>{e.title}" "<span class="muted">{relative(e.at, now)}</span></li>
+                                    }).collect_view()}</ul>
+                                }.into_any(),
+                                Err(e) => view! { <p class="muted">{e.message()}</p> }.into_any(),
+                            }
+                        })}
+                    </Suspense>
+                </section>
+            </aside>
+        </div>
+    }
+}
