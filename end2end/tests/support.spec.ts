@@ -12,6 +12,7 @@ test("staff invite a client, who opens a ticket; the client sees the public repl
     first_name: "Peter", last_name: "Gibbons", email: `peter.${stamp}@initech.example`,
     account_id: account.id, role: "client",
   });
+  await api(page, "POST", "/api/crm/opportunities", { name: `Printer fleet ${stamp}`, account_id: account.id });
 
   // Staff side: the contact page invites and shows the one-time link.
   await page.goto(`/contacts/${contact.id}`);
@@ -44,6 +45,9 @@ test("staff invite a client, who opens a ticket; the client sees the public repl
   await page.getByRole("link", { name: `Printer jams ${stamp}` }).click();
   await expect(page.getByRole("heading", { name: new RegExp(`Printer jams ${stamp}`) })).toBeVisible();
   await hydrated(page);
+  // Support sees the customer's story beside the ticket.
+  await expect(page.getByRole("region", { name: "Open opportunities" })).toContainText(`Printer fleet ${stamp}`);
+  await expect(page.getByRole("region", { name: "Customer" })).toContainText("Peter Gibbons");
   await page.getByLabel("Message").fill("We are sending a technician tomorrow.");
   await page.getByRole("button", { name: "Send reply" }).click();
   await expect(page.locator(".comment.reply")).toContainText("We are sending a technician tomorrow.");

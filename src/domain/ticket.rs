@@ -415,11 +415,18 @@ pub struct TicketList {
     pub now: DateTime<Utc>,
 }
 
-/// A ticket with everything the detail page shows beside it.
+/// A ticket with everything the detail page shows beside it, in one answer (so the page has
+/// one resource, not a chain of them).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TicketDetail {
     pub ticket: Ticket,
     pub comments: Vec<TicketComment>,
+    /// The account's open opportunities (the first few), when the asker may see them.
+    #[serde(default)]
+    pub opportunities: Vec<super::opportunity::Opportunity>,
+    /// The account's latest activity, when the asker may see it.
+    #[serde(default)]
+    pub recent: Vec<super::activity::TimelineEntry>,
     pub now: DateTime<Utc>,
 }
 

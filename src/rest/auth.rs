@@ -188,23 +188,39 @@ async fn set_password(
     headers: HeaderMap,
     FormOrJson(input): FormOrJson<SetPasswordInput>,
 ) -> Response {
-    let html = accepts_html(&headers);
-    match service::set_password_with_link(&state, &session, &client, &input.token, &input.password)
-        .await
-    {
-        Ok(_) if html => see_other("/"),
-        Ok(user) => Json(Me {
-            user,
-            impersonator: None,
-        })
-        .into_response(),
+    let result =
+        service::set_password_with_link(&state, &session, &client, &input.token, &input.password)
+            .await
+            .map(|user| Me {
+                user,
+                impersonator: None,
+            });
+    link_answer(
+        result,
+        accepts_html(&headers),
+        "/",
+        "Choose a password",
+        move |e| {
+            view! { <SetPasswordForm token=input.token.clone() error=e/> }
+        },
+    )
+}
+
+/// The answer to a password chosen through a one-time link: for a browser form a 303 to
+/// `next`, or the same form again with the problem; for scripts the JSON or the error.
+fn link_answer<T: serde::Serialize, V: IntoView + 'static>(
+    result: AppResult<T>,
+    html: bool,
+    next: &str,
+    title: &str,
+    form: impl FnOnce(AppError) -> V,
+) -> Response {
+    match result {
+        Ok(_) if html => see_other(next),
+        Ok(answer) => Json(answer).into_response(),
         Err(e) if html => {
             let shown = e.clone();
-            let page = standalone_page(
-                "Choose a password",
-                move || view! { <SetPasswordForm token=input.token.clone() error=shown/> },
-            );
-            with_status(page, &e)
+            with_status(standalone_page(title, move || form(shown)), &e)
         }
         Err(e) => e.into_response(),
     }
@@ -220,28 +236,23 @@ async fn accept_invite(
     headers: HeaderMap,
     FormOrJson(input): FormOrJson<SetPasswordInput>,
 ) -> Response {
-    let html = accepts_html(&headers);
-    match crate::server::support::portal::accept_invite(
+    let result = crate::server::support::portal::accept_invite(
         &state,
         &session,
         &client,
         &input.token,
         &input.password,
     )
-    .await
-    {
-        Ok(_) if html => see_other("/portal"),
-        Ok(me) => Json(me).into_response(),
-        Err(e) if html => {
-            let shown = e.clone();
-            let page = standalone_page(
-                "Welcome",
-                move || view! { <AcceptInviteForm token=input.token.clone() error=shown/> },
-            );
-            with_status(page, &e)
-        }
-        Err(e) => e.into_response(),
-    }
+    .await;
+    link_answer(
+        result,
+        accepts_html(&headers),
+        "/portal",
+        "Welcome",
+        move |e| {
+            view! { <AcceptInviteForm token=input.token.clone() error=e/> }
+        },
+    )
 }
 
 fn with_status(page: Response, e: &AppError) -> Response {

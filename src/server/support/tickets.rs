@@ -43,12 +43,42 @@ pub async fn get(state: &AppState, principal: &Principal, id: Uuid) -> AppResult
 }
 
 pub async fn detail(state: &AppState, principal: &Principal, id: Uuid) -> AppResult<TicketDetail> {
-    let mut h = state.db.handle().await?;
-    let ticket = readable(&mut h.c(), principal, id).await?;
-    let comments = tickets::comments(&mut h.c(), id).await?;
+    let (ticket, comments) = {
+        let mut h = state.db.handle().await?;
+        let ticket = readable(&mut h.c(), principal, id).await?;
+        let comments = tickets::comments(&mut h.c(), id).await?;
+        (ticket, comments)
+    };
+    // The customer's story beside the ticket, as far as the asker may read it (the sales
+    // services authorize each part themselves).
+    let (mut opportunities, mut recent) = (Vec::new(), Vec::new());
+    if let Some(account) = ticket.account_id {
+        let open = crate::domain::records::ListQuery {
+            account_id: Some(account),
+            open: Some(true),
+            limit: Some(5),
+            ..Default::default()
+        };
+        if let Ok(page) = crate::server::sales::opportunities::list(state, principal, &open).await {
+            opportunities = page.items;
+        }
+        if let Ok(mut entries) = crate::server::sales::activities::timeline(
+            state,
+            principal,
+            RecordKind::Account,
+            account,
+        )
+        .await
+        {
+            entries.truncate(6);
+            recent = entries;
+        }
+    }
     Ok(TicketDetail {
         ticket,
         comments,
+        opportunities,
+        recent,
         now: state.now(),
     })
 }

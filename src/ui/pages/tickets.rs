@@ -1,10 +1,10 @@
 //! The support queue and the ticket page: SLA time left on every row, the conversation with
 //! public replies and internal notes, and the customer's story beside it.
 
-use crate::api::sales::{list_opportunities, record_timeline, staff_options};
+use crate::api::sales::staff_options;
 use crate::api::support::{comment_ticket, create_ticket, get_ticket, list_tickets, update_ticket};
 use crate::domain::error::AppError;
-use crate::domain::records::{ListQuery, RecordKind};
+use crate::domain::records::RecordKind;
 use crate::domain::ticket::{
     NewComment, NewTicket, SlaState, SlaTarget, Ticket, TicketDetail, TicketPatch, TicketPriority,
     TicketQuery, TicketStatus, short_duration,
@@ -254,40 +254,12 @@ pub fn TicketPage() -> impl IntoView {
     };
     let refresh = RwSignal::new(0);
     let detail = Resource::new(move || (id, refresh.get()), |(id, _)| get_ticket(id));
-    let account_of = move || {
-        detail
-            .get()
-            .and_then(|d| d.ok())
-            .and_then(|d| d.ticket.account_id)
-    };
-    let opportunities = Resource::new(account_of, |account| async move {
-        match account {
-            None => Ok(vec![]),
-            Some(a) => list_opportunities(ListQuery {
-                account_id: Some(a),
-                open: Some(true),
-                limit: Some(5),
-                ..Default::default()
-            })
-            .await
-            .map(|p| p.items),
-        }
-    });
-    let history = Resource::new(account_of, |account| async move {
-        match account {
-            None => Ok(vec![]),
-            Some(a) => record_timeline(RecordKind::Account, a).await.map(|mut t| {
-                t.truncate(6);
-                t
-            }),
-        }
-    });
     let staff = Resource::new(|| (), |_| staff_options());
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(d) => view! { <TicketView detail=d refresh=refresh opportunities=opportunities history=history staff=staff/> }.into_any(),
+                    Ok(d) => view! { <TicketView detail=d refresh=refresh staff=staff/> }.into_any(),
                     Err(AppError::NotFound) => view! { <p class="empty-state">"No such ticket." <a href="/tickets">"Back to the queue"</a></p> }.into_any(),
                     Err(e) => view! { <p class="form-error">{e.message()}</p> }.into_any(),
                 }
@@ -303,12 +275,12 @@ type Loaded<T> = Resource<Result<T, AppError>>;
 fn TicketView(
     detail: TicketDetail,
     refresh: RwSignal<u32>,
-    opportunities: Loaded<Vec<crate::domain::opportunity::Opportunity>>,
-    history: Loaded<Vec<crate::domain::activity::TimelineEntry>>,
     staff: Loaded<Vec<crate::domain::user::UserOption>>,
 ) -> impl IntoView {
     let t = detail.ticket.clone();
     let now = detail.now;
+    let opportunities = detail.opportunities.clone();
+    let recent = detail.recent.clone();
     let id = t.id;
     let version = t.version;
     let error = RwSignal::new(None::<AppError>);
@@ -467,35 +439,27 @@ fn TicketView(
                 </section>
                 <section class="panel" aria-labelledby="open-deals">
                     <h2 id="open-deals">"Open opportunities"</h2>
-                    <Suspense fallback=|| view! { <p class="muted">"…"</p> }>
-                        {move || Suspend::new(async move {
-                            match opportunities.await {
-                                Ok(list) if list.is_empty() => view! { <p class="muted">"None."</p> }.into_any(),
-                                Ok(list) => view! {
-                                    <ul class="plain">{list.into_iter().map(|o| view! {
-                                        <li><a href=format!("/opportunities/{}", o.id)>{o.fields.name.clone()}</a>" "<span class="muted">{o.stage.clone()}</span></li>
-                                    }).collect_view()}</ul>
-                                }.into_any(),
-                                Err(e) => view! { <p class="muted">{e.message()}</p> }.into_any(),
-                            }
-                        })}
-                    </Suspense>
+                    {if opportunities.is_empty() {
+                        view! { <p class="muted">"None."</p> }.into_any()
+                    } else {
+                        view! {
+                            <ul class="plain">{opportunities.into_iter().map(|o| view! {
+                                <li><a href=format!("/opportunities/{}", o.id)>{o.fields.name.clone()}</a>" "<span class="muted">{o.stage.clone()}</span></li>
+                            }).collect_view()}</ul>
+                        }.into_any()
+                    }}
                 </section>
                 <section class="panel" aria-labelledby="recent">
                     <h2 id="recent">"Recent activity"</h2>
-                    <Suspense fallback=|| view! { <p class="muted">"…"</p> }>
-                        {move || Suspend::new(async move {
-                            match history.await {
-                                Ok(list) if list.is_empty() => view! { <p class="muted">"Nothing yet."</p> }.into_any(),
-                                Ok(list) => view! {
-                                    <ul class="plain">{list.into_iter().map(|e| view! {
-                                        <li>{e.title}" "<span class="muted">{relative(e.at, now)}</span></li>
-                                    }).collect_view()}</ul>
-                                }.into_any(),
-                                Err(e) => view! { <p class="muted">{e.message()}</p> }.into_any(),
-                            }
-                        })}
-                    </Suspense>
+                    {if recent.is_empty() {
+                        view! { <p class="muted">"Nothing yet."</p> }.into_any()
+                    } else {
+                        view! {
+                            <ul class="plain">{recent.into_iter().map(|e| view! {
+                                <li>{e.title}" "<span class="muted">{relative(e.at, now)}</span></li>
+                            }).collect_view()}</ul>
+                        }.into_any()
+                    }}
                 </section>
             </aside>
         </div>
