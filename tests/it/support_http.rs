@@ -361,6 +361,13 @@ async fn the_portal_shows_customers_their_own_tickets_and_nothing_internal() {
         let page = cleo.get_html("/pipeline").await;
         assert_eq!(page.header("location").as_deref(), Some("/portal"));
         assert_eq!(sup.get("/api/portal/tickets").await.status, StatusCode::FORBIDDEN);
+
+        // Signing out ends the portal sign-in row too, not just the cookie.
+        let live = "portal_sessions where ended_at is null";
+        let before = app.count(live).await;
+        assert_eq!(cleo.post_json("/api/auth/logout", json!({})).await.status, StatusCode::NO_CONTENT);
+        assert_eq!(app.count(live).await, before - 1);
+        assert_eq!(cleo.get("/api/portal/me").await.status, StatusCode::UNAUTHORIZED);
     })
     .await;
 }

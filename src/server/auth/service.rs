@@ -202,9 +202,14 @@ pub async fn logout(
     let now = state.now();
     if let Some(auth) = session.get::<SessionAuth>(SESSION_KEY).await? {
         let mut tx = state.db.begin().await?;
-        sessions::end(&mut tx.c(), auth.session_id, "logout", now).await?;
+        if auth.portal {
+            db::portal::end_session(&mut tx.c(), auth.session_id, "logout", now).await?;
+        } else {
+            sessions::end(&mut tx.c(), auth.session_id, "logout", now).await?;
+        }
         let mut entry = audit_entry("auth.logout", client);
         entry.actor_id = principal.user_id();
+        entry.actor_label = principal.portal().map(|p| format!("{} (portal)", p.email));
         audit::insert(&mut tx.c(), &entry, now).await?;
         tx.commit().await?;
     }

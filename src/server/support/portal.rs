@@ -514,7 +514,11 @@ pub async fn update_ticket(
     move_status(&mut t, to, now)?;
     t.updated_at = now;
     if from != to {
-        tickets::update(&mut tx.c(), &t, version).await?;
+        if !tickets::update(&mut tx.c(), &t, version).await? {
+            return Err(AppError::conflict(
+                "The ticket changed while you were looking at it. Reload and try again.",
+            ));
+        }
         let entry = portal_entry(
             &me,
             client,
