@@ -24,12 +24,13 @@ choice_enum!(
 impl ClosedWindow {
     /// The first day whose closed deals are shown, `None` for all time.
     pub fn since(self, today: NaiveDate) -> Option<NaiveDate> {
-        match self {
-            ClosedWindow::Month => Some(months_back(today, 0)),
-            ClosedWindow::Quarter => Some(months_back(today, 2)),
-            ClosedWindow::Year => Some(months_back(today, 11)),
-            ClosedWindow::All => None,
-        }
+        let period = match self {
+            ClosedWindow::Month => Period::Month,
+            ClosedWindow::Quarter => Period::Quarter,
+            ClosedWindow::Year => Period::Year,
+            ClosedWindow::All => return None,
+        };
+        Some(months_back(today, period.months_before()))
     }
 }
 
@@ -156,12 +157,16 @@ choice_enum!(
 impl Period {
     /// The first moment of the period.
     pub fn since(self, now: DateTime<Utc>) -> DateTime<Utc> {
-        let months = match self {
+        day_start(months_back(now.date_naive(), self.months_before()))
+    }
+
+    /// How many whole months before the current one the period reaches back.
+    pub fn months_before(self) -> u32 {
+        match self {
             Period::Month => 0,
             Period::Quarter => 2,
             Period::Year => 11,
-        };
-        day_start(months_back(now.date_naive(), months))
+        }
     }
 }
 

@@ -151,24 +151,21 @@ async fn setup(
         name: input.name.clone(),
         password: Some(input.password.clone()).filter(|p| !p.is_empty()),
     };
-    let html = accepts_html(&headers);
-    match service::complete_setup(&state, &session, &client, &input.token, new_user).await {
-        Ok(_) if html => see_other("/"),
-        Ok(user) => Json(Me {
+    let result = service::complete_setup(&state, &session, &client, &input.token, new_user)
+        .await
+        .map(|user| Me {
             user,
             impersonator: None,
-        })
-        .into_response(),
-        Err(e) if html => {
-            let shown = e.clone();
-            let page = standalone_page(
-                "Set up the CRM",
-                move || view! { <SetupForm token=input.token.clone() error=shown name=input.name.clone() email=input.email.clone()/> },
-            );
-            with_status(page, &e)
-        }
-        Err(e) => e.into_response(),
-    }
+        });
+    link_answer(
+        result,
+        accepts_html(&headers),
+        "/",
+        "Set up the CRM",
+        move |e| {
+            view! { <SetupForm token=input.token.clone() error=e name=input.name.clone() email=input.email.clone()/> }
+        },
+    )
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

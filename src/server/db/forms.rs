@@ -148,19 +148,3 @@ pub async fn set_custom(
     let sql = format!("update {table} set custom = $2 where id = $1");
     on!(c, c => sqlx::query(&sql).bind(id).bind(custom.to_string()).execute(c).await.map(|_| ()))
 }
-
-pub async fn custom_of(
-    c: &mut Conn<'_>,
-    table: &str,
-    id: Uuid,
-) -> Result<Option<String>, sqlx::Error> {
-    let table = if table == "contacts" {
-        "contacts"
-    } else {
-        "leads"
-    };
-    let sql = format!("select custom from {table} where id = $1");
-    let v: Option<Option<String>> =
-        on!(c, c => sqlx::query_scalar(&sql).bind(id).fetch_optional(c).await)?;
-    Ok(v.flatten())
-}

@@ -301,10 +301,6 @@ pub async fn sign_in(
     }
 }
 
-pub fn business_name(state: &AppState) -> String {
-    state.config.business_name.clone()
-}
-
 fn me_of(state: &AppState, k: &portal::PortalContact) -> PortalMe {
     PortalMe {
         contact_id: k.id,
@@ -315,7 +311,7 @@ fn me_of(state: &AppState, k: &portal::PortalContact) -> PortalMe {
         title: k.title.clone(),
         role: k.role.as_str().to_string(),
         account_name: k.account_name.clone(),
-        business_name: business_name(state),
+        business_name: state.config.business_name.clone(),
     }
 }
 

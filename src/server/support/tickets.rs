@@ -42,6 +42,17 @@ pub async fn get(state: &AppState, principal: &Principal, id: Uuid) -> AppResult
     readable(&mut h.c(), principal, id).await
 }
 
+/// Every comment of a ticket the asker may read, internal notes included (staff only).
+pub async fn comments(
+    state: &AppState,
+    principal: &Principal,
+    id: Uuid,
+) -> AppResult<Vec<TicketComment>> {
+    let mut h = state.db.handle().await?;
+    readable(&mut h.c(), principal, id).await?;
+    Ok(tickets::comments(&mut h.c(), id).await?)
+}
+
 pub async fn detail(state: &AppState, principal: &Principal, id: Uuid) -> AppResult<TicketDetail> {
     let (ticket, comments) = {
         let mut h = state.db.handle().await?;
