@@ -1,7 +1,9 @@
 //! The HTML shell, the root component and the routes.
 
 use crate::ui::components::shell::{AppShell, page_me_json, provide_page_me};
+use crate::ui::pages::account::MyAccountPage;
 use crate::ui::pages::admin::{AdminPage, FormsPage, SlaPage};
+use crate::ui::pages::audit::AuditPage;
 use crate::ui::pages::auth::{AcceptInvitePage, LoginPage, SetPasswordPage, SetupPage};
 use crate::ui::pages::metrics::MetricsPage;
 use crate::ui::pages::pipeline::PipelinePage;
@@ -10,6 +12,7 @@ use crate::ui::pages::portal::{PortalHome, PortalProfilePage, PortalShell, Porta
 use crate::ui::pages::stages::StagesPage;
 use crate::ui::pages::tasks::TasksPage;
 use crate::ui::pages::tickets::{TicketPage, TicketsPage};
+use crate::ui::pages::users::UsersPage;
 use crate::ui::records::accounts::{AccountPage, AccountsPage, ContactPage, ContactsPage};
 use crate::ui::records::leads::{LeadPage, LeadsPage};
 use crate::ui::records::opportunities::{OpportunitiesPage, OpportunityPage};
@@ -91,6 +94,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin") view=AdminPage ssr=SsrMode::InOrder/>
                     <Route path=path!("admin/forms") view=FormsPage ssr=SsrMode::InOrder/>
                     <Route path=path!("admin/sla") view=SlaPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("admin/users") view=UsersPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("admin/audit") view=AuditPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("account") view=MyAccountPage ssr=SsrMode::InOrder/>
                 </ParentRoute>
             </Routes>
         </Router>

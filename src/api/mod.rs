@@ -1,6 +1,7 @@
 //! Server functions: how the browser talks to the server. Each is thin: who is asking →
 //! authorize → one server call → the shared type back.
 
+pub mod admin;
 pub mod auth;
 pub mod pipeline;
 pub mod portal;

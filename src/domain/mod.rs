@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod activity;
+pub mod admin;
 pub mod contact;
 pub mod error;
 pub mod form;

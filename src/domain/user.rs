@@ -103,6 +103,20 @@ pub struct CurrentUser {
 pub struct Me {
     pub user: CurrentUser,
     pub impersonator: Option<CurrentUser>,
+    /// While impersonating: when the viewing ends on its own.
+    #[serde(default)]
+    pub impersonation_ends_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl Me {
+    /// Someone signed in as themselves.
+    pub fn own(user: CurrentUser) -> Me {
+        Me {
+            user,
+            impersonator: None,
+            impersonation_ends_at: None,
+        }
+    }
 }
 
 pub const PASSWORD_MIN_CHARS: usize = 10;

@@ -86,11 +86,7 @@ async fn login(
     let next = safe_next(input.next.as_deref());
     match service::login(&state, &session, &client, &input.email, &input.password).await {
         Ok(_) if html => see_other(&next),
-        Ok(user) => Json(Me {
-            user,
-            impersonator: None,
-        })
-        .into_response(),
+        Ok(user) => Json(Me::own(user)).into_response(),
         Err(e) if html => {
             let message = e.message();
             let page = standalone_page(
@@ -112,8 +108,9 @@ async fn logout(
     headers: HeaderMap,
 ) -> Response {
     match service::logout(&state, &session, &principal, &client).await {
-        Ok(()) if accepts_html(&headers) => see_other("/login?signed_out=1"),
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Ok(service::SignedOut::BackToAdmin) if accepts_html(&headers) => see_other("/admin/users"),
+        Ok(service::SignedOut::Ended) if accepts_html(&headers) => see_other("/login?signed_out=1"),
+        Ok(_) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => e.into_response(),
     }
 }
@@ -153,10 +150,7 @@ async fn setup(
     };
     let result = service::complete_setup(&state, &session, &client, &input.token, new_user)
         .await
-        .map(|user| Me {
-            user,
-            impersonator: None,
-        });
+        .map(|user| Me::own(user));
     link_answer(
         result,
         accepts_html(&headers),
@@ -188,10 +182,7 @@ async fn set_password(
     let result =
         service::set_password_with_link(&state, &session, &client, &input.token, &input.password)
             .await
-            .map(|user| Me {
-                user,
-                impersonator: None,
-            });
+            .map(|user| Me::own(user));
     link_answer(
         result,
         accepts_html(&headers),

@@ -1,6 +1,7 @@
 //! `/api/*` HTTP handlers for scripts and integrations, thin, calling the same server code
 //! as the server functions.
 
+pub mod admin;
 pub mod auth;
 pub mod crm;
 pub mod extract;
@@ -21,6 +22,7 @@ use utoipa_axum::router::OpenApiRouter;
 fn all() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(auth::router())
+        .merge(admin::router())
         .merge(crm::router())
         .merge(support::router())
         .merge(portal::router())

@@ -1,7 +1,7 @@
 //! What each `crm` subcommand does.
 
 use super::auth::{ClientInfo, service};
-use super::config::{Cli, Command, Config, TokenCommand, UserCommand};
+use super::config::{AuditCommand, Cli, Command, Config, TokenCommand, UserCommand};
 use super::db::Db;
 use super::router::{app_state, router};
 use super::session_store::CrmSessionStore;
@@ -32,6 +32,9 @@ pub enum CliError {
     App(String),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// The audit log's chain is broken (its own exit code, 2).
+    #[error("{0}")]
+    AuditBroken(String),
 }
 
 impl From<AppError> for CliError {
@@ -76,9 +79,16 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Token {
             command: TokenCommand::Create { email, label },
         } => create_token(cli.config, email, label).await,
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => verify_audit(cli.config).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(CliError::AuditBroken(e)) => {
+            eprintln!("audit log BROKEN: {e}");
+            ExitCode::from(2)
+        }
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
@@ -98,6 +108,35 @@ async fn migrate(config: Config) -> Result<(), CliError> {
     println!("migrations applied ({:?})", db.backend());
     db.close().await;
     Ok(())
+}
+
+/// `crm audit verify`: streams the chain once, in order.
+async fn verify_audit(config: Config) -> Result<(), CliError> {
+    use super::db::audit::{Verdict, verify};
+    let db = open(&config).await?;
+    let started = std::time::Instant::now();
+    let mut h = db.handle().await?;
+    let verdict = verify(&mut h.c()).await?;
+    drop(h);
+    db.close().await;
+    match verdict {
+        Verdict::Intact { entries, head } => {
+            println!(
+                "audit log intact: {entries} entries checked in {:.1?}; head {head}",
+                started.elapsed()
+            );
+            Ok(())
+        }
+        Verdict::Broken {
+            seq,
+            id,
+            checked,
+            problem,
+        } => Err(CliError::AuditBroken(format!(
+            "entry #{seq} (id {id}): {}. {checked} entries before it check out.",
+            problem.describe()
+        ))),
+    }
 }
 
 async fn state_for(config: Config) -> Result<AppState, CliError> {

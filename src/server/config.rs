@@ -34,6 +34,11 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Check the audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Fill the database with realistic, deterministic sample data.
     DemoData {
         /// Number of leads; contacts, accounts, opportunities, activities and tasks scale with it.
@@ -64,6 +69,13 @@ pub enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the audit log's hash chain: exit 0 when intact; exit 2, naming the first bad
+    /// entry, when an entry was changed, removed or inserted outside the application.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,5 +1,6 @@
 //! Server-only code: the one place sqlx, argon2 and sessions appear.
 
+pub mod admin;
 pub mod auth;
 pub mod cli;
 pub mod config;

@@ -220,6 +220,143 @@ pub fn authorize_portal<'p>(
     principal.portal().ok_or_else(AppError::unauthorized)
 }
 
+/// What an admin may change about a staff user.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UserChange {
+    pub name: bool,
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+    /// End their sessions, or issue them a password-reset link.
+    pub security: bool,
+}
+
+/// Whether `actor` may make `change` to the user `target_id` with role `target_role`.
+/// Admins manage managers, sales and support, and may rename other admins; only a super admin
+/// grants or removes `admin` and `super_admin`, or touches an admin's access. The "last
+/// active super admin" rule needs the database and is checked where the change is made.
+pub fn user_change(
+    actor: &Staff,
+    target_id: Uuid,
+    target_role: Role,
+    change: &UserChange,
+) -> Result<(), AppError> {
+    let role = actor.user.role;
+    if !role.is_admin() {
+        return Err(AppError::forbidden("Only admins manage users."));
+    }
+    let own = actor.user.id == target_id;
+    if own && change.active == Some(false) {
+        return Err(AppError::forbidden(
+            "You cannot deactivate yourself; ask another admin.",
+        ));
+    }
+    // A super admin may change anything, their own role included (the last active super
+    // admin is kept by the check where the change is made).
+    if role == Role::SuperAdmin {
+        return Ok(());
+    }
+    if change
+        .role
+        .is_some_and(|r| r.is_admin() && r != target_role)
+    {
+        return Err(AppError::forbidden(
+            "Only a super admin grants the admin and super admin roles.",
+        ));
+    }
+    let touches_access =
+        change.role.is_some_and(|r| r != target_role) || change.active.is_some() || change.security;
+    if target_role.is_admin() && touches_access {
+        return Err(AppError::forbidden(
+            "Only a super admin changes an admin's role, access or sessions.",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether an admin may create a user with `role`.
+pub fn user_create(actor: &Staff, role: Role) -> Result<(), AppError> {
+    match actor.user.role {
+        Role::SuperAdmin => Ok(()),
+        Role::Admin if !role.is_admin() => Ok(()),
+        Role::Admin => Err(AppError::forbidden(
+            "Only a super admin grants the admin and super admin roles.",
+        )),
+        _ => Err(AppError::forbidden("Only admins manage users.")),
+    }
+}
+
+/// Who may view the CRM as whom (seed 001): a super admin, anyone but another super admin; an
+/// admin, managers, sales and support; nobody, themselves.
+pub fn may_impersonate_user(
+    role: Role,
+    me: Uuid,
+    subject_role: Role,
+    subject: Uuid,
+) -> Result<(), AppError> {
+    let allowed = match role {
+        Role::SuperAdmin => subject_role != Role::SuperAdmin,
+        Role::Admin => matches!(subject_role, Role::Manager | Role::Sales | Role::Support),
+        _ => {
+            return Err(AppError::forbidden(
+                "Only admins can view the CRM as someone else.",
+            ));
+        }
+    };
+    if me == subject {
+        Err(AppError::forbidden("You are already yourself."))
+    } else if allowed {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(format!(
+            "Your role cannot view the CRM as a {}.",
+            subject_role.label().to_lowercase()
+        )))
+    }
+}
+
+/// Admins and super admins may view the portal as a contact (or a company's primary contact).
+pub fn may_impersonate_contact(role: Role) -> Result<(), AppError> {
+    if role.is_admin() {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(
+            "Only admins can view the portal as a customer.",
+        ))
+    }
+}
+
+/// What an admin may not do while viewing the CRM as someone else: anything that would act
+/// on that person's security, reach beyond what they see, or carry their data away.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Guarded {
+    ChangePassword,
+    ChangeEmail,
+    CreateApiToken,
+    ManageUsers,
+    Export,
+    Impersonate,
+    EndOtherSessions,
+}
+
+/// Refuses a guarded action while the principal is an impersonation (403, saying why).
+pub fn refuse_while_impersonating(principal: &Principal, what: Guarded) -> Result<(), AppError> {
+    if principal.impersonator().is_none() {
+        return Ok(());
+    }
+    let what = match what {
+        Guarded::ChangePassword => "change a password",
+        Guarded::ChangeEmail => "change an email address",
+        Guarded::CreateApiToken => "create API tokens",
+        Guarded::ManageUsers => "manage users or roles",
+        Guarded::Export => "export or download data",
+        Guarded::Impersonate => "start another viewing",
+        Guarded::EndOtherSessions => "end sessions",
+    };
+    Err(AppError::forbidden(format!(
+        "While viewing as someone else you cannot {what}. Stop viewing first."
+    )))
+}
+
 /// The parts of the HTTP API, by who they serve.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Surface {
@@ -240,7 +377,11 @@ pub fn surface(path: &str) -> Surface {
         "/api/fn/current_user",
         "/api/fn/link_status",
     ];
-    if PUBLIC.iter().any(|p| path.starts_with(p)) || !path.starts_with("/api/") {
+    // Stopping an impersonation must work while viewing the portal as a customer; its
+    // handlers decide for themselves (start: an admin; stop: someone impersonating).
+    let impersonation =
+        path == "/api/admin/impersonation" || path == "/api/admin/impersonation/stop";
+    if impersonation || PUBLIC.iter().any(|p| path.starts_with(p)) || !path.starts_with("/api/") {
         Surface::Public
     } else if path.starts_with("/api/portal/") || path.starts_with("/api/fn/portal/") {
         Surface::Portal
@@ -367,6 +508,76 @@ mod tests {
             Target::task(Some(other), None)
         ));
         assert!(!allows(Role::Client, me, Read, Target::kind(Account)));
+    }
+
+    fn staff(role: Role) -> Staff {
+        Staff {
+            user: crate::domain::user::CurrentUser {
+                id: Uuid::now_v7(),
+                email: "a@example.com".into(),
+                name: "A".into(),
+                role,
+            },
+            via: crate::server::auth::Via::Session {
+                session_id: Uuid::now_v7(),
+            },
+            impersonator: None,
+        }
+    }
+
+    #[test]
+    fn who_manages_whom() {
+        let other = Uuid::now_v7();
+        let admin = staff(Role::Admin);
+        let sup = staff(Role::SuperAdmin);
+        let to = |r: Role| UserChange {
+            role: Some(r),
+            ..Default::default()
+        };
+        let off = UserChange {
+            active: Some(false),
+            ..Default::default()
+        };
+        let rename = UserChange {
+            name: true,
+            ..Default::default()
+        };
+        let security = UserChange {
+            security: true,
+            ..Default::default()
+        };
+        assert!(user_change(&admin, other, Role::Sales, &to(Role::Manager)).is_ok());
+        assert!(user_change(&admin, other, Role::Sales, &off).is_ok());
+        assert!(user_change(&admin, other, Role::Sales, &to(Role::Admin)).is_err());
+        assert!(user_change(&admin, other, Role::Admin, &rename).is_ok());
+        assert!(user_change(&admin, other, Role::Admin, &off).is_err());
+        assert!(user_change(&admin, other, Role::Admin, &security).is_err());
+        assert!(user_change(&admin, other, Role::SuperAdmin, &to(Role::Sales)).is_err());
+        assert!(user_change(&admin, admin.user.id, Role::Admin, &to(Role::Sales)).is_err());
+        assert!(user_change(&sup, other, Role::Admin, &to(Role::SuperAdmin)).is_ok());
+        assert!(user_change(&sup, sup.user.id, Role::SuperAdmin, &to(Role::Admin)).is_ok());
+        assert!(user_change(&sup, sup.user.id, Role::SuperAdmin, &off).is_err());
+        assert!(user_change(&staff(Role::Manager), other, Role::Sales, &rename).is_err());
+        assert!(user_create(&admin, Role::Support).is_ok());
+        assert!(user_create(&admin, Role::Admin).is_err());
+        assert!(user_create(&sup, Role::SuperAdmin).is_ok());
+    }
+
+    #[test]
+    fn who_may_view_as_whom() {
+        let (me, them) = (Uuid::now_v7(), Uuid::now_v7());
+        let may = |r: Role, s: Role| may_impersonate_user(r, me, s, them).is_ok();
+        for s in [Role::Manager, Role::Sales, Role::Support] {
+            assert!(may(Role::Admin, s) && may(Role::SuperAdmin, s));
+        }
+        assert!(!may(Role::Admin, Role::Admin));
+        assert!(!may(Role::Admin, Role::SuperAdmin));
+        assert!(may(Role::SuperAdmin, Role::Admin));
+        assert!(!may(Role::SuperAdmin, Role::SuperAdmin));
+        assert!(!may(Role::Manager, Role::Sales));
+        assert!(may_impersonate_user(Role::SuperAdmin, me, Role::Admin, me).is_err());
+        assert!(may_impersonate_contact(Role::Admin).is_ok());
+        assert!(may_impersonate_contact(Role::Manager).is_err());
     }
 
     #[test]

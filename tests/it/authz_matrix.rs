@@ -17,10 +17,25 @@ use std::collections::BTreeMap;
 #[rustfmt::skip]
 const REST: &[(&str, &str)] = &[
     // route                                      nobody       super        admin        manager      sales        support      prospect     client
+    ("GET /api/account",                          "401          ok           ok           ok           ok           ok           403          403"),
+    ("POST /api/account/password",                "401          ok           ok           ok           ok           ok           403          403"),
+    ("DELETE /api/account/sessions",              "401          ok           ok           ok           ok           ok           403          403"),
+    ("DELETE /api/account/sessions/{id}",         "401/401/401  404/404/404  404/404/404  404/404/404  404/404/404  404/404/404  403/403/403  403/403/403"),
+    ("POST /api/account/tokens",                  "401          ok           ok           ok           ok           ok           403          403"),
+    ("DELETE /api/account/tokens/{id}",           "401/401/401  404/404/404  404/404/404  404/404/404  404/404/404  404/404/404  403/403/403  403/403/403"),
+    ("GET /api/admin/audit",                      "401          ok           ok           403          403          403          403          403"),
     ("GET /api/admin/forms",                      "401          ok           ok           403          403          403          403          403"),
     ("POST /api/admin/forms",                     "401          ok           ok           403          403          403          403          403"),
     ("GET /api/admin/forms/{id}",                 "401/401/401  ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403  403/403/403  403/403/403"),
     ("PUT /api/admin/forms/{id}",                 "401/401/401  ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403  403/403/403  403/403/403"),
+    ("POST /api/admin/impersonation",             "401          403          403          403          403          403          403          403"),
+    ("DELETE /api/admin/impersonation",           "401          ok           ok           ok           ok           ok           ok           ok"),
+    ("POST /api/admin/impersonation/stop",        "401          ok           ok           ok           ok           ok           ok           ok"),
+    ("GET /api/admin/users",                      "401          ok           ok           403          403          403          403          403"),
+    ("POST /api/admin/users",                     "401          ok           ok           403          403          403          403          403"),
+    ("PUT /api/admin/users/{id}",                 "401/401/401  ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403  403/403/403  403/403/403"),
+    ("POST /api/admin/users/{id}/password-reset", "401/401/401  ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403  403/403/403  403/403/403"),
+    ("DELETE /api/admin/users/{id}/sessions",     "401/401/401  ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403  403/403/403  403/403/403"),
     ("POST /api/auth/accept-invite",              "ok           ok           ok           ok           ok           ok           ok           ok"),
     ("POST /api/auth/login",                      "401          401          401          401          401          401          401          401"),
     ("POST /api/auth/logout",                     "ok           ok           ok           ok           ok           ok           ok           ok"),
@@ -37,8 +52,8 @@ const REST: &[(&str, &str)] = &[
     ("POST /api/crm/contacts",                    "401          ok           ok           ok           ok           403          403          403"),
     ("GET /api/crm/contacts/{id}",                "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403"),
     ("PUT /api/crm/contacts/{id}",                "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
-    ("DELETE /api/crm/contacts/{id}/portal",      "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
     ("GET /api/crm/contacts/{id}/portal",         "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403"),
+    ("DELETE /api/crm/contacts/{id}/portal",      "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
     ("POST /api/crm/contacts/{id}/portal-invite", "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
     ("GET /api/crm/count",                        "401          ok           ok           ok           ok           ok           403          403"),
     ("GET /api/crm/leads",                        "401          ok           ok           ok           ok           403          403          403"),
@@ -84,15 +99,22 @@ const REST: &[(&str, &str)] = &[
 #[rustfmt::skip]
 const SERVER_FNS: &[(&str, &str)] = &[
     // server function        nobody       super        admin        manager      sales        support      prospect     client
+    ("audit_entries",         "401          ok           ok           403          403          403          403          403"),
+    ("change_my_password",    "401          ok           ok           ok           ok           ok           403          403"),
     ("comment_ticket",        "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  ok/ok/404    403/403/403  403/403/403"),
     ("create_account",        "401          ok           ok           ok           ok           403          403          403"),
     ("create_contact",        "401          ok           ok           ok           ok           403          403          403"),
     ("create_lead",           "401          ok           ok           ok           ok           403          403          403"),
+    ("create_my_token",       "401          ok           ok           ok           ok           ok           403          403"),
     ("create_opportunity",    "401          ok           ok           ok           ok           403          403          403"),
+    ("create_staff_user",     "401          ok           ok           403          403          403          403          403"),
     ("create_task",           "401          ok           ok           ok           ok           403          403          403"),
     ("create_ticket",         "401          ok           ok           ok           403          ok           403          403"),
     ("current_user",          "401          ok           ok           ok           ok           ok           ok           ok"),
     ("disable_portal",        "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
+    ("end_my_other_sessions", "401          ok           ok           ok           ok           ok           403          403"),
+    ("end_my_session",        "401/401/401  404/404/404  404/404/404  404/404/404  404/404/404  404/404/404  403/403/403  403/403/403"),
+    ("end_staff_sessions",    "401/401/401  ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403  403/403/403  403/403/403"),
     ("get_account",           "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403"),
     ("get_contact",           "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403"),
     ("get_lead",              "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
@@ -113,8 +135,10 @@ const SERVER_FNS: &[(&str, &str)] = &[
     ("list_tickets",          "401          ok           ok           ok           ok           ok           403          403"),
     ("log_activity",          "401          ok           ok           ok           ok           ok           403          403"),
     ("move_opportunity",      "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
+    ("my_account",            "401          ok           ok           ok           ok           ok           403          403"),
     ("my_tasks",              "401          ok           ok           ok           ok           ok           403          403"),
     ("open_portal_ticket",    "401          403          403          403          403          403          ok           ok"),
+    ("password_reset_link",   "401/401/401  ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403  403/403/403  403/403/403"),
     ("pipeline_board",        "401          ok           ok           ok           ok           ok           403          403"),
     ("pipeline_metrics",      "401          ok           ok           ok           ok           ok           403          403"),
     ("pipeline_stages",       "401          ok           ok           ok           ok           ok           403          403"),
@@ -124,6 +148,7 @@ const SERVER_FNS: &[(&str, &str)] = &[
     ("record_timeline",       "401/401/401  ok/ok/ok     ok/ok/ok     ok/ok/ok     ok/ok/ok     ok/ok/ok     403/403/403  403/403/403"),
     ("reply_portal_ticket",   "401/401/401  403/403/403  403/403/403  403/403/403  403/403/403  403/403/403  ok/404/404   ok/404/404"),
     ("resolve_portal_ticket", "401/401/401  403/403/403  403/403/403  403/403/403  403/403/403  403/403/403  ok/404/404   ok/404/404"),
+    ("revoke_my_token",       "401/401/401  404/404/404  404/404/404  404/404/404  404/404/404  404/404/404  403/403/403  403/403/403"),
     ("save_form",             "401          ok           ok           403          403          403          403          403"),
     ("save_pipeline_stages",  "401          ok           ok           ok           403          403          403          403"),
     ("save_portal_profile",   "401          403          403          403          403          403          ok           ok"),
@@ -132,10 +157,13 @@ const SERVER_FNS: &[(&str, &str)] = &[
     ("set_pipeline_target",   "401          ok           ok           ok           403          403          403          403"),
     ("sla_policies",          "401          ok           ok           ok           ok           ok           403          403"),
     ("staff_options",         "401          ok           ok           ok           ok           ok           403          403"),
+    ("staff_users",           "401          ok           ok           403          403          403          403          403"),
+    ("start_impersonation",   "401          403          403          403          403          403          403          403"),
     ("update_account",        "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
     ("update_contact",        "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
     ("update_lead",           "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
     ("update_opportunity",    "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
+    ("update_staff_user",     "401/401/401  ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403  403/403/403  403/403/403"),
     ("update_task",           "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/ok/404   403/403/403  403/403/403"),
     ("update_ticket",         "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  ok/ok/404    403/403/403  403/403/403"),
 ];
@@ -260,6 +288,23 @@ async fn fixture(app: &TestApp) -> Fixture {
         ("task", (task_a, task_b)),
         ("ticket", (ticket_a, ticket_b)),
         ("form", (form_a, form_b)),
+        // Users are not of an account: two real ones. Sessions and tokens of others: ids
+        // that are nobody's (ending real ones would sign the matrix's own clients out).
+        ("user", (support_id.to_string(), manager_id.to_string())),
+        (
+            "session",
+            (
+                uuid::Uuid::now_v7().to_string(),
+                uuid::Uuid::now_v7().to_string(),
+            ),
+        ),
+        (
+            "api_token",
+            (
+                uuid::Uuid::now_v7().to_string(),
+                uuid::Uuid::now_v7().to_string(),
+            ),
+        ),
     ]);
     Fixture {
         ids,
@@ -290,6 +335,9 @@ fn kind_of_path(path: &str) -> Option<&'static str> {
         "tasks" => "task",
         "tickets" => "ticket",
         "forms" => "form",
+        "users" => "user",
+        "sessions" => "session",
+        "tokens" => "api_token",
         other => panic!("no fixture for records under `{other}` ({path}): add one"),
     })
 }
@@ -309,6 +357,12 @@ impl Fixture {
         let n = self.form_seq.get() + 1;
         self.form_seq.set(n);
         json!({"slug": format!("matrix-{n}"), "title": "Matrix", "standard_fields": ["name"], "creates": "lead"})
+    }
+
+    fn new_user(&self) -> Value {
+        let n = self.form_seq.get() + 1;
+        self.form_seq.set(n);
+        json!({"email": format!("matrix-{n}@example.com"), "name": "Matrix", "role": "support"})
     }
 
     /// A body for a REST call that is valid enough to reach the authorization decision.
@@ -333,6 +387,15 @@ impl Fixture {
             ("PUT", "/api/crm/pipeline/stages") => json!({"stages": []}),
             ("PUT", "/api/crm/stats/targets") => json!({"month": "2026-01-01", "target": null}),
             ("POST", "/api/admin/forms") => self.form_input(),
+            ("POST", "/api/admin/users") => self.new_user(),
+            ("POST", "/api/admin/impersonation") => {
+                json!({"user_id": self.ids["user"].0, "reason": "matrix", "password": "wrong password"})
+            }
+            ("POST", "/api/account/password") => {
+                json!({"current_password": "wrong password", "new_password": "long enough password"})
+            }
+            ("POST", "/api/account/tokens") => json!({"label": "matrix"}),
+            ("PUT", "/api/admin/users/{id}") => json!({}),
             ("PUT", "/api/admin/forms/{id}") => {
                 let mut f = self.form_input();
                 f["version"] = json!(999_999);
@@ -424,6 +487,20 @@ impl Fixture {
                 json!({"contact_id": "$contact"})
             }
             "save_form" => json!({"id": null, "version": 0, "input": self.form_input()}),
+            "staff_users" | "my_account" | "end_my_other_sessions" => json!({}),
+            "create_staff_user" => json!({"input": self.new_user()}),
+            "update_staff_user" => json!({"id": "$user", "change": {}}),
+            "end_staff_sessions" | "password_reset_link" => json!({"id": "$user"}),
+            "start_impersonation" => {
+                json!({"input": {"user_id": self.ids["user"].0, "reason": "matrix", "password": "wrong password"}})
+            }
+            "audit_entries" => json!({"filter": {}}),
+            "change_my_password" => {
+                json!({"input": {"current_password": "wrong password", "new_password": "long enough password"}})
+            }
+            "end_my_session" => json!({"id": "$session"}),
+            "create_my_token" => json!({"label": "matrix"}),
+            "revoke_my_token" => json!({"id": "$api_token"}),
             other => {
                 panic!("no arguments known for server function `{other}`: add them to fn_args")
             }
@@ -522,6 +599,9 @@ async fn every_endpoint_answers_every_principal_as_the_tables_say() {
                 "opportunity",
                 "task",
                 "ticket",
+                "user",
+                "session",
+                "api_token",
             ]
             .into_iter()
             .find(|k| args.to_string().contains(&format!("\"${k}\"")));

@@ -1,5 +1,7 @@
 //! Integration tests: one binary, so the suite links once.
 
+mod admin_http;
+mod audit_chain;
 mod auth_http;
 mod authz_matrix;
 mod cli;

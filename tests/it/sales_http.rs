@@ -776,7 +776,7 @@ async fn the_timeline_shows_activities_stage_moves_and_field_changes() {
     let principal = {
         let mut h = app.state.db.handle().await.unwrap();
         let user = crm::server::db::users::by_email(&mut h.c(), "sam@example.com").await.unwrap().unwrap();
-        crm::server::auth::Principal::Staff(crm::server::auth::Staff { user: user.current(), via: crm::server::auth::Via::Token { token_id: uuid::Uuid::nil() } })
+        crm::server::auth::Principal::Staff(crm::server::auth::Staff { user: user.current(), impersonator: None, via: crm::server::auth::Via::Token { token_id: uuid::Uuid::nil() } })
     };
     let timeline = crm::server::sales::activities::timeline(&app.state, &principal, crm::domain::records::RecordKind::Opportunity, id(&opp).parse().unwrap())
         .await

@@ -1,11 +1,13 @@
 //! Who is asking: the principal behind each request, resolved once by a middleware from an
 //! API token or the session cookie, and read by every server function and REST handler.
 
+pub mod account;
+pub mod impersonation;
 pub mod password;
 pub mod secret;
 pub mod service;
 
-use super::db::{portal, sessions, tokens};
+use super::db::{impersonations, portal, sessions, tokens, users};
 use super::state::AppState;
 use crate::domain::contact::ContactRole;
 use crate::domain::error::AppError;
@@ -14,7 +16,7 @@ use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::{HeaderMap, header, request::Parts};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use tower_sessions::Session;
@@ -27,6 +29,10 @@ pub struct SessionAuth {
     /// A portal sign-in (the row is in `portal_sessions`, for a contact).
     #[serde(default)]
     pub portal: bool,
+    /// A staff sign-in whose admin is viewing the CRM as someone else (the row in
+    /// `impersonations`). The sign-in row stays the admin's own.
+    #[serde(default)]
+    pub impersonation: Option<Uuid>,
 }
 
 impl SessionAuth {
@@ -34,6 +40,7 @@ impl SessionAuth {
         SessionAuth {
             session_id,
             portal: false,
+            impersonation: None,
         }
     }
 
@@ -41,8 +48,19 @@ impl SessionAuth {
         SessionAuth {
             session_id,
             portal: true,
+            impersonation: None,
         }
     }
+}
+
+/// The admin behind a principal while they view the CRM as someone else.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Impersonator {
+    pub impersonation_id: Uuid,
+    pub admin: CurrentUser,
+    /// The admin's own sign-in row.
+    pub admin_session_id: Uuid,
+    pub ends_at: DateTime<Utc>,
 }
 
 pub const SESSION_KEY: &str = "auth";
@@ -58,6 +76,22 @@ pub enum Via {
 pub struct Staff {
     pub user: CurrentUser,
     pub via: Via,
+    /// Set when an admin is viewing the CRM as this user.
+    pub impersonator: Option<Impersonator>,
+}
+
+impl Staff {
+    /// Who the audit log names as having acted: the admin while impersonating, else the user.
+    pub fn actor_id(&self) -> Uuid {
+        self.impersonator
+            .as_ref()
+            .map_or(self.user.id, |i| i.admin.id)
+    }
+
+    /// Whom the audit log names as acted for: the user, while an admin impersonates them.
+    pub fn subject_id(&self) -> Option<Uuid> {
+        self.impersonator.as_ref().map(|_| self.user.id)
+    }
 }
 
 /// A prospect or client signed in to the portal. Everything they may see is scoped by these
@@ -70,7 +104,10 @@ pub struct PortalUser {
     pub role: Role,
     pub name: String,
     pub email: String,
+    /// The portal sign-in row; while an admin impersonates the contact, the admin's own
+    /// staff sign-in row.
     pub session_id: Uuid,
+    pub impersonator: Option<Impersonator>,
 }
 
 /// The one answer to "who is asking", attached to every request.
@@ -109,20 +146,31 @@ impl Principal {
     }
 
     pub fn me(&self) -> Option<Me> {
-        match self {
-            Principal::Staff(s) => Some(Me {
-                user: s.user.clone(),
-                impersonator: None,
-            }),
-            Principal::Portal(p) => Some(Me {
-                user: CurrentUser {
+        let (user, by) = match self {
+            Principal::Staff(s) => (s.user.clone(), s.impersonator.as_ref()),
+            Principal::Portal(p) => (
+                CurrentUser {
                     id: p.contact_id,
                     email: p.email.clone(),
                     name: p.name.clone(),
                     role: p.role,
                 },
-                impersonator: None,
-            }),
+                p.impersonator.as_ref(),
+            ),
+            Principal::Anonymous => return None,
+        };
+        Some(Me {
+            user,
+            impersonator: by.map(|i| i.admin.clone()),
+            impersonation_ends_at: by.map(|i| i.ends_at),
+        })
+    }
+
+    /// The admin viewing the CRM as this principal, if one is.
+    pub fn impersonator(&self) -> Option<&Impersonator> {
+        match self {
+            Principal::Staff(s) => s.impersonator.as_ref(),
+            Principal::Portal(p) => p.impersonator.as_ref(),
             Principal::Anonymous => None,
         }
     }
@@ -244,6 +292,7 @@ async fn principal_for(
             via: Via::Token {
                 token_id: found.token_id,
             },
+            impersonator: None,
         }));
     }
 
@@ -269,16 +318,31 @@ async fn principal_for(
             if now - s.last_seen_at > TOUCH_EVERY {
                 sessions::touch(&mut h.c(), s.session_id, now).await?;
             }
-            Ok(Principal::Staff(Staff {
+            drop(h);
+            let admin = Staff {
                 user: s.user.current(),
                 via: Via::Session {
                     session_id: s.session_id,
                 },
-            }))
+                impersonator: None,
+            };
+            match auth.impersonation {
+                Some(id) => impersonated(state, session, admin, id).await,
+                None => Ok(Principal::Staff(admin)),
+            }
         }
         (found, reason) => {
             if let Some(s) = found.filter(|s| s.ended_at.is_none()) {
                 sessions::end(&mut h.c(), s.session_id, reason.unwrap_or("ended"), now).await?;
+            }
+            if auth.impersonation.is_some() {
+                impersonations::end_for_admin_session(
+                    &mut h.c(),
+                    auth.session_id,
+                    "signed_out",
+                    now,
+                )
+                .await?;
             }
             session.flush().await?;
             Ok(Principal::Anonymous)
@@ -321,6 +385,7 @@ async fn portal_principal(
                 name: k.name(),
                 email: k.email.clone().unwrap_or_default(),
                 session_id: s.session_id,
+                impersonator: None,
             }))
         }
         (found, reason) => {
@@ -330,6 +395,84 @@ async fn portal_principal(
             }
             session.flush().await?;
             Ok(Principal::Anonymous)
+        }
+    }
+}
+
+/// The principal of an admin's sign-in that is viewing the CRM as someone: that someone, with
+/// the admin beside them, while the impersonation is live and still allowed. Otherwise the
+/// impersonation ends here (on expiry, say), and the admin is back as themselves.
+async fn impersonated(
+    state: &AppState,
+    session: &Session,
+    admin: Staff,
+    impersonation_id: Uuid,
+) -> Result<Principal, AppError> {
+    let now = state.now();
+    let mut h = state.db.handle().await?;
+    let row = impersonations::by_id(&mut h.c(), impersonation_id).await?;
+    let Some(row) = row.filter(|r| r.admin_id == admin.user.id) else {
+        drop(h);
+        impersonation::forget(state, session, &admin, None, "missing").await?;
+        return Ok(Principal::Staff(admin));
+    };
+    let by = Impersonator {
+        impersonation_id,
+        admin: admin.user.clone(),
+        admin_session_id: row.admin_session_id,
+        ends_at: row.expires_at,
+    };
+    let subject = match (row.subject_user_id, row.subject_contact_id) {
+        (Some(user_id), _) => users::by_id(&mut h.c(), user_id)
+            .await?
+            .filter(|u| u.active)
+            .filter(|u| {
+                super::policy::may_impersonate_user(admin.user.role, admin.user.id, u.role, u.id)
+                    .is_ok()
+            })
+            .map(|u| {
+                Principal::Staff(Staff {
+                    user: u.current(),
+                    via: admin.via.clone(),
+                    impersonator: Some(by.clone()),
+                })
+            }),
+        (None, Some(contact_id)) => portal::by_id(&mut h.c(), contact_id)
+            .await?
+            .filter(|k| k.refusal().is_none())
+            .filter(|_| super::policy::may_impersonate_contact(admin.user.role).is_ok())
+            .map(|k| {
+                Principal::Portal(PortalUser {
+                    contact_id: k.id,
+                    account_id: k.account_id,
+                    role: match k.role {
+                        ContactRole::Client => Role::Client,
+                        _ => Role::Prospect,
+                    },
+                    name: k.name(),
+                    email: k.email.clone().unwrap_or_default(),
+                    session_id: row.admin_session_id,
+                    impersonator: Some(by.clone()),
+                })
+            }),
+        (None, None) => None,
+    };
+    drop(h);
+    let ended = if row.ended_at.is_some() {
+        Some("ended")
+    } else if now >= row.expires_at {
+        Some("expired")
+    } else if subject.is_none() {
+        Some("no_longer_allowed")
+    } else {
+        None
+    };
+    match (subject, ended) {
+        (Some(subject), None) => Ok(subject),
+        (_, reason) => {
+            let reason = reason.unwrap_or("ended");
+            impersonation::forget(state, session, &admin, Some(&row), reason).await?;
+            Ok(Principal::Staff(admin))
         }
     }
 }

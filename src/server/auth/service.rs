@@ -18,7 +18,7 @@ pub const FAILURE_WINDOW: Duration = Duration::minutes(15);
 pub const SETUP_LINK_VALID: Duration = Duration::hours(24);
 pub const SET_PASSWORD_LINK_VALID: Duration = Duration::hours(72);
 
-fn email_key(email: &str) -> String {
+pub(crate) fn email_key(email: &str) -> String {
     format!("email:{email}")
 }
 
@@ -29,7 +29,11 @@ fn ip_key(ip: &str) -> String {
 /// Refuses with 429 while the account or the address has too many recent failures. The
 /// limit lifts as the failures age out of the window; refused attempts are not counted, so
 /// an attacker hammering an account cannot keep its owner out beyond the window.
-async fn check_throttle(c: &mut Conn<'_>, keys: &[String], now: DateTime<Utc>) -> AppResult<()> {
+pub(crate) async fn check_throttle(
+    c: &mut Conn<'_>,
+    keys: &[String],
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     let since = now - FAILURE_WINDOW;
     let mut retry_after: Option<i64> = None;
     for key in keys {
@@ -75,10 +79,13 @@ pub async fn login(
     let found = {
         let mut h = state.db.handle().await?;
         if let Err(limited) = check_throttle(&mut h.c(), &keys, now).await {
+            drop(h);
+            let mut tx = state.db.begin().await?;
             let mut entry = audit_entry("auth.login_failed", client);
             entry.actor_label = Some(email.clone());
             entry.details = json!({ "reason": "throttled" });
-            audit::insert(&mut h.c(), &entry, now).await?;
+            audit::insert(&mut tx.c(), &entry, now).await?;
+            tx.commit().await?;
             return Err(limited);
         }
         users::by_email(&mut h.c(), &email).await?
@@ -192,13 +199,26 @@ pub(crate) async fn attach_session(
     Ok(())
 }
 
-/// Ends the current sign-in on the server and clears the cookie session.
+/// What signing out did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignedOut {
+    /// The sign-in ended; the cookie session is cleared.
+    Ended,
+    /// An admin was viewing as someone: the viewing ended and the admin is themselves again.
+    BackToAdmin,
+}
+
+/// Ends the current sign-in on the server and clears the cookie session; while an admin views
+/// as someone, ends only the viewing.
 pub async fn logout(
     state: &AppState,
     session: &Session,
     principal: &Principal,
     client: &ClientInfo,
-) -> AppResult<()> {
+) -> AppResult<SignedOut> {
+    if super::impersonation::stop(state, session, principal, client, "signed_out").await? {
+        return Ok(SignedOut::BackToAdmin);
+    }
     let now = state.now();
     if let Some(auth) = session.get::<SessionAuth>(SESSION_KEY).await? {
         let mut tx = state.db.begin().await?;
@@ -206,6 +226,13 @@ pub async fn logout(
             db::portal::end_session(&mut tx.c(), auth.session_id, "logout", now).await?;
         } else {
             sessions::end(&mut tx.c(), auth.session_id, "logout", now).await?;
+            db::impersonations::end_for_admin_session(
+                &mut tx.c(),
+                auth.session_id,
+                "signed_out",
+                now,
+            )
+            .await?;
         }
         let mut entry = audit_entry("auth.logout", client);
         entry.actor_id = principal.user_id();
@@ -214,7 +241,7 @@ pub async fn logout(
         tx.commit().await?;
     }
     session.flush().await?;
-    Ok(())
+    Ok(SignedOut::Ended)
 }
 
 /// With no users yet, makes a fresh one-time setup link (retiring older ones) and returns it.
@@ -362,10 +389,13 @@ pub async fn set_password_with_link(
     };
     users::set_password(&mut tx.c(), user.id, &hash, now).await?;
     tokens::use_one_time(&mut tx.c(), &token_hash, now).await?;
+    // A reset link is often sent because an account may be in the wrong hands.
+    let ended = sessions::end_all_for_user(&mut tx.c(), user.id, "password_reset", now).await?;
     let mut entry = audit_entry("user.password_set", client);
     entry.actor_id = Some(user.id);
     entry.target_type = Some("user".into());
     entry.target_id = Some(user.id.to_string());
+    entry.details = json!({ "sessions_ended": ended });
     audit::insert(&mut tx.c(), &entry, now).await?;
     let session_id = open_session(state, &mut tx.c(), user.id, client, now).await?;
     tx.commit().await?;

@@ -1,8 +1,12 @@
-//! The append-only audit log. Rows are only ever inserted (triggers refuse updates and
-//! deletes); writes that change records insert their audit row in the same transaction.
+//! The append-only audit log, a hash chain. Rows are only ever inserted (triggers refuse
+//! updates and deletes); writes that change records insert their audit row in the same
+//! transaction, and each row's hash covers its content and the hash of the row before it, so
+//! `crm audit verify` notices a row changed, removed or inserted behind the application's back.
 
 use super::{Conn, on};
-use chrono::{DateTime, Utc};
+use crate::server::state::truncate_micros;
+use chrono::{DateTime, SecondsFormat, Utc};
+use sha2::{Digest, Sha256};
 use sqlx::types::Json;
 use uuid::Uuid;
 
@@ -19,24 +23,114 @@ pub struct NewEntry {
     pub details: serde_json::Value,
 }
 
+/// The key of the PostgreSQL advisory lock that lets one transaction at a time append to the
+/// chain (held until that transaction ends). SQLite needs none: its write transactions begin
+/// `IMMEDIATE`, so the appending transaction already holds the database's one write lock.
+const CHAIN_LOCK: i64 = 0x0a0d_17c4_a1e0;
+
+/// The `prev_hash` of the first entry.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// What an entry's hash covers: every column but `seq` (the chain itself fixes the order).
+#[derive(Clone, Copy, Debug)]
+pub struct Content<'a> {
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<Uuid>,
+    pub actor_label: Option<&'a str>,
+    pub subject_id: Option<Uuid>,
+    pub action: &'a str,
+    pub target_type: Option<&'a str>,
+    pub target_id: Option<&'a str>,
+    pub ip: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
+    pub details: &'a serde_json::Value,
+}
+
+impl Content<'_> {
+    /// SHA-256 (hex) of the previous hash and this content, written as a JSON array with
+    /// object keys sorted, so the same entry hashes the same read back from either backend.
+    pub fn chain_hash(&self, prev: &str) -> String {
+        let uuid = |u: Option<Uuid>| u.map(|u| u.hyphenated().to_string());
+        let parts = serde_json::json!([
+            prev,
+            self.id.hyphenated().to_string(),
+            self.at.to_rfc3339_opts(SecondsFormat::Micros, true),
+            uuid(self.actor_id),
+            self.actor_label,
+            uuid(self.subject_id),
+            self.action,
+            self.target_type,
+            self.target_id,
+            self.ip,
+            self.user_agent,
+            canonical(self.details),
+        ]);
+        let text = parts.to_string();
+        Sha256::digest(text.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+/// The same JSON with every object's keys in sorted order (PostgreSQL's `jsonb` keeps its own
+/// order, SQLite keeps the text as written).
+fn canonical(v: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            let mut out = serde_json::Map::new();
+            for k in keys {
+                out.insert(k.clone(), canonical(&map[k]));
+            }
+            // Sorted here already; a `preserve_order` map keeps this order when printed.
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(items.iter().map(canonical).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Appends an entry to the chain. Must run inside a write transaction ([`super::Db::begin`]):
+/// reading the last hash and inserting after it are then one step for every other writer,
+/// in this process or another.
 pub async fn insert(
     c: &mut Conn<'_>,
     e: &NewEntry,
     now: DateTime<Utc>,
 ) -> Result<Uuid, sqlx::Error> {
     let id = Uuid::now_v7();
-    let sql =
-        "insert into audit_log (id, at, actor_id, actor_label, subject_id, action, target_type,
-                                      target_id, ip, user_agent, details)
-               values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
-    let details = Json(if e.details.is_null() {
+    let details = if e.details.is_null() {
         serde_json::json!({})
     } else {
         e.details.clone()
-    });
+    };
+    let content = Content {
+        id,
+        at: truncate_micros(now),
+        actor_id: e.actor_id,
+        actor_label: e.actor_label.as_deref(),
+        subject_id: e.subject_id,
+        action: &e.action,
+        target_type: e.target_type.as_deref(),
+        target_id: e.target_id.as_deref(),
+        ip: e.ip.as_deref(),
+        user_agent: e.user_agent.as_deref(),
+        details: &details,
+    };
+    let prev = last_hash(c).await?;
+    let hash = content.chain_hash(&prev);
+    let sql =
+        "insert into audit_log (id, at, actor_id, actor_label, subject_id, action, target_type,
+                                      target_id, ip, user_agent, details, prev_hash, hash)
+               values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+    let details = Json(details.clone());
     on!(c, c => sqlx::query(sql)
         .bind(id)
-        .bind(now)
+        .bind(content.at)
         .bind(e.actor_id)
         .bind(e.actor_label.as_deref())
         .bind(e.subject_id)
@@ -46,11 +140,143 @@ pub async fn insert(
         .bind(e.ip.as_deref())
         .bind(e.user_agent.as_deref())
         .bind(&details)
+        .bind(&prev)
+        .bind(&hash)
         .execute(c)
         .await
         .map(|_| ()))?;
     Ok(id)
 }
+
+/// The hash the next entry chains to, taking the append lock first on PostgreSQL.
+async fn last_hash(c: &mut Conn<'_>) -> Result<String, sqlx::Error> {
+    if let Conn::Postgres(pg) = c {
+        sqlx::query("select pg_advisory_xact_lock($1)")
+            .bind(CHAIN_LOCK)
+            .execute(&mut **pg)
+            .await?;
+    }
+    let sql = "select hash from audit_log order by seq desc limit 1";
+    let last: Option<Option<String>> =
+        on!(c, c => sqlx::query_scalar(sql).fetch_optional(c).await)?;
+    Ok(last.flatten().unwrap_or_else(|| GENESIS.to_string()))
+}
+
+/// Gives every entry written before the chain existed its hash, in order (run after the
+/// migrations; a no-op once they all have one). Only those entries: a row without a hash
+/// after them was slipped in behind the application's back, and `verify` must report it.
+/// Returns how many were sealed.
+pub async fn seal_unhashed(c: &mut Conn<'_>) -> Result<u64, sqlx::Error> {
+    let sql = format!(
+        "select {ENTRY_COLUMNS} from audit_log
+         where hash is null and seq <= (select legacy_through from audit_chain_start)
+         order by seq"
+    );
+    let rows: Vec<EntryRow> = on!(c, c => sqlx::query_as(&sql).fetch_all(c).await)?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let before = "select hash from audit_log where seq < $1 and hash is not null
+                  order by seq desc limit 1";
+    let first = rows[0].seq;
+    let found: Option<Option<String>> =
+        on!(c, c => sqlx::query_scalar(before).bind(first).fetch_optional(c).await)?;
+    let mut prev = found.flatten().unwrap_or_else(|| GENESIS.to_string());
+    let update = "update audit_log set prev_hash = $2, hash = $3 where seq = $1 and hash is null";
+    for row in &rows {
+        let hash = row.content().chain_hash(&prev);
+        on!(c, c => sqlx::query(update).bind(row.seq).bind(&prev).bind(&hash).execute(c).await
+            .map(|_| ()))?;
+        prev = hash;
+    }
+    Ok(rows.len() as u64)
+}
+
+/// What `crm audit verify` found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every entry's hash matches its content and chains to the one before it.
+    Intact { entries: u64, head: String },
+    /// The first entry that does not check out, and why.
+    Broken {
+        seq: i64,
+        id: Uuid,
+        checked: u64,
+        problem: Problem,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Problem {
+    /// Its content no longer gives its stored hash: it was edited (or written out of band).
+    ContentChanged,
+    /// It does not chain to the entry before it: an entry was removed before it, or it was
+    /// inserted out of band.
+    LinkBroken,
+    /// It has no hash at all: written out of band after the chain began.
+    Unsealed,
+}
+
+impl Problem {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Problem::ContentChanged => {
+                "its content does not match its hash (the entry was changed after it was written)"
+            }
+            Problem::LinkBroken => {
+                "it does not follow the entry before it (an entry was removed, or this one was inserted out of band)"
+            }
+            Problem::Unsealed => "it has no hash (it was inserted out of band)",
+        }
+    }
+}
+
+/// Walks the whole chain in order, streaming (constant memory at any size), and stops at the
+/// first entry that does not check out.
+pub async fn verify(c: &mut Conn<'_>) -> Result<Verdict, sqlx::Error> {
+    use futures::TryStreamExt;
+    let sql = format!("select {ENTRY_COLUMNS} from audit_log order by seq");
+    let mut prev = GENESIS.to_string();
+    let mut checked = 0u64;
+    macro_rules! walk {
+        ($stream:expr) => {{
+            let mut rows = $stream;
+            while let Some(row) = rows.try_next().await? {
+                let row: EntryRow = row;
+                let problem = match (&row.prev_hash, &row.hash) {
+                    (_, None) => Some(Problem::Unsealed),
+                    (Some(p), Some(_)) if *p != prev => Some(Problem::LinkBroken),
+                    (None, Some(_)) => Some(Problem::LinkBroken),
+                    (Some(_), Some(h)) if *h != row.content().chain_hash(&prev) => {
+                        Some(Problem::ContentChanged)
+                    }
+                    _ => None,
+                };
+                if let Some(problem) = problem {
+                    return Ok(Verdict::Broken {
+                        seq: row.seq,
+                        id: row.id,
+                        checked,
+                        problem,
+                    });
+                }
+                prev = row.hash.unwrap_or_default();
+                checked += 1;
+            }
+        }};
+    }
+    match c {
+        Conn::Sqlite(c) => walk!(sqlx::query_as::<_, EntryRow>(&sql).fetch(&mut **c)),
+        Conn::Postgres(c) => walk!(sqlx::query_as::<_, EntryRow>(&sql).fetch(&mut **c)),
+    }
+    Ok(Verdict::Intact {
+        entries: checked,
+        head: prev,
+    })
+}
+
+const ENTRY_COLUMNS: &str = "seq, id, at, actor_id, actor_label, subject_id, action, target_type,
+                              target_id, ip, user_agent, details, prev_hash, hash";
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct EntryRow {
@@ -66,6 +292,26 @@ pub struct EntryRow {
     pub ip: Option<String>,
     pub user_agent: Option<String>,
     pub details: Json<serde_json::Value>,
+    pub prev_hash: Option<String>,
+    pub hash: Option<String>,
+}
+
+impl EntryRow {
+    pub fn content(&self) -> Content<'_> {
+        Content {
+            id: self.id,
+            at: self.at,
+            actor_id: self.actor_id,
+            actor_label: self.actor_label.as_deref(),
+            subject_id: self.subject_id,
+            action: &self.action,
+            target_type: self.target_type.as_deref(),
+            target_id: self.target_id.as_deref(),
+            ip: self.ip.as_deref(),
+            user_agent: self.user_agent.as_deref(),
+            details: &self.details.0,
+        }
+    }
 }
 
 /// The newest entries, optionally only those of one action.
@@ -74,11 +320,11 @@ pub async fn recent(
     action: Option<&str>,
     limit: i64,
 ) -> Result<Vec<EntryRow>, sqlx::Error> {
-    let sql =
-        "select seq, id, at, actor_id, actor_label, subject_id, action, target_type, target_id,
-                      ip, user_agent, details
-               from audit_log where ($1 is null or action = $1) order by seq desc limit $2";
-    on!(c, c => sqlx::query_as(sql).bind(action).bind(limit).fetch_all(c).await)
+    let sql = format!(
+        "select {ENTRY_COLUMNS} from audit_log where ($1 is null or action = $1)
+         order by seq desc limit $2"
+    );
+    on!(c, c => sqlx::query_as(&sql).bind(action).bind(limit).fetch_all(c).await)
 }
 
 /// The audit entries about one record, newest first, with the actor's name.
@@ -95,9 +341,69 @@ pub async fn for_target(
         actor_name: Option<String>,
     }
     let sql = "select a.seq, a.id, a.at, a.actor_id, a.actor_label, a.subject_id, a.action, a.target_type,
-                      a.target_id, a.ip, a.user_agent, a.details, u.name as actor_name
+                      a.target_id, a.ip, a.user_agent, a.details, a.prev_hash, a.hash, u.name as actor_name
                from audit_log a left join users u on u.id = a.actor_id
                where a.target_type = $1 and a.target_id = $2 order by a.seq desc limit $3";
     let rows: Vec<Row> = on!(c, c => sqlx::query_as(sql).bind(target_type).bind(target_id).bind(limit).fetch_all(c).await)?;
     Ok(rows.into_iter().map(|r| (r.entry, r.actor_name)).collect())
+}
+
+/// An entry with the names of who acted and who was acted as.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct NamedEntry {
+    #[sqlx(flatten)]
+    pub entry: EntryRow,
+    pub actor_name: Option<String>,
+    pub subject_name: Option<String>,
+}
+
+/// Entries matching the filter, newest first (keyset paging on `seq`).
+pub async fn search(
+    c: &mut Conn<'_>,
+    f: &crate::domain::admin::AuditFilter,
+    limit: i64,
+) -> Result<Vec<NamedEntry>, sqlx::Error> {
+    let (action, prefix) = match f.action.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+        Some(a) if a.ends_with('.') => (None, Some(format!("{a}%"))),
+        Some(a) => (Some(a.to_string()), None),
+        None => (None, None),
+    };
+    let text = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    let sql = "select a.seq, a.id, a.at, a.actor_id, a.actor_label, a.subject_id, a.action,
+                      a.target_type, a.target_id, a.ip, a.user_agent, a.details, a.prev_hash,
+                      a.hash, u.name as actor_name,
+                      coalesce(su.name, trim(coalesce(sc.first_name, '') || ' ' ||
+                               coalesce(sc.last_name, ''))) as subject_name
+               from audit_log a
+               left join users u on u.id = a.actor_id
+               left join users su on su.id = a.subject_id
+               left join contacts sc on sc.id = a.subject_id
+               where ($1 is null or a.actor_id = $1)
+                 and ($2 is null or a.subject_id = $2)
+                 and ($3 is null or a.target_type = $3)
+                 and ($4 is null or a.target_id = $4)
+                 and ($5 is null or a.action = $5)
+                 and ($6 is null or a.action like $6)
+                 and ($7 is null or a.at >= $7)
+                 and ($8 is null or a.at < $8)
+                 and ($9 is null or a.seq < $9)
+               order by a.seq desc limit $10";
+    on!(c, c => sqlx::query_as(sql)
+        .bind(f.actor)
+        .bind(f.subject)
+        .bind(text(&f.target_type))
+        .bind(text(&f.target_id))
+        .bind(action.as_deref())
+        .bind(prefix.as_deref())
+        .bind(f.from)
+        .bind(f.to)
+        .bind(f.before)
+        .bind(limit)
+        .fetch_all(c)
+        .await)
 }

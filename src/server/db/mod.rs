@@ -10,6 +10,7 @@ pub mod bulk;
 pub mod contacts;
 pub mod forms;
 pub mod idempotency;
+pub mod impersonations;
 pub mod leads;
 pub mod list;
 pub mod opportunities;
@@ -251,12 +252,16 @@ impl Db {
         }
     }
 
-    /// Applies the migrations of this backend (`migrations/sqlite` or `migrations/postgres`).
+    /// Applies the migrations of this backend (`migrations/sqlite` or `migrations/postgres`),
+    /// then seals any audit entries written before the audit log became a hash chain.
     pub async fn migrate(&self) -> Result<(), ConnectError> {
         match self {
             Db::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await?,
             Db::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
         }
+        let mut tx = self.begin().await?;
+        audit::seal_unhashed(&mut tx.c()).await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -85,3 +85,53 @@ pub async fn count_open_for_user(
     let sql = "select count(*) from auth_sessions where user_id = $1 and ended_at is null and expires_at > $2";
     on!(c, c => sqlx::query_scalar(sql).bind(user_id).bind(now).fetch_one(c).await)
 }
+
+/// An open sign-in, as its owner and admins see it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct OpenSession {
+    pub id: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// A user's open sign-ins, most recently used first.
+pub async fn open_for_user(
+    c: &mut Conn<'_>,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Vec<OpenSession>, sqlx::Error> {
+    let sql = "select id, created_at, last_seen_at, ip, user_agent from auth_sessions
+               where user_id = $1 and ended_at is null and expires_at > $2
+               order by last_seen_at desc, id";
+    on!(c, c => sqlx::query_as(sql).bind(user_id).bind(now).fetch_all(c).await)
+}
+
+/// Ends one sign-in of this user; false when it is not theirs or already ended.
+pub async fn end_own(
+    c: &mut Conn<'_>,
+    id: Uuid,
+    user_id: Uuid,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let sql = "update auth_sessions set ended_at = $3, end_reason = $4
+               where id = $1 and user_id = $2 and ended_at is null";
+    on!(c, c => sqlx::query(sql).bind(id).bind(user_id).bind(now).bind(reason).execute(c).await
+        .map(|r| r.rows_affected() == 1))
+}
+
+/// Ends every open sign-in of a user but one; returns how many ended.
+pub async fn end_others(
+    c: &mut Conn<'_>,
+    user_id: Uuid,
+    keep: Uuid,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    let sql = "update auth_sessions set ended_at = $3, end_reason = $4
+               where user_id = $1 and id <> $2 and ended_at is null";
+    on!(c, c => sqlx::query(sql).bind(user_id).bind(keep).bind(now).bind(reason).execute(c).await
+        .map(|r| r.rows_affected()))
+}

@@ -117,3 +117,31 @@ pub async fn use_one_time(
     on!(c, c => sqlx::query(sql).bind(token_hash).bind(now).execute(c).await
         .map(|r| r.rows_affected() == 1))
 }
+
+/// A user's API tokens that still work, newest first.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct TokenRow {
+    pub id: Uuid,
+    pub label: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+pub async fn live_for_user(c: &mut Conn<'_>, user_id: Uuid) -> Result<Vec<TokenRow>, sqlx::Error> {
+    let sql = "select id, label, created_at, last_used_at from api_tokens
+               where user_id = $1 and revoked_at is null order by created_at desc, id";
+    on!(c, c => sqlx::query_as(sql).bind(user_id).fetch_all(c).await)
+}
+
+/// Revokes one of this user's tokens; false when it is not theirs or already revoked.
+pub async fn revoke(
+    c: &mut Conn<'_>,
+    id: Uuid,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let sql = "update api_tokens set revoked_at = $3
+               where id = $1 and user_id = $2 and revoked_at is null";
+    on!(c, c => sqlx::query(sql).bind(id).bind(user_id).bind(now).execute(c).await
+        .map(|r| r.rows_affected() == 1))
+}

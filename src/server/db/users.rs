@@ -113,3 +113,46 @@ pub async fn active_staff(
     let sql = "select id, name, role from users where active = $1 order by name, id";
     on!(c, c => sqlx::query_as(sql).bind(true).fetch_all(c).await)
 }
+
+/// A staff user as the admin list shows them.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ListedUser {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub last_login_at: Option<DateTime<Utc>>,
+    pub has_password: bool,
+    pub open_sessions: i64,
+}
+
+/// Every staff user, active first, by name, with how many sign-ins each has open.
+pub async fn list(c: &mut Conn<'_>, now: DateTime<Utc>) -> Result<Vec<ListedUser>, sqlx::Error> {
+    let sql = "select u.id, u.email, u.name, u.role, u.active, u.created_at, u.last_login_at,
+                      (u.password_hash is not null) as has_password,
+                      (select count(*) from auth_sessions s
+                        where s.user_id = u.id and s.ended_at is null and s.expires_at > $1)
+                        as open_sessions
+               from users u order by u.active desc, lower(u.name), u.id";
+    on!(c, c => sqlx::query_as(sql).bind(now).fetch_all(c).await)
+}
+
+pub async fn update_profile(
+    c: &mut Conn<'_>,
+    id: Uuid,
+    name: &str,
+    role: Role,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let sql = "update users set name = $2, role = $3, updated_at = $4 where id = $1";
+    on!(c, c => sqlx::query(sql).bind(id).bind(name).bind(role).bind(now).execute(c).await
+        .map(|r| r.rows_affected() == 1))
+}
+
+/// How many super admins can still sign in.
+pub async fn active_super_admins(c: &mut Conn<'_>) -> Result<i64, sqlx::Error> {
+    let sql = "select count(*) from users where role = 'super_admin' and active = $1";
+    on!(c, c => sqlx::query_scalar(sql).bind(true).fetch_one(c).await)
+}

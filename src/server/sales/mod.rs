@@ -41,7 +41,9 @@ impl Writer<'_> {
         details: Value,
     ) -> audit::NewEntry {
         audit::NewEntry {
-            actor_id: Some(self.staff.user.id),
+            // While an admin views as this user, the admin acted and the user is the subject.
+            actor_id: Some(self.staff.actor_id()),
+            subject_id: self.staff.subject_id(),
             action: action.to_string(),
             target_type: Some(kind.as_str().to_string()),
             target_id: Some(id.to_string()),

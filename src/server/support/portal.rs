@@ -35,6 +35,9 @@ fn portal_entry(
 ) -> audit::NewEntry {
     audit::NewEntry {
         actor_label: Some(format!("{} (portal)", me.email)),
+        // An admin viewing the portal as this contact acted; the contact is the subject.
+        actor_id: me.impersonator.as_ref().map(|i| i.admin.id),
+        subject_id: me.impersonator.as_ref().map(|_| me.contact_id),
         action: action.into(),
         target_type: Some(kind.into()),
         target_id: Some(id.to_string()),

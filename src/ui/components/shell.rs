@@ -2,6 +2,7 @@
 //! in, and sign-out.
 
 use super::editing::Modal;
+use super::impersonation::ImpersonationBanner;
 use super::search::GlobalSearch;
 #[cfg(feature = "hydrate")]
 use super::search::SEARCH_INPUT_ID;
@@ -142,8 +143,10 @@ fn Frame(me: Me) -> impl IntoView {
         Role::SuperAdmin | Role::Admin | Role::Manager | Role::Sales
     );
     keyboard_shortcuts(new_lead, may_create_leads);
+    let banner = me.clone();
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
+        <ImpersonationBanner me=banner/>
         <header class="topbar">
             <a class="brand" href="/pipeline" aria-label="CRM home">"CRM"</a>
             <nav class="mainnav" aria-label="Main">
@@ -155,7 +158,7 @@ fn Frame(me: Me) -> impl IntoView {
             </nav>
             <GlobalSearch/>
             <div class="who">
-                <span class="who-name">{me.user.name.clone()}</span>
+                <a class="who-name" href="/account" title="Your account">{me.user.name.clone()}</a>
                 <span class="role-badge" title=me.user.name.clone()>{role.label()}</span>
                 <form method="post" action="/api/auth/logout" class="inline">
                     <button type="submit" class="button subtle">"Sign out"</button>

@@ -1,4 +1,4 @@
-//! Administration pages of the support side: SLA targets and kickoff forms.
+//! Administration: the index of admin pages, SLA targets and kickoff forms.
 
 use crate::api::support::{list_forms, save_form, save_sla_policies, sla_policies};
 use crate::domain::error::AppError;
@@ -29,6 +29,8 @@ pub fn AdminPage() -> impl IntoView {
         <Title text="Admin · CRM"/>
         <header class="page-head"><h1>"Administration"</h1></header>
         <ul class="admin-links">
+            <li><a href="/admin/users">"Users"</a><span class="muted">" Who can sign in, their roles and sessions; view the CRM as one of them."</span></li>
+            <li><a href="/admin/audit">"Audit log"</a><span class="muted">" Every change and sign-in, tamper-evident."</span></li>
             <li><a href="/admin/forms">"Kickoff forms"</a><span class="muted">" Public sign-up pages that create leads or prospects."</span></li>
             <li><a href="/admin/sla">"Support SLAs"</a><span class="muted">" First-response and resolution targets per priority."</span></li>
             <li><a href="/pipeline/stages">"Pipeline stages"</a><span class="muted">" Stages, probabilities, required fields and aging limits."</span></li>

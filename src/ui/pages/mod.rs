@@ -1,4 +1,6 @@
+pub mod account;
 pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod metrics;
 pub mod pipeline;
@@ -7,3 +9,4 @@ pub mod portal;
 pub mod stages;
 pub mod tasks;
 pub mod tickets;
+pub mod users;

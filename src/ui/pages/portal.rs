@@ -10,6 +10,7 @@ use crate::domain::portal::{
     NewPortalTicket, PortalProfilePatch, PortalReply, PortalTicketDetail, PortalTicketPatch,
 };
 use crate::domain::ticket::TicketStatus;
+use crate::ui::components::impersonation::ImpersonationBanner;
 use crate::ui::components::shell::use_me;
 use crate::ui::format::datetime;
 use leptos::prelude::*;
@@ -61,6 +62,7 @@ pub fn PortalShell() -> impl IntoView {
     let name = me.as_ref().map(|m| m.user.name.clone()).unwrap_or_default();
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
+        {me.map(|me| view! { <ImpersonationBanner me=me/> })}
         <header class="portal-top">
             <a class="portal-brand" href="/portal">
                 <Suspense fallback=|| "Support">

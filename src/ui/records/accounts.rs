@@ -7,6 +7,7 @@ use crate::api::sales::{
 };
 use crate::api::support::{disable_portal, get_portal_access, invite_to_portal};
 use crate::domain::account::{Account, AccountPatch};
+use crate::domain::admin::ImpersonationRequest;
 use crate::domain::contact::{Contact, ContactPatch, ContactRole};
 use crate::domain::error::AppError;
 use crate::domain::opportunity::Opportunity;
@@ -15,6 +16,7 @@ use crate::domain::records::{CustomAnswers, ListQuery, Money, Page, RecordKind, 
 use crate::domain::user::Role;
 use crate::ui::components::editing::{CreateForm, EditableFields, Modal};
 use crate::ui::components::form::{Field, Input, Submit, choices};
+use crate::ui::components::impersonation::ViewAsButton;
 use crate::ui::components::list::{Cell, ChipSource, Chips, RecordList, Row, col};
 use crate::ui::components::panels::{LogActivity, RecordPanels, Refresh, TasksPanel, Timeline};
 use crate::ui::components::shell::use_me;
@@ -248,6 +250,10 @@ fn AccountDetail(account: Account, panels: RecordPanels, related: AccountRelated
                 <h1>{move || record.with(|a| a.fields.name.clone())}</h1>
                 <p class="muted">{move || record.with(|a| [a.fields.domain.clone(), a.fields.city.clone()].into_iter().flatten().collect::<Vec<_>>().join(" · "))}</p>
             </div>
+            {(use_me().is_some_and(|m| m.user.role.is_admin()) && record.with_untracked(|a| a.fields.primary_contact_id.is_some())).then(|| view! {
+                <ViewAsButton target=ImpersonationRequest { account_id: Some(record.with_untracked(|a| a.id)), ..Default::default() }
+                    who="this company" label="View portal as company"/>
+            })}
         </header>
         <div class="record-grid">
             <div class="record-main">
@@ -541,13 +547,14 @@ fn PortalPanel(
         });
     };
     let editable = can_edit();
+    let admin = use_me().is_some_and(|m| m.user.role.is_admin());
     view! {
         <section class="panel portal-access" aria-labelledby="portal-title">
             <h2 id="portal-title">"Portal access"</h2>
             <Suspense fallback=|| view! { <p class="muted">"…"</p> }>
                 {move || Suspend::new(async move {
                     match portal.await {
-                        Ok(a) => view! {
+                        Ok(a) => { let viewable = admin && a.enabled && a.blocked_because.is_none(); view! {
                             <p>{match (a.enabled, a.has_password) {
                                 (false, _) => "Off".to_string(),
                                 (true, false) => "Invited; the invite has not been accepted yet.".to_string(),
@@ -561,9 +568,13 @@ fn PortalPanel(
                                 <div class="row-actions">
                                     <button type="button" class="button" on:click=invite>{if a.enabled { "New invite link" } else { "Invite to portal" }}</button>
                                     {a.enabled.then(|| view! { <button type="button" class="button subtle" on:click=disable>"Turn off"</button> })}
+                                    {viewable.then(|| view! {
+                                        <ViewAsButton target=ImpersonationRequest { contact_id: Some(contact_id), ..Default::default() }
+                                            who="this contact" label="View portal as them"/>
+                                    })}
                                 </div>
                             })}
-                        }.into_any(),
+                        }.into_any() },
                         Err(e) => view! { <p class="muted">{e.message()}</p> }.into_any(),
                     }
                 })}

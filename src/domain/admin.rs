@@ -1,0 +1,297 @@
+//! What administration and a user's own account page carry between server and browser:
+//! staff users, sign-ins, API tokens, impersonations and audit entries.
+
+use super::user::{CurrentUser, Role};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// A staff user in the admin list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct StaffUser {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub last_login_at: Option<DateTime<Utc>>,
+    /// False until the user has used their set-password link.
+    pub has_password: bool,
+    pub open_sessions: i64,
+}
+
+/// A new staff user: they get a one-time link to choose their password.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct NewUserInput {
+    pub email: String,
+    pub name: String,
+    pub role: Option<Role>,
+}
+
+/// What an admin changes about a user; absent fields stay as they are.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct UserUpdate {
+    pub name: Option<String>,
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+}
+
+/// A one-time link an admin hands to a user (there is no mail server to send it).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct UserLink {
+    pub id: Uuid,
+    pub link: Option<String>,
+}
+
+/// An open sign-in.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SessionInfo {
+    pub id: Uuid,
+    /// Browser and system, read from the user agent ("Firefox on Windows").
+    pub device: String,
+    pub ip: Option<String>,
+    pub started_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    /// The sign-in this page was loaded with.
+    pub current: bool,
+}
+
+/// An API token, without its secret (shown once, when created).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ApiTokenInfo {
+    pub id: Uuid,
+    pub label: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct NewApiToken {
+    pub id: Uuid,
+    /// The token itself: shown this once, stored only as a hash.
+    pub token: String,
+}
+
+/// A time an admin viewed the CRM as this user.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Viewing {
+    pub admin_name: String,
+    pub reason: String,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+/// Everything the "Your account" page shows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct AccountOverview {
+    pub me: CurrentUser,
+    pub sessions: Vec<SessionInfo>,
+    pub tokens: Vec<ApiTokenInfo>,
+    pub viewings: Vec<Viewing>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// Whom an admin asks to view as: exactly one of the three ids, with a reason and their own
+/// password again.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ImpersonationRequest {
+    pub user_id: Option<Uuid>,
+    pub contact_id: Option<Uuid>,
+    pub account_id: Option<Uuid>,
+    pub reason: String,
+    pub password: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ImpersonationStarted {
+    pub impersonation_id: Uuid,
+    pub ends_at: DateTime<Utc>,
+    /// Where to go next: `/pipeline` for a staff user, `/portal` for a customer.
+    pub home: String,
+    pub subject_name: String,
+}
+
+/// Which audit entries to show; every field narrows.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, utoipa::IntoParams))]
+#[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
+#[serde(default)]
+pub struct AuditFilter {
+    /// The admin or user who acted.
+    pub actor: Option<Uuid>,
+    /// The user or contact acted as (impersonations).
+    pub subject: Option<Uuid>,
+    /// A record: `lead`, `contact`, `user`, … and its id.
+    pub target_type: Option<String>,
+    pub target_id: Option<String>,
+    /// An action, or its prefix ending in a dot (`impersonation.`).
+    pub action: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    /// Entries older than this sequence number (the next page).
+    pub before: Option<i64>,
+}
+
+/// One field's change in an audit entry.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct FieldChange {
+    pub field: String,
+    pub old: String,
+    pub new: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub action: String,
+    pub actor_id: Option<Uuid>,
+    /// The actor's name, or what identified an anonymous one (the email tried).
+    pub actor: String,
+    pub subject_id: Option<Uuid>,
+    pub subject: Option<String>,
+    pub target_type: Option<String>,
+    pub target_id: Option<String>,
+    /// Where the record lives in the app, when it has a page.
+    pub target_link: Option<String>,
+    pub ip: Option<String>,
+    pub changes: Vec<FieldChange>,
+    /// The rest of the entry's details, as compact JSON.
+    pub details: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    /// Pass as `before` for the next (older) page; absent on the last.
+    pub next_before: Option<i64>,
+}
+
+/// A short name for the browser and system in a user agent: "Firefox on Windows".
+pub fn device_label(user_agent: &str) -> String {
+    let ua = user_agent;
+    let browser = if ua.contains("Edg/") {
+        "Edge"
+    } else if ua.contains("OPR/") {
+        "Opera"
+    } else if ua.contains("Firefox/") {
+        "Firefox"
+    } else if ua.contains("Chrome/") || ua.contains("Chromium/") {
+        "Chrome"
+    } else if ua.contains("Safari/") {
+        "Safari"
+    } else if ua.starts_with("curl/") {
+        "curl"
+    } else {
+        "Unknown browser"
+    };
+    let system = if ua.contains("iPhone") || ua.contains("iPad") {
+        "iOS"
+    } else if ua.contains("Android") {
+        "Android"
+    } else if ua.contains("Windows") {
+        "Windows"
+    } else if ua.contains("Mac OS X") || ua.contains("Macintosh") {
+        "macOS"
+    } else if ua.contains("CrOS") {
+        "ChromeOS"
+    } else if ua.contains("Linux") {
+        "Linux"
+    } else {
+        ""
+    };
+    if system.is_empty() {
+        browser.to_string()
+    } else {
+        format!("{browser} on {system}")
+    }
+}
+
+/// The field changes an audit entry's details hold, in either shape the CRM writes:
+/// `{"changes": {"field": {"old": …, "new": …}}}` or `{"field": {"old": …, "new": …}}`.
+pub fn field_changes(details: &serde_json::Value) -> Vec<FieldChange> {
+    let source = details
+        .get("changes")
+        .and_then(|c| c.as_object())
+        .or_else(|| details.as_object());
+    let Some(map) = source else {
+        return Vec::new();
+    };
+    let show = |v: Option<&serde_json::Value>| match v {
+        None | Some(serde_json::Value::Null) => "—".to_string(),
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    };
+    map.iter()
+        .filter_map(|(field, v)| {
+            let o = v.as_object()?;
+            (o.contains_key("old") || o.contains_key("new")).then(|| FieldChange {
+                field: field.clone(),
+                old: show(o.get("old")),
+                new: show(o.get("new")),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn devices_are_named_from_user_agents() {
+        let firefox =
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0";
+        let chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36";
+        let safari = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1";
+        assert_eq!(device_label(firefox), "Firefox on Windows");
+        assert_eq!(device_label(chrome), "Chrome on Linux");
+        assert_eq!(device_label(safari), "Safari on iOS");
+        assert_eq!(device_label("curl/8.0"), "curl");
+        assert_eq!(device_label(""), "Unknown browser");
+    }
+
+    #[test]
+    fn field_changes_read_both_shapes() {
+        let nested = serde_json::json!({ "changes": { "name": { "old": "A", "new": "B" } } });
+        let flat = serde_json::json!({ "stage": { "old": null, "new": "won" }, "note": "x" });
+        assert_eq!(
+            field_changes(&nested),
+            vec![FieldChange {
+                field: "name".into(),
+                old: "A".into(),
+                new: "B".into()
+            }]
+        );
+        assert_eq!(
+            field_changes(&flat),
+            vec![FieldChange {
+                field: "stage".into(),
+                old: "—".into(),
+                new: "won".into()
+            }]
+        );
+        assert!(field_changes(&serde_json::json!("text")).is_empty());
+    }
+}

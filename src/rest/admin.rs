@@ -1,0 +1,302 @@
+//! `/api/admin/*` (users, impersonation, the audit log) and `/api/account/*` (the signed-in
+//! user's own password, sessions and API tokens), on the same server code as the pages.
+
+use super::auth::FormOrJson;
+use super::extract::{Body, Params, RecordId};
+use crate::domain::admin::{
+    AccountOverview, AuditFilter, AuditPage, ImpersonationRequest, ImpersonationStarted,
+    NewApiToken, NewUserInput, PasswordChange, StaffUser, UserLink, UserUpdate,
+};
+use crate::domain::error::{AppError, AppResult, ErrorBody};
+use crate::server::admin::{audit, users};
+use crate::server::auth::impersonation::{self, Subject};
+use crate::server::auth::{ClientInfo, Principal, account};
+use crate::server::http::{accepts_html, see_other};
+use crate::server::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_users, create_user))
+        .routes(routes!(update_user))
+        .routes(routes!(end_user_sessions))
+        .routes(routes!(password_reset))
+        .routes(routes!(start_impersonation, stop_impersonation))
+        .routes(routes!(stop_impersonation_form))
+        .routes(routes!(audit_log))
+        .routes(routes!(my_account))
+        .routes(routes!(change_password))
+        .routes(routes!(end_my_session))
+        .routes(routes!(end_my_other_sessions))
+        .routes(routes!(create_token))
+        .routes(routes!(revoke_token))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+struct Users {
+    users: Vec<StaffUser>,
+}
+
+/// Every staff user: role, active, last sign-in, open sessions. Admins only.
+#[utoipa::path(get, path = "/api/admin/users", tag = "admin",
+    responses((status = 200, body = Users), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn list_users(State(state): State<AppState>, principal: Principal) -> AppResult<Json<Users>> {
+    Ok(Json(Users {
+        users: users::list(&state, &principal).await?,
+    }))
+}
+
+/// Creates a staff user; the answer carries their one-time set-password link. Only a super
+/// admin creates admins and super admins.
+#[utoipa::path(post, path = "/api/admin/users", tag = "admin", request_body = NewUserInput,
+    responses((status = 201, body = UserLink), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_user(
+    State(state): State<AppState>,
+    principal: Principal,
+    client: ClientInfo,
+    Body(input): Body<NewUserInput>,
+) -> AppResult<(StatusCode, Json<UserLink>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(users::create(&state, &principal, &client, input).await?),
+    ))
+}
+
+/// Renames a user, changes their role or turns their access off or on (which ends their
+/// sessions). The last active super admin cannot be demoted or deactivated (409).
+#[utoipa::path(put, path = "/api/admin/users/{id}", tag = "admin", params(("id" = uuid::Uuid, Path)), request_body = UserUpdate,
+    responses((status = 200, body = StaffUser), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_user(
+    State(state): State<AppState>,
+    principal: Principal,
+    client: ClientInfo,
+    RecordId(id): RecordId,
+    Body(change): Body<UserUpdate>,
+) -> AppResult<Json<StaffUser>> {
+    Ok(Json(
+        users::update(&state, &principal, &client, id, change).await?,
+    ))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+struct Ended {
+    ended: u64,
+}
+
+/// Ends every session of a user at once.
+#[utoipa::path(delete, path = "/api/admin/users/{id}/sessions", tag = "admin", params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = Ended), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+async fn end_user_sessions(
+    State(state): State<AppState>,
+    principal: Principal,
+    client: ClientInfo,
+    RecordId(id): RecordId,
+) -> AppResult<Json<Ended>> {
+    let ended = users::end_sessions(&state, &principal, &client, id).await?;
+    Ok(Json(Ended { ended }))
+}
+
+/// A one-time link for the user to choose a new password (to hand over; the CRM sends no mail).
+#[utoipa::path(post, path = "/api/admin/users/{id}/password-reset", tag = "admin", params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = UserLink), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn password_reset(
+    State(state): State<AppState>,
+    principal: Principal,
+    client: ClientInfo,
+    RecordId(id): RecordId,
+) -> AppResult<Json<UserLink>> {
+    Ok(Json(
+        users::password_reset_link(&state, &principal, &client, id).await?,
+    ))
+}
+
+/// Starts viewing the CRM as a user, or the portal as a contact (or a company's primary
+/// contact). Needs the admin's own password and a reason; ends after 30 minutes.
+#[utoipa::path(post, path = "/api/admin/impersonation", tag = "admin", request_body = ImpersonationRequest,
+    responses((status = 201, body = ImpersonationStarted), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn start_impersonation(
+    State(state): State<AppState>,
+    session: Session,
+    principal: Principal,
+    client: ClientInfo,
+    Body(input): Body<ImpersonationRequest>,
+) -> AppResult<(StatusCode, Json<ImpersonationStarted>)> {
+    let subject = Subject::of(&input)?;
+    let started = impersonation::start(
+        &state,
+        &session,
+        &principal,
+        &client,
+        subject,
+        &input.reason,
+        &input.password,
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ImpersonationStarted {
+            impersonation_id: started.impersonation_id,
+            ends_at: started.ends_at,
+            home: started.home.into(),
+            subject_name: started.subject_name,
+        }),
+    ))
+}
+
+async fn stop(
+    state: &AppState,
+    session: &Session,
+    principal: &Principal,
+    client: &ClientInfo,
+) -> AppResult<()> {
+    if principal.impersonator().is_none() {
+        return Err(match principal {
+            Principal::Anonymous => AppError::unauthorized(),
+            _ => AppError::conflict("You are not viewing as anyone."),
+        });
+    }
+    impersonation::stop(state, session, principal, client, "stopped").await?;
+    Ok(())
+}
+
+/// Stops viewing as someone; the admin is themselves again, under a new session id.
+#[utoipa::path(delete, path = "/api/admin/impersonation", tag = "admin",
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn stop_impersonation(
+    State(state): State<AppState>,
+    session: Session,
+    principal: Principal,
+    client: ClientInfo,
+) -> AppResult<StatusCode> {
+    stop(&state, &session, &principal, &client).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The banner's Stop button (a plain form post): stops, then back to the users page.
+#[utoipa::path(post, path = "/api/admin/impersonation/stop", tag = "admin",
+    responses((status = 204), (status = 303), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn stop_impersonation_form(
+    State(state): State<AppState>,
+    session: Session,
+    principal: Principal,
+    client: ClientInfo,
+    headers: HeaderMap,
+) -> Response {
+    let html = accepts_html(&headers);
+    match stop(&state, &session, &principal, &client).await {
+        Ok(()) if html => see_other("/admin/users"),
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        // Already over (it expired, say): the admin is themselves; show them where they are.
+        Err(AppError::Conflict { .. }) if html => see_other("/admin/users"),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// The audit log, newest first, 100 entries a page: filter by actor, subject (impersonated
+/// user or contact), record, action (or an action prefix ending in `.`) and time range.
+#[utoipa::path(get, path = "/api/admin/audit", tag = "admin", params(AuditFilter),
+    responses((status = 200, body = AuditPage), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+async fn audit_log(
+    State(state): State<AppState>,
+    principal: Principal,
+    Params(filter): Params<AuditFilter>,
+) -> AppResult<Json<AuditPage>> {
+    Ok(Json(audit::search(&state, &principal, &filter).await?))
+}
+
+/// The signed-in user's account: open sessions, API tokens, and when admins viewed as them.
+#[utoipa::path(get, path = "/api/account", tag = "account",
+    responses((status = 200, body = AccountOverview), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn my_account(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> AppResult<Json<AccountOverview>> {
+    Ok(Json(account::overview(&state, &principal).await?))
+}
+
+/// Changes the signed-in user's password (the current one is required) and ends their other
+/// sessions.
+#[utoipa::path(post, path = "/api/account/password", tag = "account", request_body = PasswordChange,
+    responses((status = 200, body = Ended), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn change_password(
+    State(state): State<AppState>,
+    principal: Principal,
+    client: ClientInfo,
+    FormOrJson(input): FormOrJson<PasswordChange>,
+) -> AppResult<Json<Ended>> {
+    let ended = account::change_password(&state, &principal, &client, &input).await?;
+    Ok(Json(Ended { ended }))
+}
+
+/// Ends one of the signed-in user's own sessions.
+#[utoipa::path(delete, path = "/api/account/sessions/{id}", tag = "account", params(("id" = uuid::Uuid, Path)),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn end_my_session(
+    State(state): State<AppState>,
+    principal: Principal,
+    client: ClientInfo,
+    RecordId(id): RecordId,
+) -> AppResult<StatusCode> {
+    account::end_session(&state, &principal, &client, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Ends every session of the signed-in user but the one making this request.
+#[utoipa::path(delete, path = "/api/account/sessions", tag = "account",
+    responses((status = 200, body = Ended), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn end_my_other_sessions(
+    State(state): State<AppState>,
+    principal: Principal,
+    client: ClientInfo,
+) -> AppResult<Json<Ended>> {
+    let ended = account::end_other_sessions(&state, &principal, &client).await?;
+    Ok(Json(Ended { ended }))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+struct TokenInput {
+    label: String,
+}
+
+/// Creates an API token for the signed-in user. The token is in this answer only.
+#[utoipa::path(post, path = "/api/account/tokens", tag = "account", request_body = TokenInput,
+    responses((status = 201, body = NewApiToken), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+async fn create_token(
+    State(state): State<AppState>,
+    principal: Principal,
+    client: ClientInfo,
+    Body(input): Body<TokenInput>,
+) -> AppResult<(StatusCode, Json<NewApiToken>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(account::create_token(&state, &principal, &client, &input.label).await?),
+    ))
+}
+
+/// Revokes one of the signed-in user's API tokens.
+#[utoipa::path(delete, path = "/api/account/tokens/{id}", tag = "account", params(("id" = uuid::Uuid, Path)),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn revoke_token(
+    State(state): State<AppState>,
+    principal: Principal,
+    client: ClientInfo,
+    RecordId(id): RecordId,
+) -> AppResult<StatusCode> {
+    account::revoke_token(&state, &principal, &client, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

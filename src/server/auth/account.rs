@@ -1,0 +1,246 @@
+//! A staff user's own account: their password, their open sign-ins, their API tokens, and the
+//! times an admin viewed the CRM as them.
+
+use super::service::{audit_entry, check_throttle, email_key};
+use super::{ClientInfo, Principal, Staff, Via, password, secret};
+use crate::domain::admin::{
+    AccountOverview, ApiTokenInfo, NewApiToken, PasswordChange, SessionInfo, Viewing, device_label,
+};
+use crate::domain::error::{AppError, AppResult};
+use crate::domain::user::password_problem;
+use crate::server::db::{audit, impersonations, sessions, throttle, tokens, users};
+use crate::server::error::internal;
+use crate::server::policy::{Guarded, refuse_while_impersonating};
+use crate::server::state::AppState;
+use serde_json::json;
+use uuid::Uuid;
+
+fn current_session(staff: &Staff) -> Option<Uuid> {
+    match (&staff.impersonator, &staff.via) {
+        (Some(by), _) => Some(by.admin_session_id),
+        (None, Via::Session { session_id }) => Some(*session_id),
+        (None, Via::Token { .. }) => None,
+    }
+}
+
+pub fn session_info(s: sessions::OpenSession, current: Option<Uuid>) -> SessionInfo {
+    SessionInfo {
+        id: s.id,
+        device: device_label(s.user_agent.as_deref().unwrap_or_default()),
+        ip: s.ip,
+        started_at: s.created_at,
+        last_seen_at: s.last_seen_at,
+        current: current == Some(s.id),
+    }
+}
+
+/// Everything the account page shows, for the person asking.
+pub async fn overview(state: &AppState, principal: &Principal) -> AppResult<AccountOverview> {
+    let staff = principal.require_staff()?;
+    let me = staff.user.id;
+    let current = current_session(staff).filter(|_| staff.impersonator.is_none());
+    let mut h = state.db.handle().await?;
+    let sessions = sessions::open_for_user(&mut h.c(), me, state.now())
+        .await?
+        .into_iter()
+        .map(|s| session_info(s, current))
+        .collect();
+    let tokens = tokens::live_for_user(&mut h.c(), me)
+        .await?
+        .into_iter()
+        .map(|t| ApiTokenInfo {
+            id: t.id,
+            label: t.label,
+            created_at: t.created_at,
+            last_used_at: t.last_used_at,
+        })
+        .collect();
+    let viewings = impersonations::of_user(&mut h.c(), me, 50)
+        .await?
+        .into_iter()
+        .map(|v| Viewing {
+            admin_name: v.admin_name,
+            reason: v.reason,
+            started_at: v.started_at,
+            ended_at: v.ended_at,
+        })
+        .collect();
+    Ok(AccountOverview {
+        me: staff.user.clone(),
+        sessions,
+        tokens,
+        viewings,
+    })
+}
+
+/// Changes the asker's password: the current one must be right (wrong guesses count toward
+/// the sign-in throttle), and every other sign-in of theirs ends.
+pub async fn change_password(
+    state: &AppState,
+    principal: &Principal,
+    client: &ClientInfo,
+    input: &PasswordChange,
+) -> AppResult<u64> {
+    refuse_while_impersonating(principal, Guarded::ChangePassword)?;
+    let staff = principal.require_staff()?;
+    if let Some(p) = password_problem(&input.new_password) {
+        return Err(AppError::invalid("new_password", p));
+    }
+    let now = state.now();
+    let key = email_key(&staff.user.email);
+    let stored = {
+        let mut h = state.db.handle().await?;
+        check_throttle(&mut h.c(), std::slice::from_ref(&key), now).await?;
+        users::by_id(&mut h.c(), staff.user.id)
+            .await?
+            .and_then(|u| u.password_hash)
+    };
+    if !password::verify(&input.current_password, stored.as_deref()).await {
+        let mut tx = state.db.begin().await?;
+        throttle::record_failure(&mut tx.c(), &key, now).await?;
+        tx.commit().await?;
+        return Err(AppError::invalid(
+            "current_password",
+            "That is not your current password.",
+        ));
+    }
+    let hash = password::hash(&input.new_password)
+        .await
+        .map_err(internal)?;
+    let mut tx = state.db.begin().await?;
+    users::set_password(&mut tx.c(), staff.user.id, &hash, now).await?;
+    let ended = match current_session(staff) {
+        Some(keep) => {
+            sessions::end_others(&mut tx.c(), staff.user.id, keep, "password_changed", now).await?
+        }
+        None => {
+            sessions::end_all_for_user(&mut tx.c(), staff.user.id, "password_changed", now).await?
+        }
+    };
+    let mut entry = audit_entry("user.password_changed", client);
+    entry.actor_id = Some(staff.user.id);
+    entry.target_type = Some("user".into());
+    entry.target_id = Some(staff.user.id.to_string());
+    entry.details = json!({ "sessions_ended": ended });
+    audit::insert(&mut tx.c(), &entry, now).await?;
+    tx.commit().await?;
+    Ok(ended)
+}
+
+/// Ends one of the asker's own sign-ins (another device, or this one).
+pub async fn end_session(
+    state: &AppState,
+    principal: &Principal,
+    client: &ClientInfo,
+    id: Uuid,
+) -> AppResult<()> {
+    refuse_while_impersonating(principal, Guarded::EndOtherSessions)?;
+    let staff = principal.require_staff()?;
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    if !sessions::end_own(&mut tx.c(), id, staff.user.id, "ended_by_user", now).await? {
+        return Err(AppError::NotFound);
+    }
+    let mut entry = audit_entry("session.ended", client);
+    entry.actor_id = Some(staff.user.id);
+    entry.target_type = Some("user".into());
+    entry.target_id = Some(staff.user.id.to_string());
+    entry.details = json!({ "session_id": id });
+    audit::insert(&mut tx.c(), &entry, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Ends every sign-in of the asker's but the one they are using.
+pub async fn end_other_sessions(
+    state: &AppState,
+    principal: &Principal,
+    client: &ClientInfo,
+) -> AppResult<u64> {
+    refuse_while_impersonating(principal, Guarded::EndOtherSessions)?;
+    let staff = principal.require_staff()?;
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    let ended = match current_session(staff) {
+        Some(keep) => {
+            sessions::end_others(&mut tx.c(), staff.user.id, keep, "ended_by_user", now).await?
+        }
+        None => {
+            sessions::end_all_for_user(&mut tx.c(), staff.user.id, "ended_by_user", now).await?
+        }
+    };
+    let mut entry = audit_entry("session.others_ended", client);
+    entry.actor_id = Some(staff.user.id);
+    entry.target_type = Some("user".into());
+    entry.target_id = Some(staff.user.id.to_string());
+    entry.details = json!({ "sessions_ended": ended });
+    audit::insert(&mut tx.c(), &entry, now).await?;
+    tx.commit().await?;
+    Ok(ended)
+}
+
+pub const TOKEN_LABEL_MAX_CHARS: usize = 80;
+
+/// Creates an API token for the asker; the token is in the answer once and never again.
+pub async fn create_token(
+    state: &AppState,
+    principal: &Principal,
+    client: &ClientInfo,
+    label: &str,
+) -> AppResult<NewApiToken> {
+    refuse_while_impersonating(principal, Guarded::CreateApiToken)?;
+    let staff = principal.require_staff()?;
+    let label = label.trim();
+    if label.is_empty() || label.chars().count() > TOKEN_LABEL_MAX_CHARS {
+        return Err(AppError::invalid(
+            "label",
+            format!(
+                "Name the token (what uses it), in at most {TOKEN_LABEL_MAX_CHARS} characters."
+            ),
+        ));
+    }
+    let now = state.now();
+    let token = secret::generate("crm_");
+    let id = Uuid::now_v7();
+    let mut tx = state.db.begin().await?;
+    tokens::insert_api_token(
+        &mut tx.c(),
+        id,
+        staff.user.id,
+        label,
+        &secret::digest(&token),
+        now,
+    )
+    .await?;
+    let mut entry = audit_entry("api_token.created", client);
+    entry.actor_id = Some(staff.user.id);
+    entry.target_type = Some("api_token".into());
+    entry.target_id = Some(id.to_string());
+    entry.details = json!({ "label": label, "via": "web" });
+    audit::insert(&mut tx.c(), &entry, now).await?;
+    tx.commit().await?;
+    Ok(NewApiToken { id, token })
+}
+
+/// Revokes one of the asker's API tokens; it stops working at once.
+pub async fn revoke_token(
+    state: &AppState,
+    principal: &Principal,
+    client: &ClientInfo,
+    id: Uuid,
+) -> AppResult<()> {
+    let staff = principal.require_staff()?;
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    if !tokens::revoke(&mut tx.c(), id, staff.user.id, now).await? {
+        return Err(AppError::NotFound);
+    }
+    let mut entry = audit_entry("api_token.revoked", client);
+    entry.actor_id = Some(staff.actor_id());
+    entry.subject_id = staff.subject_id();
+    entry.target_type = Some("api_token".into());
+    entry.target_id = Some(id.to_string());
+    audit::insert(&mut tx.c(), &entry, now).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,213 @@
+//! "Your account": the signed-in staff user's password, open sessions (end any), API tokens
+//! (create, shown once; revoke), and the record of admins who viewed the CRM as them.
+
+use crate::api::admin::{
+    change_my_password, create_my_token, end_my_other_sessions, end_my_session, my_account,
+    revoke_my_token,
+};
+use crate::domain::admin::{AccountOverview, PasswordChange};
+use crate::domain::error::AppError;
+use crate::ui::format::datetime;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+fn message(e: &AppError) -> String {
+    match e {
+        AppError::Validation { fields, .. } if !fields.is_empty() => fields
+            .values()
+            .flatten()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" "),
+        other => other.message(),
+    }
+}
+
+#[component]
+pub fn MyAccountPage() -> impl IntoView {
+    let refresh = RwSignal::new(0);
+    let overview = Resource::new(move || refresh.get(), |_| my_account());
+    let error = RwSignal::new(None::<String>);
+    let notice = RwSignal::new(None::<String>);
+    let after = move |r: Result<String, AppError>| match r {
+        Ok(text) => {
+            error.set(None);
+            notice.set(Some(text));
+            refresh.update(|n| *n += 1);
+        }
+        Err(e) => {
+            notice.set(None);
+            error.set(Some(message(&e)));
+        }
+    };
+    view! {
+        <Title text="Your account · CRM"/>
+        <header class="page-head"><h1>"Your account"</h1></header>
+        {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+        {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match overview.await {
+                    Ok(o) => view! { <Overview o=o after=Callback::new(after)/> }.into_any(),
+                    Err(e) => view! { <p class="form-error">{e.message()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Overview(o: AccountOverview, after: Callback<Result<String, AppError>>) -> impl IntoView {
+    let current = RwSignal::new(String::new());
+    let new = RwSignal::new(String::new());
+    let label = RwSignal::new(String::new());
+    let fresh_token = RwSignal::new(None::<String>);
+    let change_password = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let input = PasswordChange {
+            current_password: current.get_untracked(),
+            new_password: new.get_untracked(),
+        };
+        leptos::task::spawn_local(async move {
+            let r = change_my_password(input).await;
+            current.set(String::new());
+            if r.is_ok() {
+                new.set(String::new());
+            }
+            after.run(r.map(|n| match n {
+                0 => "Password changed.".to_string(),
+                n => format!("Password changed; {n} other session(s) ended."),
+            }));
+        });
+    };
+    let create_token = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let l = label.get_untracked();
+        leptos::task::spawn_local(async move {
+            let r = create_my_token(l).await;
+            if let Ok(t) = &r {
+                fresh_token.set(Some(t.token.clone()));
+                label.set(String::new());
+            }
+            after.run(r.map(|_| "Token created. Copy it now: it is not shown again.".to_string()));
+        });
+    };
+    let end_others = move |_| {
+        leptos::task::spawn_local(async move {
+            after.run(
+                end_my_other_sessions()
+                    .await
+                    .map(|n| format!("{n} other session(s) ended.")),
+            );
+        });
+    };
+    let others = o.sessions.iter().filter(|s| !s.current).count();
+    view! {
+        <div class="account-grid">
+            <section class="panel" aria-labelledby="me-title">
+                <h2 id="me-title">{o.me.name.clone()}</h2>
+                <dl class="facts"><dt>"Email"</dt><dd>{o.me.email.clone()}</dd><dt>"Role"</dt><dd>{o.me.role.label()}</dd></dl>
+                <form class="stack" on:submit=change_password novalidate>
+                    <h3>"Change password"</h3>
+                    <div class="field">
+                        <label for="pw-current">"Current password"</label>
+                        <input id="pw-current" type="password" autocomplete="current-password" bind:value=current/>
+                    </div>
+                    <div class="field">
+                        <label for="pw-new">"New password (10 characters or more)"</label>
+                        <input id="pw-new" type="password" autocomplete="new-password" bind:value=new/>
+                    </div>
+                    <p class="muted small">"Your other sessions end when the password changes."</p>
+                    <div class="form-actions"><button type="submit" class="button primary">"Change password"</button></div>
+                </form>
+            </section>
+
+            <section class="panel" aria-labelledby="sessions-title">
+                <h2 id="sessions-title">"Where you are signed in"</h2>
+                <ul class="session-list">
+                    {o.sessions.into_iter().map(|s| {
+                        let id = s.id;
+                        view! {
+                            <li>
+                                <div>
+                                    <strong>{s.device.clone()}</strong>
+                                    {s.current.then(|| view! { " " <span class="badge ok">"This session"</span> })}
+                                    <br/>
+                                    <span class="muted small">{format!("{} · since {} · last seen {}", s.ip.clone().unwrap_or_else(|| "unknown address".into()), datetime(s.started_at), datetime(s.last_seen_at))}</span>
+                                </div>
+                                {(!s.current).then(|| view! {
+                                    <button type="button" class="button subtle" on:click=move |_| {
+                                        leptos::task::spawn_local(async move {
+                                            after.run(end_my_session(id).await.map(|_| "Session ended.".to_string()));
+                                        });
+                                    }>"End"</button>
+                                })}
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+                {(others > 0).then(|| view! { <button type="button" class="button" on:click=end_others>"End all other sessions"</button> })}
+            </section>
+
+            <section class="panel" aria-labelledby="tokens-title">
+                <h2 id="tokens-title">"API tokens"</h2>
+                <p class="muted small">"For scripts and integrations: send "<code>"Authorization: Bearer <token>"</code>". A token acts as you."</p>
+                {move || fresh_token.get().map(|t| view! {
+                    <div class="field">
+                        <label for="fresh-token">"Your new token (copy it now)"</label>
+                        <input id="fresh-token" readonly value=t/>
+                    </div>
+                })}
+                {if o.tokens.is_empty() {
+                    view! { <p class="muted">"No tokens."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="session-list">
+                            {o.tokens.into_iter().map(|t| {
+                                let id = t.id;
+                                view! {
+                                    <li>
+                                        <div>
+                                            <strong>{t.label.clone()}</strong><br/>
+                                            <span class="muted small">{format!("created {} · {}", datetime(t.created_at), t.last_used_at.map(|u| format!("last used {}", datetime(u))).unwrap_or_else(|| "never used".into()))}</span>
+                                        </div>
+                                        <button type="button" class="button subtle" on:click=move |_| {
+                                            leptos::task::spawn_local(async move {
+                                                after.run(revoke_my_token(id).await.map(|_| "Token revoked.".to_string()));
+                                            });
+                                        }>"Revoke"</button>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }}
+                <form class="inline-form" on:submit=create_token novalidate>
+                    <label for="token-label">"New token for"</label>
+                    <input id="token-label" placeholder="e.g. nightly export script" bind:value=label/>
+                    <button type="submit" class="button">"Create token"</button>
+                </form>
+            </section>
+
+            <section class="panel" aria-labelledby="viewed-title">
+                <h2 id="viewed-title">"Viewed as you"</h2>
+                {if o.viewings.is_empty() {
+                    view! { <p class="muted">"No admin has viewed the CRM as you."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="viewings">
+                            {o.viewings.into_iter().map(|v| view! {
+                                <li>
+                                    <strong>{v.admin_name}</strong>
+                                    {format!(" viewed the CRM as you on {}", datetime(v.started_at))}
+                                    {v.ended_at.map(|e| format!(" (until {})", e.format("%H:%M UTC")))}
+                                    <br/><span class="muted">"Reason: "{v.reason}</span>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }}
+            </section>
+        </div>
+    }
+}

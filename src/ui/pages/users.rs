@@ -1,0 +1,258 @@
+//! Admin: staff users. Create (with a one-time set-password link to hand over), change role,
+//! deactivate or reactivate, end sessions, issue a password link, and view the CRM as them.
+//! The buttons follow the same rules the server enforces in the policy module.
+
+use crate::api::admin::{
+    create_staff_user, end_staff_sessions, password_reset_link, staff_users, update_staff_user,
+};
+use crate::domain::admin::{ImpersonationRequest, NewUserInput, StaffUser, UserUpdate};
+use crate::domain::error::AppError;
+use crate::domain::user::{Area, Role};
+use crate::ui::components::editing::Modal;
+use crate::ui::components::impersonation::ViewAsButton;
+use crate::ui::components::shell::use_me;
+use crate::ui::format::datetime;
+use crate::ui::pages::placeholder::area_denied;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use uuid::Uuid;
+
+/// What `me` may do to a user with `role` (the server decides again).
+struct Allowed {
+    access: bool,
+    roles: Vec<Role>,
+    view_as: bool,
+}
+
+fn allowed(me_role: Role, me: Uuid, u: &StaffUser) -> Allowed {
+    let own = me == u.id;
+    let sup = me_role == Role::SuperAdmin;
+    let access = !own && (sup || !u.role.is_admin());
+    let roles = if sup {
+        Role::STAFF.to_vec()
+    } else if own || !access {
+        Vec::new()
+    } else {
+        vec![Role::Manager, Role::Sales, Role::Support]
+    };
+    let view_as = u.active
+        && !own
+        && match me_role {
+            Role::SuperAdmin => u.role != Role::SuperAdmin,
+            Role::Admin => !u.role.is_admin(),
+            _ => false,
+        };
+    Allowed {
+        access,
+        roles,
+        view_as,
+    }
+}
+
+fn message(e: &AppError) -> String {
+    match e {
+        AppError::Validation { fields, .. } if !fields.is_empty() => fields
+            .values()
+            .flatten()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" "),
+        other => other.message(),
+    }
+}
+
+#[component]
+pub fn UsersPage() -> impl IntoView {
+    if let Some(denied) = area_denied(Area::Admin) {
+        return denied;
+    }
+    let Some(me) = use_me() else {
+        return ().into_any();
+    };
+    let refresh = RwSignal::new(0);
+    let list = Resource::new(move || refresh.get(), |_| staff_users());
+    let error = RwSignal::new(None::<String>);
+    let link = RwSignal::new(None::<(String, String)>);
+    let creating = RwSignal::new(false);
+    let me_role = me.user.role;
+    let me_id = me.user.id;
+
+    let done = move |r: Result<(), AppError>| match r {
+        Ok(()) => {
+            error.set(None);
+            refresh.update(|n| *n += 1);
+        }
+        Err(e) => error.set(Some(message(&e))),
+    };
+    let change = move |id: Uuid, update: UserUpdate| {
+        leptos::task::spawn_local(async move {
+            done(update_staff_user(id, update).await.map(|_| ()));
+        });
+    };
+
+    view! {
+        <Title text="Users · CRM"/>
+        <nav class="crumbs" aria-label="Breadcrumb"><a href="/admin">"Admin"</a><span aria-hidden="true">" / "</span></nav>
+        <header class="page-head">
+            <h1>"Users"</h1>
+            <button type="button" class="button primary" on:click=move |_| creating.set(true)>"New user"</button>
+        </header>
+        {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+        {move || link.get().map(|(who, url)| view! {
+            <div class="panel notice-panel" role="status">
+                <label for="user-link">{format!("One-time link for {who} (valid 72 hours; hand it to them):")}</label>
+                <input id="user-link" readonly value=url/>
+            </div>
+        })}
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match list.await {
+                    Ok(users) => view! {
+                        <div class="table-wrap"><table class="records users">
+                            <thead><tr>
+                                <th scope="col">"Name"</th><th scope="col">"Role"</th><th scope="col">"Status"</th>
+                                <th scope="col">"Last sign-in"</th><th scope="col">"Sessions"</th><th scope="col">"Actions"</th>
+                            </tr></thead>
+                            <tbody>
+                                {users.into_iter().map(|u| {
+                                    let may = allowed(me_role, me_id, &u);
+                                    let id = u.id;
+                                    let name = u.name.clone();
+                                    let status = match (u.active, u.has_password) {
+                                        (false, _) => view! { <span class="badge muted">"Deactivated"</span> }.into_any(),
+                                        (true, false) => view! { <span class="badge info">"Invited"</span> }.into_any(),
+                                        (true, true) => view! { <span class="badge ok">"Active"</span> }.into_any(),
+                                    };
+                                    let role_cell = if may.roles.is_empty() {
+                                        view! { <span>{u.role.label()}</span> }.into_any()
+                                    } else {
+                                        let select_id = format!("role-{id}");
+                                        let current = u.role;
+                                        view! {
+                                            <label class="sr-only" for=select_id.clone()>{format!("Role of {}", u.name)}</label>
+                                            <select id=select_id on:change=move |ev| {
+                                                if let Ok(role) = event_target_value(&ev).parse::<Role>() {
+                                                    change(id, UserUpdate { role: Some(role), ..Default::default() });
+                                                }
+                                            }>
+                                                {may.roles.iter().map(|r| view! {
+                                                    <option value=r.as_str() selected=*r == current>{r.label()}</option>
+                                                }).collect_view()}
+                                            </select>
+                                        }.into_any()
+                                    };
+                                    let for_link = name.clone();
+                                    let reset = move |_| {
+                                        let who = for_link.clone();
+                                        leptos::task::spawn_local(async move {
+                                            match password_reset_link(id).await {
+                                                Ok(l) => { link.set(l.link.map(|url| (who, url))); error.set(None); }
+                                                Err(e) => error.set(Some(message(&e))),
+                                            }
+                                        });
+                                    };
+                                    let end_sessions = move |_| {
+                                        leptos::task::spawn_local(async move {
+                                            done(end_staff_sessions(id).await.map(|_| ()));
+                                        });
+                                    };
+                                    let active = u.active;
+                                    view! {
+                                        <tr class:inactive=!u.active>
+                                            <td><strong>{u.name.clone()}</strong><br/><span class="muted">{u.email.clone()}</span></td>
+                                            <td>{role_cell}</td>
+                                            <td>{status}</td>
+                                            <td>{u.last_login_at.map(|t| view! { <time>{datetime(t)}</time> }.into_any()).unwrap_or_else(|| view! { <span class="muted">"Never"</span> }.into_any())}</td>
+                                            <td>{u.open_sessions}</td>
+                                            <td class="row-actions">
+                                                {may.access.then(|| view! {
+                                                    <button type="button" class="button subtle" on:click=move |_| change(id, UserUpdate { active: Some(!active), ..Default::default() })>
+                                                        {if active { "Deactivate" } else { "Reactivate" }}
+                                                    </button>
+                                                    {(active && u.open_sessions > 0).then(|| view! { <button type="button" class="button subtle" on:click=end_sessions>"End sessions"</button> })}
+                                                    {active.then(|| view! { <button type="button" class="button subtle" on:click=reset>"Password link"</button> })}
+                                                })}
+                                                {may.view_as.then(|| view! {
+                                                    <ViewAsButton target=ImpersonationRequest { user_id: Some(id), ..Default::default() } who=name.clone()/>
+                                                })}
+                                            </td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table></div>
+                    }.into_any(),
+                    Err(e) => view! { <p class="form-error">{e.message()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+        <Modal open=creating title="New user">
+            <NewUserForm me_role=me_role on_created=Callback::new(move |(who, url): (String, Option<String>)| {
+                creating.set(false);
+                link.set(url.map(|u| (who, u)));
+                refresh.update(|n| *n += 1);
+            })/>
+        </Modal>
+    }
+    .into_any()
+}
+
+#[component]
+fn NewUserForm(me_role: Role, on_created: Callback<(String, Option<String>)>) -> impl IntoView {
+    let email = RwSignal::new(String::new());
+    let name = RwSignal::new(String::new());
+    let role = RwSignal::new("sales".to_string());
+    let error = RwSignal::new(None::<AppError>);
+    let roles: Vec<Role> = if me_role == Role::SuperAdmin {
+        Role::STAFF.to_vec()
+    } else {
+        vec![Role::Manager, Role::Sales, Role::Support]
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let input = NewUserInput {
+            email: email.get_untracked(),
+            name: name.get_untracked(),
+            role: role.get_untracked().parse().ok(),
+        };
+        let who = input.name.clone();
+        leptos::task::spawn_local(async move {
+            match create_staff_user(input).await {
+                Ok(created) => on_created.run((who, created.link)),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let problem = move |f: &'static str| {
+        move || {
+            error
+                .get()
+                .and_then(|e| e.field(f))
+                .map(|m| view! { <p class="field-error">{m}</p> })
+        }
+    };
+    view! {
+        <form class="stack" on:submit=submit novalidate>
+            {move || error.get().filter(|e| !matches!(e, AppError::Validation { .. })).map(|e| view! { <p class="form-error" role="alert">{e.message()}</p> })}
+            <div class="field">
+                <label for="new-user-name">"Name"</label>
+                <input id="new-user-name" required bind:value=name/>
+                {problem("name")}
+            </div>
+            <div class="field">
+                <label for="new-user-email">"Email"</label>
+                <input id="new-user-email" type="email" required bind:value=email/>
+                {problem("email")}
+            </div>
+            <div class="field">
+                <label for="new-user-role">"Role"</label>
+                <select id="new-user-role" on:change=move |ev| role.set(event_target_value(&ev))>
+                    {roles.into_iter().map(|r| view! { <option value=r.as_str() selected=r == Role::Sales>{r.label()}</option> }).collect_view()}
+                </select>
+                {problem("role")}
+            </div>
+            <p class="muted">"They choose their own password through a one-time link you hand over."</p>
+            <div class="form-actions"><button type="submit" class="button primary">"Create user"</button></div>
+        </form>
+    }
+}
