@@ -17,20 +17,23 @@ pub fn ImpersonationBanner(me: Me) -> impl IntoView {
     };
     let ends_at = me.impersonation_ends_at;
     let left = RwSignal::new(None::<i64>);
+    // After hydration (an effect), so the server's markup and the browser's first render agree.
     #[cfg(feature = "hydrate")]
     if let Some(ends_at) = ends_at {
-        let tick = move || {
-            let secs = (ends_at - chrono::Utc::now()).num_seconds();
-            if secs <= 0 {
-                // The server ends the viewing on the next request; load it as the admin.
-                let _ = window().location().reload();
+        Effect::new(move |_| {
+            let tick = move || {
+                let secs = (ends_at - chrono::Utc::now()).num_seconds();
+                if secs <= 0 {
+                    // The server ends the viewing on the next request; load it as the admin.
+                    let _ = window().location().reload();
+                }
+                left.set(Some((secs + 59) / 60));
+            };
+            tick();
+            if let Ok(handle) = set_interval_with_handle(tick, std::time::Duration::from_secs(15)) {
+                on_cleanup(move || handle.clear());
             }
-            left.set(Some((secs + 59) / 60));
-        };
-        tick();
-        if let Ok(handle) = set_interval_with_handle(tick, std::time::Duration::from_secs(15)) {
-            on_cleanup(move || handle.clear());
-        }
+        });
     }
     let until = ends_at.map(|t| t.format("%H:%M UTC").to_string());
     view! {

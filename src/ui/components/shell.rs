@@ -159,7 +159,7 @@ fn Frame(me: Me) -> impl IntoView {
             <GlobalSearch/>
             <div class="who">
                 <a class="who-name" href="/account" title="Your account">{me.user.name.clone()}</a>
-                <span class="role-badge" title=me.user.name.clone()>{role.label()}</span>
+                <a class="role-badge" href="/account" title=format!("{} · your account", me.user.name)>{role.label()}</a>
                 <form method="post" action="/api/auth/logout" class="inline">
                     <button type="submit" class="button subtle">"Sign out"</button>
                 </form>

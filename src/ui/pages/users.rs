@@ -164,7 +164,7 @@ pub fn UsersPage() -> impl IntoView {
                                             <td>{status}</td>
                                             <td>{u.last_login_at.map(|t| view! { <time>{datetime(t)}</time> }.into_any()).unwrap_or_else(|| view! { <span class="muted">"Never"</span> }.into_any())}</td>
                                             <td>{u.open_sessions}</td>
-                                            <td class="row-actions">
+                                            <td><div class="cell-actions">
                                                 {may.access.then(|| view! {
                                                     <button type="button" class="button subtle" on:click=move |_| change(id, UserUpdate { active: Some(!active), ..Default::default() })>
                                                         {if active { "Deactivate" } else { "Reactivate" }}
@@ -175,7 +175,7 @@ pub fn UsersPage() -> impl IntoView {
                                                 {may.view_as.then(|| view! {
                                                     <ViewAsButton target=ImpersonationRequest { user_id: Some(id), ..Default::default() } who=name.clone()/>
                                                 })}
-                                            </td>
+                                            </div></td>
                                         </tr>
                                     }
                                 }).collect_view()}

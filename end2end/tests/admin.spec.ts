@@ -1,0 +1,104 @@
+import { expect, test } from "@playwright/test";
+import { ADMIN, api, hydrated, signIn, watchErrors } from "./helpers";
+
+test("an admin creates a sales user, views the CRM as them with the banner, and stops", async ({ page, browser }) => {
+  const errors = watchErrors(page);
+  await signIn(page);
+  const stamp = Date.now();
+  const name = `Sal Sales ${stamp}`;
+
+  // Create the user through the Users page; the one-time link is shown to hand over.
+  await page.goto("/admin/users");
+  await hydrated(page);
+  await page.getByRole("button", { name: "New user" }).click();
+  const dialog = page.getByRole("dialog", { name: "New user" });
+  await dialog.getByLabel("Name").fill(name);
+  await dialog.getByLabel("Email").fill(`sal.${stamp}@example.com`);
+  await dialog.getByLabel("Role").selectOption("sales");
+  await dialog.getByRole("button", { name: "Create user" }).click();
+  const link = await page.getByLabel(/One-time link for/).inputValue();
+  expect(link).toContain("/set-password?token=");
+
+  // The new user sets their password (in their own browser) and owns a deal.
+  const theirs = await browser.newContext();
+  const sal = await theirs.newPage();
+  await sal.goto("/login");
+  await api(sal, "POST", "/api/auth/set-password", { token: link.split("token=")[1], password: "sal's long password" });
+  await api(sal, "POST", "/api/crm/opportunities", { name: `Sal's deal ${stamp}` });
+  await theirs.close();
+
+  // View as them: reason and the admin's own password, then their board with the banner.
+  await page.reload();
+  await hydrated(page);
+  const row = page.getByRole("row", { name: new RegExp(name) });
+  await row.getByRole("button", { name: "View as" }).click();
+  const viewAs = page.getByRole("dialog", { name: `View as ${name}` });
+  await viewAs.getByLabel("Reason").fill("Checking the board they reported as empty");
+  await viewAs.getByLabel("Your password").fill("not my password");
+  await viewAs.getByRole("button", { name: "Start viewing" }).click();
+  await expect(viewAs.getByText("That is not your password")).toBeVisible();
+  await viewAs.getByLabel("Your password").fill(ADMIN.password);
+  await viewAs.getByRole("button", { name: "Start viewing" }).click();
+
+  await expect(page).toHaveURL(/\/pipeline/);
+  const banner = page.getByRole("region", { name: "Viewing as someone else" });
+  await expect(banner).toContainText(`Viewing as ${name} (sales)`);
+  await expect(banner).toContainText(`you are ${ADMIN.name}`);
+  await hydrated(page);
+  await expect(banner).toContainText(/min left/);
+  await expect(page.getByText(`Sal's deal ${stamp}`)).toBeVisible();
+  // Their navigation, not the admin's.
+  await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Admin" })).toHaveCount(0);
+  // The banner stays on every page.
+  await page.goto("/leads");
+  await expect(page.getByRole("region", { name: "Viewing as someone else" })).toBeVisible();
+
+  await page.getByRole("button", { name: "Stop viewing" }).click();
+  await expect(page).toHaveURL(/\/admin\/users/);
+  await expect(page.getByRole("region", { name: "Viewing as someone else" })).toHaveCount(0);
+  await expect(page.getByRole("heading", { name: "Users" })).toBeVisible();
+
+  // The audit log shows the viewing with its reason.
+  await page.goto("/admin/audit?action=impersonation.");
+  await expect(page.locator(".audit-entry").first()).toContainText("impersonation.ended");
+  await expect(page.locator(".audit-list")).toContainText("Checking the board they reported as empty");
+  // The one error is the browser logging the refused wrong password (422), on purpose above.
+  expect(errors().filter((e) => !e.includes("422"))).toEqual([]);
+});
+
+test("an admin views the portal as a client contact", async ({ page, browser }) => {
+  const errors = watchErrors(page);
+  await signIn(page);
+  const stamp = Date.now();
+  const account = await api(page, "POST", "/api/crm/accounts", { name: `Globex ${stamp}` });
+  const contact = await api(page, "POST", "/api/crm/contacts", {
+    first_name: "Hank", last_name: "Scorpio", email: `hank.${stamp}@globex.example`,
+    account_id: account.id, role: "client",
+  });
+  const invite = await api(page, "POST", `/api/crm/contacts/${contact.id}/portal-invite`, {});
+  const theirs = await browser.newContext();
+  const hank = await theirs.newPage();
+  await hank.goto("/login");
+  await api(hank, "POST", "/api/auth/accept-invite", { token: invite.invite_url.split("token=")[1], password: "hank's long password" });
+  await api(hank, "POST", "/api/portal/tickets", { subject: `Doomsday device ${stamp}` });
+  await theirs.close();
+
+  await page.goto(`/contacts/${contact.id}`);
+  await hydrated(page);
+  await page.getByRole("button", { name: "View portal as them" }).click();
+  const viewAs = page.getByRole("dialog", { name: "View as this contact" });
+  await viewAs.getByLabel("Reason").fill("Client says their ticket vanished");
+  await viewAs.getByLabel("Your password").fill(ADMIN.password);
+  await viewAs.getByRole("button", { name: "Start viewing" }).click();
+
+  await expect(page).toHaveURL(/\/portal/);
+  await expect(page.getByRole("region", { name: "Viewing as someone else" })).toContainText("Viewing as Hank Scorpio (client)");
+  await expect(page.getByRole("heading", { name: "My tickets" })).toBeVisible();
+  await expect(page.getByText(`Doomsday device ${stamp}`)).toBeVisible();
+  await hydrated(page);
+
+  await page.getByRole("button", { name: "Stop viewing" }).click();
+  await expect(page).toHaveURL(/\/admin\/users/);
+  await expect(page.getByRole("region", { name: "Viewing as someone else" })).toHaveCount(0);
+  expect(errors()).toEqual([]);
+});
