@@ -135,6 +135,19 @@ impl AppError {
         }
     }
 
+    /// One line for a form's top: every field's messages, or the message.
+    pub fn summary(&self) -> String {
+        match self {
+            AppError::Validation { fields, .. } if !fields.is_empty() => fields
+                .values()
+                .flatten()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" "),
+            other => other.message(),
+        }
+    }
+
     /// Messages for one field, if the error names it.
     pub fn field(&self, name: &str) -> Option<String> {
         match self {

@@ -23,6 +23,22 @@ fn current_session(staff: &Staff) -> Option<Uuid> {
     }
 }
 
+/// An audit entry about the asker's own account.
+fn own_entry(
+    action: &str,
+    client: &ClientInfo,
+    staff: &Staff,
+    details: serde_json::Value,
+) -> audit::NewEntry {
+    let mut entry = audit_entry(action, client);
+    entry.actor_id = Some(staff.actor_id());
+    entry.subject_id = staff.subject_id();
+    entry.target_type = Some("user".into());
+    entry.target_id = Some(staff.user.id.to_string());
+    entry.details = details;
+    entry
+}
+
 pub fn session_info(s: sessions::OpenSession, current: Option<Uuid>) -> SessionInfo {
     SessionInfo {
         id: s.id,
@@ -117,11 +133,12 @@ pub async fn change_password(
             sessions::end_all_for_user(&mut tx.c(), staff.user.id, "password_changed", now).await?
         }
     };
-    let mut entry = audit_entry("user.password_changed", client);
-    entry.actor_id = Some(staff.user.id);
-    entry.target_type = Some("user".into());
-    entry.target_id = Some(staff.user.id.to_string());
-    entry.details = json!({ "sessions_ended": ended });
+    let entry = own_entry(
+        "user.password_changed",
+        client,
+        staff,
+        json!({ "sessions_ended": ended }),
+    );
     audit::insert(&mut tx.c(), &entry, now).await?;
     tx.commit().await?;
     Ok(ended)
@@ -141,11 +158,7 @@ pub async fn end_session(
     if !sessions::end_own(&mut tx.c(), id, staff.user.id, "ended_by_user", now).await? {
         return Err(AppError::NotFound);
     }
-    let mut entry = audit_entry("session.ended", client);
-    entry.actor_id = Some(staff.user.id);
-    entry.target_type = Some("user".into());
-    entry.target_id = Some(staff.user.id.to_string());
-    entry.details = json!({ "session_id": id });
+    let entry = own_entry("session.ended", client, staff, json!({ "session_id": id }));
     audit::insert(&mut tx.c(), &entry, now).await?;
     tx.commit().await?;
     Ok(())
@@ -169,11 +182,12 @@ pub async fn end_other_sessions(
             sessions::end_all_for_user(&mut tx.c(), staff.user.id, "ended_by_user", now).await?
         }
     };
-    let mut entry = audit_entry("session.others_ended", client);
-    entry.actor_id = Some(staff.user.id);
-    entry.target_type = Some("user".into());
-    entry.target_id = Some(staff.user.id.to_string());
-    entry.details = json!({ "sessions_ended": ended });
+    let entry = own_entry(
+        "session.others_ended",
+        client,
+        staff,
+        json!({ "sessions_ended": ended }),
+    );
     audit::insert(&mut tx.c(), &entry, now).await?;
     tx.commit().await?;
     Ok(ended)

@@ -11,18 +11,6 @@ use crate::ui::format::datetime;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-fn message(e: &AppError) -> String {
-    match e {
-        AppError::Validation { fields, .. } if !fields.is_empty() => fields
-            .values()
-            .flatten()
-            .cloned()
-            .collect::<Vec<_>>()
-            .join(" "),
-        other => other.message(),
-    }
-}
-
 #[component]
 pub fn MyAccountPage() -> impl IntoView {
     let refresh = RwSignal::new(0);
@@ -37,7 +25,7 @@ pub fn MyAccountPage() -> impl IntoView {
         }
         Err(e) => {
             notice.set(None);
-            error.set(Some(message(&e)));
+            error.set(Some(e.summary()));
         }
     };
     view! {

@@ -49,18 +49,6 @@ fn allowed(me_role: Role, me: Uuid, u: &StaffUser) -> Allowed {
     }
 }
 
-fn message(e: &AppError) -> String {
-    match e {
-        AppError::Validation { fields, .. } if !fields.is_empty() => fields
-            .values()
-            .flatten()
-            .cloned()
-            .collect::<Vec<_>>()
-            .join(" "),
-        other => other.message(),
-    }
-}
-
 #[component]
 pub fn UsersPage() -> impl IntoView {
     if let Some(denied) = area_denied(Area::Admin) {
@@ -82,7 +70,7 @@ pub fn UsersPage() -> impl IntoView {
             error.set(None);
             refresh.update(|n| *n += 1);
         }
-        Err(e) => error.set(Some(message(&e))),
+        Err(e) => error.set(Some(e.summary())),
     };
     let change = move |id: Uuid, update: UserUpdate| {
         leptos::task::spawn_local(async move {
@@ -147,7 +135,7 @@ pub fn UsersPage() -> impl IntoView {
                                         leptos::task::spawn_local(async move {
                                             match password_reset_link(id).await {
                                                 Ok(l) => { link.set(l.link.map(|url| (who, url))); error.set(None); }
-                                                Err(e) => error.set(Some(message(&e))),
+                                                Err(e) => error.set(Some(e.summary())),
                                             }
                                         });
                                     };
