@@ -7,6 +7,7 @@ pub mod admin;
 pub mod contact;
 pub mod error;
 pub mod form;
+pub mod import;
 pub mod lead;
 pub mod links;
 pub mod opportunity;

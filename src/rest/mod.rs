@@ -6,6 +6,7 @@ pub mod auth;
 pub mod crm;
 pub mod extract;
 pub mod forms;
+pub mod imports;
 pub mod pipeline;
 pub mod portal;
 pub mod support;
@@ -24,6 +25,7 @@ fn all() -> OpenApiRouter<AppState> {
         .merge(auth::router())
         .merge(admin::router())
         .merge(crm::router())
+        .merge(imports::router())
         .merge(support::router())
         .merge(portal::router())
 }

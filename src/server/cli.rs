@@ -82,6 +82,26 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Audit {
             command: AuditCommand::Verify,
         } => verify_audit(cli.config).await,
+        Command::Import {
+            kind,
+            file,
+            mapping,
+            dedup,
+            dry_run,
+            as_user,
+            outcome,
+        } => {
+            let args = ImportArgs {
+                kind,
+                file,
+                mapping,
+                dedup,
+                dry_run,
+                as_user,
+                outcome,
+            };
+            import_file(cli.config, args).await
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -250,6 +270,9 @@ async fn serve(config: Config) -> Result<(), CliError> {
         }
     });
 
+    // Imports a previous run of the server left unfinished carry on from their last batch.
+    super::import::job::resume_all(&state).await;
+
     if let Some(link) = service::ensure_setup_link(&state).await? {
         println!(
             "No users yet. To create the first super admin, open this one-time link (valid 24 hours):"
@@ -289,4 +312,182 @@ async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = terminate => {},
     }
+}
+
+struct ImportArgs {
+    kind: String,
+    file: std::path::PathBuf,
+    mapping: Option<std::path::PathBuf>,
+    dedup: String,
+    dry_run: bool,
+    as_user: Option<String>,
+    outcome: Option<std::path::PathBuf>,
+}
+
+/// `crm import`: the same importer as the wizard, run to the end in this process, with the
+/// file read where it lies.
+async fn import_file(config: Config, args: ImportArgs) -> Result<(), CliError> {
+    use super::auth::{Principal, Staff, Via};
+    use super::db::{imports, users};
+    use super::import::{self, NewImport};
+    use crate::domain::import::{ColumnMap, DedupMode, ImportKind, ImportOptions};
+    use crate::domain::user::CurrentUser;
+
+    let kind: ImportKind = args.kind.parse().map_err(CliError::App)?;
+    let dedup: DedupMode = args.dedup.parse().map_err(CliError::App)?;
+    let path = std::fs::canonicalize(&args.file)
+        .map_err(|e| CliError::App(format!("{}: {e}", args.file.display())))?;
+    let bytes = std::fs::metadata(&path)?.len();
+    let overrides: Option<serde_json::Map<String, serde_json::Value>> = match &args.mapping {
+        Some(m) => Some(
+            serde_json::from_str(&std::fs::read_to_string(m)?)
+                .map_err(|e| CliError::App(format!("{}: {e}", m.display())))?,
+        ),
+        None => None,
+    };
+    let state = state_for(config).await?;
+    let user = {
+        let mut h = state.db.handle().await?;
+        match &args.as_user {
+            Some(email) => users::by_email(&mut h.c(), &email.to_lowercase()).await?,
+            None => users::first_super_admin(&mut h.c()).await?,
+        }
+    }
+    .filter(|u| u.active)
+    .ok_or_else(|| {
+        CliError::App("no such active staff user (create one with `crm user create`)".into())
+    })?;
+    let principal = Principal::Staff(Staff {
+        user: CurrentUser {
+            id: user.id,
+            email: user.email.clone(),
+            name: user.name.clone(),
+            role: user.role,
+        },
+        via: Via::CommandLine,
+        impersonator: None,
+    });
+    let input = NewImport {
+        kind: Some(kind),
+        file_name: path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        dedup,
+        mapping: None,
+    };
+    let id = uuid::Uuid::now_v7();
+    let mut view = import::create(&state, &principal, id, &path, bytes, None, input).await?;
+    if let Some(overrides) = overrides {
+        let mapping: Vec<ColumnMap> = view
+            .mapping
+            .iter()
+            .map(|m| match overrides.get(&m.header) {
+                Some(serde_json::Value::String(f)) => ColumnMap {
+                    header: m.header.clone(),
+                    field: Some(f.clone()),
+                },
+                Some(_) => ColumnMap {
+                    header: m.header.clone(),
+                    field: None,
+                },
+                None => m.clone(),
+            })
+            .collect();
+        view =
+            import::set_options(&state, &principal, id, ImportOptions { mapping, dedup }).await?;
+    }
+    eprintln!(
+        "{}: {} encoding, {} separated; columns: {}",
+        view.file_name,
+        view.encoding,
+        view.delimiter,
+        view.mapping
+            .iter()
+            .map(|m| format!(
+                "{} → {}",
+                m.header,
+                m.field.as_deref().unwrap_or("(ignored)")
+            ))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let started = std::time::Instant::now();
+    let client = ClientInfo {
+        ip: "command line".into(),
+        user_agent: "crm import".into(),
+    };
+    if args.dry_run {
+        import::dry_run(&state, &principal, id).await?;
+    } else {
+        import::start(&state, &principal, &client, id).await?;
+    }
+    let view = loop {
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        let v = import::view(&state, &principal, id).await?;
+        if !v.status.is_working() {
+            break v;
+        }
+        if let Some(total) = v.total_rows {
+            eprint!("\r{} / {} rows", v.rows_done, total);
+        }
+    };
+    eprintln!();
+    if let Some(error) = &view.error {
+        return Err(CliError::App(error.clone()));
+    }
+    let counts = if args.dry_run {
+        view.dry_run.clone().unwrap_or_default()
+    } else {
+        view.counts.clone()
+    };
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "{}{} rows in {secs:.1} s: {} created, {} updated, {} skipped (already in the CRM), {} duplicates in the file, {} invalid",
+        if args.dry_run { "dry run: " } else { "" },
+        counts.rows(),
+        counts.created,
+        counts.updated,
+        counts.skipped_duplicate,
+        counts.duplicate_in_file,
+        counts.invalid
+    );
+    if args.dry_run {
+        for e in &view.examples {
+            println!(
+                "  row {}: {} {}",
+                e.row,
+                e.outcome,
+                e.message.as_deref().unwrap_or("")
+            );
+        }
+    } else {
+        let out = args
+            .outcome
+            .unwrap_or_else(|| path.with_extension("outcome.csv"));
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&out)?);
+        use std::io::Write;
+        file.write_all(b"row,outcome,record_id,message\n")?;
+        let mut after = 0;
+        loop {
+            let mut h = state.db.handle().await?;
+            let page = imports::rows(&mut h.c(), id, after, 10_000, false).await?;
+            let Some(last) = page.last() else { break };
+            after = last.row;
+            for r in page {
+                let record = r.record_id.map(|i| i.to_string()).unwrap_or_default();
+                let line = super::export::csv_line(&[
+                    &r.row.to_string(),
+                    &r.outcome,
+                    &record,
+                    r.message.as_deref().unwrap_or(""),
+                ]);
+                file.write_all(line.as_bytes())?;
+            }
+        }
+        file.flush()?;
+        println!("outcome of every row: {}", out.display());
+    }
+    state.db.close().await;
+    Ok(())
 }

@@ -39,6 +39,32 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Import leads, contacts or accounts from a CSV file: prints the counts and writes each
+    /// row's outcome (created, updated, skipped_duplicate, invalid: reason) to a CSV file.
+    Import {
+        /// leads, contacts or accounts
+        #[arg(long)]
+        kind: String,
+        /// The CSV file (UTF-8, UTF-16 or Windows-1252; comma, semicolon or tab).
+        #[arg(long)]
+        file: PathBuf,
+        /// JSON object naming what columns fill, overriding the guess:
+        /// {"E-mail": "email", "Notes": "custom", "Fax": null}
+        #[arg(long)]
+        mapping: Option<PathBuf>,
+        /// What to do with a row matching an existing record: skip, fill or overwrite.
+        #[arg(long, default_value = "skip")]
+        dedup: String,
+        /// Only count what would happen; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The staff user (email) the records belong to (default: the first super admin).
+        #[arg(long = "as")]
+        as_user: Option<String>,
+        /// Where to write the per-row outcomes (default: next to the file, `.outcome.csv`).
+        #[arg(long)]
+        outcome: Option<PathBuf>,
+    },
     /// Fill the database with realistic, deterministic sample data.
     DemoData {
         /// Number of leads; contacts, accounts, opportunities, activities and tasks scale with it.
@@ -160,6 +186,25 @@ pub struct Config {
     /// The business name shown on the portal and in page titles.
     #[arg(long, env = "CRM_BUSINESS_NAME", default_value = "CRM", global = true)]
     pub business_name: String,
+
+    /// Where uploaded import files are kept while they are imported (shared storage when
+    /// several servers share one PostgreSQL database).
+    #[arg(
+        long,
+        env = "CRM_UPLOAD_DIR",
+        default_value = "data/uploads",
+        global = true
+    )]
+    pub upload_dir: PathBuf,
+
+    /// Largest import file accepted, in bytes (default 1 GiB).
+    #[arg(
+        long,
+        env = "CRM_IMPORT_MAX_BYTES",
+        default_value_t = 1 << 30,
+        global = true
+    )]
+    pub import_max_bytes: u64,
 }
 
 impl Config {
@@ -210,6 +255,8 @@ impl fmt::Debug for Config {
             .field("site_root", &self.site_root)
             .field("request_timeout_secs", &self.request_timeout_secs)
             .field("business_name", &self.business_name)
+            .field("upload_dir", &self.upload_dir)
+            .field("import_max_bytes", &self.import_max_bytes)
             .finish()
     }
 }

@@ -187,6 +187,9 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
 /// checked up front; a body without one is read up to the limit, so a chunked upload cannot
 /// slip past (server functions read bodies themselves and would otherwise fail obscurely).
 pub async fn limit_body(req: Request, next: Next) -> Response {
+    if is_upload(&req) {
+        return next.run(req).await;
+    }
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -212,6 +215,24 @@ pub async fn limit_body(req: Request, next: Next) -> Response {
                 Err(_) => AppError::PayloadTooLarge.into_response(),
             }
         }
+    }
+}
+
+/// A CSV upload: streamed to disk by the importer with its own (much larger) limit.
+fn is_upload(req: &Request) -> bool {
+    req.method() == Method::POST && req.uri().path() == crate::rest::imports::UPLOAD_PATH
+}
+
+/// Answers 408 when a request takes longer than `secs`, except uploads (a large file on a
+/// slow line takes as long as it takes; the importer limits its size).
+pub async fn timeout(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if is_upload(&req) {
+        return next.run(req).await;
+    }
+    let limit = std::time::Duration::from_secs(state.config.request_timeout_secs);
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => StatusCode::REQUEST_TIMEOUT.into_response(),
     }
 }
 

@@ -220,6 +220,25 @@ pub fn authorize_portal<'p>(
     principal.portal().ok_or_else(AppError::unauthorized)
 }
 
+/// Whether the asker may see an import (and its outcome file): whoever started it, managers
+/// and admins; to anyone else it does not exist.
+pub fn may_see_import(
+    principal: &Principal,
+    kind: RecordKind,
+    started_by: Uuid,
+) -> Result<&Staff, AppError> {
+    let staff = authorize(principal, Action::Read, Target::kind(kind))?;
+    let oversees = matches!(
+        staff.user.role,
+        Role::Manager | Role::Admin | Role::SuperAdmin
+    );
+    if staff.user.id == started_by || oversees {
+        Ok(staff)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
 /// What an admin may change about a staff user.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UserChange {

@@ -10,21 +10,19 @@ use super::state::{AppState, Clock};
 use crate::app::{App, shell};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
 use leptos::config::{Env, LeptosOptions};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::sync::Arc;
-use std::time::Duration;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::SessionManagerLayer;
 use tower_sessions::cookie::SameSite;
@@ -107,10 +105,7 @@ pub fn protect(state: AppState, routes: Router) -> Router {
     routes
         // Layers from the innermost out; each `layer` call wraps everything above it.
         .layer(from_fn_with_state(state.clone(), http::csrf_guard))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(state.config.request_timeout_secs),
-        ))
+        .layer(from_fn_with_state(state.clone(), http::timeout))
         .layer(from_fn(http::limit_body))
         .layer(DefaultBodyLimit::disable())
         .layer(CatchPanicLayer::custom(http::panic_response))

@@ -43,12 +43,14 @@ const REST: &[(&str, &str)] = &[
     ("POST /api/auth/set-password",               "ok           ok           ok           ok           ok           ok           ok           ok"),
     ("POST /api/auth/setup",                      "ok           ok           ok           ok           ok           ok           ok           ok"),
     ("GET /api/crm/accounts",                     "401          ok           ok           ok           ok           ok           403          403"),
+    ("GET /api/crm/accounts/export.csv",         "401          ok           ok           ok           ok           ok           403          403"),
     ("POST /api/crm/accounts",                    "401          ok           ok           ok           ok           403          403          403"),
     ("GET /api/crm/accounts/{id}",                "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403"),
     ("PUT /api/crm/accounts/{id}",                "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
     ("GET /api/crm/activities",                   "401          ok           ok           ok           ok           ok           403          403"),
     ("POST /api/crm/activities",                  "401          ok           ok           ok           ok           ok           403          403"),
     ("GET /api/crm/contacts",                     "401          ok           ok           ok           ok           ok           403          403"),
+    ("GET /api/crm/contacts/export.csv",         "401          ok           ok           ok           ok           ok           403          403"),
     ("POST /api/crm/contacts",                    "401          ok           ok           ok           ok           403          403          403"),
     ("GET /api/crm/contacts/{id}",                "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403"),
     ("PUT /api/crm/contacts/{id}",                "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
@@ -56,12 +58,23 @@ const REST: &[(&str, &str)] = &[
     ("DELETE /api/crm/contacts/{id}/portal",      "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
     ("POST /api/crm/contacts/{id}/portal-invite", "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
     ("GET /api/crm/count",                        "401          ok           ok           ok           ok           ok           403          403"),
+    ("GET /api/crm/imports",                     "401          ok           ok           ok           ok           ok           403          403"),
+    ("POST /api/crm/imports",                    "401          ok           ok           ok           ok           ok           403          403"),
+    ("GET /api/crm/imports/{id}",                "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/404/404   404/404/404  403/403/403  403/403/403"),
+    ("PUT /api/crm/imports/{id}",                "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/404/404   404/404/404  403/403/403  403/403/403"),
+    ("POST /api/crm/imports/{id}/cancel",        "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/404/404   404/404/404  403/403/403  403/403/403"),
+    ("POST /api/crm/imports/{id}/dry-run",       "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/404/404   404/404/404  403/403/403  403/403/403"),
+    ("GET /api/crm/imports/{id}/rows.csv",       "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/404/404   404/404/404  403/403/403  403/403/403"),
+    ("POST /api/crm/imports/{id}/start",         "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/404/404   404/404/404  403/403/403  403/403/403"),
+    ("POST /api/crm/imports/{id}/undo",          "401/401/401  ok/ok/404    ok/ok/404    403/403/404  403/404/404  404/404/404  403/403/403  403/403/403"),
     ("GET /api/crm/leads",                        "401          ok           ok           ok           ok           403          403          403"),
+    ("GET /api/crm/leads/export.csv",            "401          ok           ok           ok           ok           403          403          403"),
     ("POST /api/crm/leads",                       "401          ok           ok           ok           ok           403          403          403"),
     ("GET /api/crm/leads/{id}",                   "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
     ("PUT /api/crm/leads/{id}",                   "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
     ("POST /api/crm/leads/{id}/qualify",          "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
     ("GET /api/crm/opportunities",                "401          ok           ok           ok           ok           ok           403          403"),
+    ("GET /api/crm/opportunities/export.csv",    "401          ok           ok           ok           ok           ok           403          403"),
     ("POST /api/crm/opportunities",               "401          ok           ok           ok           ok           403          403          403"),
     ("GET /api/crm/opportunities/{id}",           "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403"),
     ("PUT /api/crm/opportunities/{id}",           "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
@@ -82,6 +95,7 @@ const REST: &[(&str, &str)] = &[
     ("POST /api/crm/tasks",                       "401          ok           ok           ok           ok           403          403          403"),
     ("PUT /api/crm/tasks/{id}",                   "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/ok/404   403/403/403  403/403/403"),
     ("GET /api/crm/tickets",                      "401          ok           ok           ok           ok           ok           403          403"),
+    ("GET /api/crm/tickets/export.csv",          "401          ok           ok           ok           ok           ok           403          403"),
     ("POST /api/crm/tickets",                     "401          ok           ok           ok           403          ok           403          403"),
     ("GET /api/crm/tickets/{id}",                 "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/404/404   ok/ok/404    403/403/403  403/403/403"),
     ("PUT /api/crm/tickets/{id}",                 "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  ok/ok/404    403/403/403  403/403/403"),
@@ -199,7 +213,7 @@ async fn fixture(app: &TestApp) -> Fixture {
     let (mut root, _) = app.api("root@example.com", Role::SuperAdmin).await;
     let (admin, _) = app.api("admin@example.com", Role::Admin).await;
     let (manager, manager_id) = app.api("manager@example.com", Role::Manager).await;
-    let (sales, sales_id) = app.api("sales@example.com", Role::Sales).await;
+    let (mut sales, sales_id) = app.api("sales@example.com", Role::Sales).await;
     let (support, support_id) = app.api("support@example.com", Role::Support).await;
     let id = |r: Resp| -> String {
         assert!(r.status.is_success(), "fixture: {}", r.text());
@@ -280,8 +294,18 @@ async fn fixture(app: &TestApp) -> Fixture {
     let form = |slug: &str| json!({"slug": slug, "title": slug, "standard_fields": ["name"], "creates": "lead"});
     let form_a = id(root.post_json("/api/admin/forms", form("form-a")).await);
     let form_b = id(root.post_json("/api/admin/forms", form("form-b")).await);
+    // Imports: A started by the sales user, B by the super admin (uploaded, not yet run).
+    let file = b"First Name,Email\nMatrix,matrix@example.com\n";
+    let fields = [("kind", "contacts"), ("action", "upload")];
+    let import_a = id(sales
+        .upload("/api/crm/imports", &fields, "a.csv", file)
+        .await);
+    let import_b = id(root
+        .upload("/api/crm/imports", &fields, "b.csv", file)
+        .await);
     let ids = BTreeMap::from([
         ("lead", (lead_a, lead_b)),
+        ("import", (import_a, import_b)),
         ("account", (acc_a, acc_b)),
         ("contact", (con_a, con_b)),
         ("opportunity", (opp_a.clone(), opp_b)),
@@ -335,6 +359,7 @@ fn kind_of_path(path: &str) -> Option<&'static str> {
         "tasks" => "task",
         "tickets" => "ticket",
         "forms" => "form",
+        "imports" => "import",
         "users" => "user",
         "sessions" => "session",
         "tokens" => "api_token",
@@ -396,6 +421,7 @@ impl Fixture {
             }
             ("POST", "/api/account/tokens") => json!({"label": "matrix"}),
             ("PUT", "/api/admin/users/{id}") => json!({}),
+            ("PUT", "/api/crm/imports/{id}") => json!({"mapping": [], "dedup": "skip"}),
             ("PUT", "/api/admin/forms/{id}") => {
                 let mut f = self.form_input();
                 f["version"] = json!(999_999);

@@ -334,3 +334,106 @@ async fn two_servers_on_one_postgres_accept_the_same_session_cookie() {
     let (status, _, _) = http(a, "GET", "/api/auth/me", &[("Cookie", &cookie)], "").await;
     assert_eq!(status, 401);
 }
+
+#[tokio::test]
+async fn import_prints_the_counts_and_writes_every_rows_outcome() {
+    for db in TestDb::all().await {
+        let url = db.url.clone();
+        let dir = crate::common::TempDir::new();
+        let (ok, _, err) = crm(
+            &url,
+            &[
+                "user",
+                "create",
+                "--email",
+                "root@example.com",
+                "--name",
+                "Root",
+                "--role",
+                "super_admin",
+                "--password-stdin",
+            ],
+            Some(PASSWORD),
+        )
+        .await;
+        assert!(ok, "{err}");
+        // Windows-1252, semicolons, a column named by a mapping file.
+        let file = dir.path().join("people.csv");
+        std::fs::write(&file, b"Vorname;Nachname;E-mail;Firma\nJ\xfcrgen;M\xfcller;jm@example.com;Acme\nBad;Row;nope;Acme\nJ\xfcrgen;M;JM@example.com;Acme\n").expect("write");
+        let mapping = dir.path().join("mapping.json");
+        std::fs::write(
+            &mapping,
+            r#"{"Vorname": "first_name", "Nachname": "last_name", "Firma": "company"}"#,
+        )
+        .expect("write");
+        let f = file.to_string_lossy().to_string();
+        let m = mapping.to_string_lossy().to_string();
+        let (ok, out, err) = crm(
+            &url,
+            &[
+                "import",
+                "--kind",
+                "contacts",
+                "--file",
+                &f,
+                "--mapping",
+                &m,
+                "--dry-run",
+            ],
+            None,
+        )
+        .await;
+        assert!(ok, "{err}");
+        assert!(
+            out.contains("dry run: 3 rows")
+                && out.contains("1 created")
+                && out.contains("1 duplicates in the file")
+                && out.contains("1 invalid"),
+            "{out}"
+        );
+        assert!(err.contains("windows-1252"), "{err}");
+        let (ok, out, err) = crm(
+            &url,
+            &[
+                "import",
+                "--kind",
+                "contacts",
+                "--file",
+                &f,
+                "--mapping",
+                &m,
+            ],
+            None,
+        )
+        .await;
+        assert!(ok, "{err}");
+        assert!(out.contains("3 rows") && out.contains("1 created"), "{out}");
+        let outcome =
+            std::fs::read_to_string(dir.path().join("people.outcome.csv")).expect("outcome file");
+        let lines: Vec<&str> = outcome.lines().collect();
+        assert_eq!(lines.len(), 4, "{outcome}");
+        assert!(lines[1].starts_with("1,created,"), "{outcome}");
+        assert!(lines[2].starts_with("2,invalid: email"), "{outcome}");
+        assert!(lines[3].starts_with("3,skipped_duplicate,"), "{outcome}");
+        // Run again: everything is already there.
+        let (ok, out, _) = crm(
+            &url,
+            &[
+                "import",
+                "--kind",
+                "contacts",
+                "--file",
+                &f,
+                "--mapping",
+                &m,
+            ],
+            None,
+        )
+        .await;
+        assert!(ok);
+        assert!(
+            out.contains("0 created") && out.contains("1 skipped"),
+            "{out}"
+        );
+    }
+}

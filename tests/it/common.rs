@@ -173,6 +173,8 @@ impl TestApp {
         config.site_addr = "127.0.0.1:3000".parse().expect("addr");
         config.public_url = None;
         config.trust_proxy = true;
+        config.upload_dir =
+            std::env::temp_dir().join(format!("crm-test-uploads-{}", Uuid::new_v4()));
         adjust(&mut config);
         let pool = db.open().await;
         let store = CrmSessionStore::for_db(&pool).await.expect("session store");
@@ -362,6 +364,37 @@ impl Client {
             }
         }
         resp
+    }
+
+    /// A multipart/form-data POST: text fields, then the file as `file`.
+    pub async fn upload(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file_name: &str,
+        file: &[u8],
+    ) -> Resp {
+        let boundary = "----crm-test-boundary-7d1f";
+        let mut body = Vec::new();
+        for (k, v) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\ncontent-disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        body.extend_from_slice(format!("--{boundary}\r\ncontent-disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\ncontent-type: text/csv\r\n\r\n").as_bytes());
+        body.extend_from_slice(file);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let req = Request::post(path)
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(body))
+            .expect("request");
+        self.send(req).await
     }
 
     pub async fn get(&mut self, path: &str) -> Resp {

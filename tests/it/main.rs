@@ -7,6 +7,7 @@ mod authz_matrix;
 mod cli;
 mod common;
 mod demo;
+mod imports_http;
 mod pipeline_http;
 mod protection;
 mod sales_http;

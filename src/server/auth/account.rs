@@ -19,7 +19,7 @@ fn current_session(staff: &Staff) -> Option<Uuid> {
     match (&staff.impersonator, &staff.via) {
         (Some(by), _) => Some(by.admin_session_id),
         (None, Via::Session { session_id }) => Some(*session_id),
-        (None, Via::Token { .. }) => None,
+        (None, Via::Token { .. } | Via::CommandLine) => None,
     }
 }
 

@@ -68,8 +68,14 @@ pub const SESSION_KEY: &str = "auth";
 /// How a staff principal proved who they are.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Via {
-    Session { session_id: Uuid },
-    Token { token_id: Uuid },
+    Session {
+        session_id: Uuid,
+    },
+    Token {
+        token_id: Uuid,
+    },
+    /// A `crm` command run by whoever has the server's configuration.
+    CommandLine,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -148,6 +148,106 @@ pub async fn insert(
     Ok(id)
 }
 
+/// Appends many entries at once, all at `now`, chained in the order given (imports write one
+/// per record). Same rules as [`insert`]: inside a write transaction.
+pub async fn insert_many(
+    c: &mut Conn<'_>,
+    entries: &[NewEntry],
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let at = truncate_micros(now);
+    let mut prev = last_hash(c).await?;
+    let mut rows = Vec::with_capacity(entries.len());
+    for e in entries {
+        let id = Uuid::now_v7();
+        let details = if e.details.is_null() {
+            serde_json::json!({})
+        } else {
+            e.details.clone()
+        };
+        let hash = Content {
+            id,
+            at,
+            actor_id: e.actor_id,
+            actor_label: e.actor_label.as_deref(),
+            subject_id: e.subject_id,
+            action: &e.action,
+            target_type: e.target_type.as_deref(),
+            target_id: e.target_id.as_deref(),
+            ip: e.ip.as_deref(),
+            user_agent: e.user_agent.as_deref(),
+            details: &details,
+        }
+        .chain_hash(&prev);
+        rows.push((
+            id,
+            e,
+            details,
+            std::mem::replace(&mut prev, hash.clone()),
+            hash,
+        ));
+    }
+    match c {
+        Conn::Sqlite(_) => {
+            use super::sql::Arg;
+            let values = rows
+                .into_iter()
+                .map(|(id, e, details, prev, hash)| {
+                    vec![
+                        Arg::Uuid(id),
+                        Arg::Time(at),
+                        Arg::OptUuid(e.actor_id),
+                        Arg::OptText(e.actor_label.clone()),
+                        Arg::OptUuid(e.subject_id),
+                        Arg::Text(e.action.clone()),
+                        Arg::OptText(e.target_type.clone()),
+                        Arg::OptText(e.target_id.clone()),
+                        Arg::OptText(e.ip.clone()),
+                        Arg::OptText(e.user_agent.clone()),
+                        Arg::Text(details.to_string()),
+                        Arg::Text(prev),
+                        Arg::Text(hash),
+                    ]
+                })
+                .collect();
+            super::bulk::insert_rows(c, "audit_log", &ENTRY_INSERT_COLUMNS, values).await?;
+        }
+        Conn::Postgres(_) => {
+            let sql = "insert into audit_log (id, at, actor_id, actor_label, subject_id, action, target_type,
+                                              target_id, ip, user_agent, details, prev_hash, hash)
+                       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+            for (id, e, details, prev, hash) in rows {
+                on!(c, c => sqlx::query(sql)
+                    .bind(id).bind(at).bind(e.actor_id).bind(e.actor_label.as_deref()).bind(e.subject_id)
+                    .bind(&e.action).bind(e.target_type.as_deref()).bind(e.target_id.as_deref())
+                    .bind(e.ip.as_deref()).bind(e.user_agent.as_deref()).bind(Json(details))
+                    .bind(&prev).bind(&hash)
+                    .execute(c).await.map(|_| ()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+const ENTRY_INSERT_COLUMNS: [&str; 13] = [
+    "id",
+    "at",
+    "actor_id",
+    "actor_label",
+    "subject_id",
+    "action",
+    "target_type",
+    "target_id",
+    "ip",
+    "user_agent",
+    "details",
+    "prev_hash",
+    "hash",
+];
+
 /// The hash the next entry chains to, taking the append lock first on PostgreSQL.
 async fn last_hash(c: &mut Conn<'_>) -> Result<String, sqlx::Error> {
     if let Conn::Postgres(pg) = c {

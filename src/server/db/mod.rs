@@ -11,6 +11,7 @@ pub mod contacts;
 pub mod forms;
 pub mod idempotency;
 pub mod impersonations;
+pub mod imports;
 pub mod leads;
 pub mod list;
 pub mod opportunities;

@@ -70,6 +70,14 @@ pub async fn by_email(c: &mut Conn<'_>, email: &str) -> Result<Option<UserRow>, 
     on!(c, c => sqlx::query_as(&sql).bind(email).fetch_optional(c).await)
 }
 
+/// The earliest active super admin (who command-line work is done as by default).
+pub async fn first_super_admin(c: &mut Conn<'_>) -> Result<Option<UserRow>, sqlx::Error> {
+    let sql = format!(
+        "select {COLUMNS} from users where role = 'super_admin' and active order by created_at limit 1"
+    );
+    on!(c, c => sqlx::query_as(&sql).fetch_optional(c).await)
+}
+
 pub async fn by_id(c: &mut Conn<'_>, id: Uuid) -> Result<Option<UserRow>, sqlx::Error> {
     let sql = format!("select {COLUMNS} from users where id = $1");
     on!(c, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await)
