@@ -5,6 +5,7 @@ use crate::ui::pages::account::MyAccountPage;
 use crate::ui::pages::admin::{AdminPage, FormsPage, SlaPage};
 use crate::ui::pages::audit::AuditPage;
 use crate::ui::pages::auth::{AcceptInvitePage, LoginPage, SetPasswordPage, SetupPage};
+use crate::ui::pages::imports::{ImportPage, ImportsPage};
 use crate::ui::pages::metrics::MetricsPage;
 use crate::ui::pages::pipeline::PipelinePage;
 use crate::ui::pages::placeholder::NotFound;
@@ -89,6 +90,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("contacts") view=ContactsPage ssr=SsrMode::InOrder/>
                     <Route path=path!("contacts/:id") view=ContactPage ssr=SsrMode::InOrder/>
                     <Route path=path!("tasks") view=TasksPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("imports") view=ImportsPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("imports/:id") view=ImportPage ssr=SsrMode::InOrder/>
                     <Route path=path!("tickets") view=TicketsPage ssr=SsrMode::InOrder/>
                     <Route path=path!("tickets/:id") view=TicketPage ssr=SsrMode::InOrder/>
                     <Route path=path!("admin") view=AdminPage ssr=SsrMode::InOrder/>

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod imports;
 pub mod pipeline;
 pub mod portal;
 pub mod sales;

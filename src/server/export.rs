@@ -302,10 +302,12 @@ pub async fn export(
         }
     });
     let name = format!("{}-{}.csv", kind.as_str(), now.format("%Y-%m-%d"));
+    // Fused: a body may be polled again after it ended (the compression layer does).
     Ok((
         name,
         futures::stream::once(async move { Ok(head) })
             .chain(rest)
+            .fuse()
             .boxed(),
     ))
 }

@@ -113,6 +113,13 @@ const REST: &[(&str, &str)] = &[
 #[rustfmt::skip]
 const SERVER_FNS: &[(&str, &str)] = &[
     // server function        nobody       super        admin        manager      sales        support      prospect     client
+    ("cancel_import",         "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/404/404   404/404/404  403/403/403  403/403/403"),
+    ("check_import",          "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/404/404   404/404/404  403/403/403  403/403/403"),
+    ("import_status",         "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/404/404   404/404/404  403/403/403  403/403/403"),
+    ("recent_imports",        "401          ok           ok           ok           ok           ok           403          403"),
+    ("run_import",            "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/404/404   404/404/404  403/403/403  403/403/403"),
+    ("save_import_options",   "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/404/404   404/404/404  403/403/403  403/403/403"),
+    ("undo_import",           "401/401/401  ok/ok/404    ok/ok/404    403/403/404  403/404/404  404/404/404  403/403/403  403/403/403"),
     ("audit_entries",         "401          ok           ok           403          403          403          403          403"),
     ("change_my_password",    "401          ok           ok           ok           ok           ok           403          403"),
     ("comment_ticket",        "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  ok/ok/404    403/403/403  403/403/403"),
@@ -453,7 +460,12 @@ impl Fixture {
             | "my_tasks"
             | "staff_options"
             | "sla_policies"
-            | "list_forms" => json!({}),
+            | "list_forms"
+            | "recent_imports" => json!({}),
+            "import_status" | "cancel_import" | "undo_import" => json!({"id": "$import"}),
+            "save_import_options" | "check_import" | "run_import" => {
+                json!({"id": "$import", "options": {"mapping": [], "dedup": "skip"}})
+            }
             "link_status" => json!({"token": "bad", "purpose": "set_password"}),
             "pipeline_board" => json!({"query": {}}),
             "pipeline_summary" | "pipeline_metrics" => json!({"query": {}}),
@@ -628,6 +640,7 @@ async fn every_endpoint_answers_every_principal_as_the_tables_say() {
                 "user",
                 "session",
                 "api_token",
+                "import",
             ]
             .into_iter()
             .find(|k| args.to_string().contains(&format!("\"${k}\"")));

@@ -387,9 +387,16 @@ async fn export_neutralises_formulas_follows_the_filter_and_round_trips() {
         let v = import(&mut sales, &app, "contacts", "skip", "run", &text).await;
         assert_eq!(counts(&v), (0, 0, 2, 0, 0), "{v}");
         assert_eq!(app.count("contacts").await, before);
+        // Compressed, as browsers ask for it, both downloads end cleanly.
+        for path in ["/api/crm/contacts/export.csv".to_string(), format!("/api/crm/imports/{}/rows.csv", v["id"].as_str().unwrap_or_default())] {
+            let req = axum::http::Request::get(&path).header("accept-encoding", "br, gzip").body(axum::body::Body::empty()).expect("request");
+            let r = sales.send(req).await;
+            assert_eq!(r.status, StatusCode::OK, "{path}");
+            assert_eq!(r.header("content-encoding").as_deref(), Some("br"), "{path}");
+        }
         let mut h = app.state.db.handle().await.expect("handle");
         let audited: i64 = crm::on!(&mut h.c(), c => sqlx::query_scalar("select count(*) from audit_log where action = 'contacts.exported'").fetch_one(c).await).expect("count");
-        assert_eq!(audited, 1);
+        assert_eq!(audited, 2);
     })
     .await;
 }

@@ -471,5 +471,6 @@ pub async fn outcome_rows(
         }
     });
     use futures::StreamExt;
-    Ok((name, header.chain(pages).boxed()))
+    // Fused: a body may be polled again after it ended (the compression layer does).
+    Ok((name, header.chain(pages).fuse().boxed()))
 }

@@ -2,6 +2,7 @@ pub mod account;
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod imports;
 pub mod metrics;
 pub mod pipeline;
 pub mod placeholder;

@@ -15,6 +15,7 @@ use crate::ui::components::filters::{TextFilter, use_param_setter};
 use crate::ui::components::picker::RecordPicker;
 use crate::ui::components::shell::use_me;
 use crate::ui::format::{datetime, relative};
+use crate::ui::pages::imports::ExportLink;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -103,9 +104,12 @@ pub fn TicketsPage() -> impl IntoView {
         <Title text="Tickets · CRM"/>
         <header class="page-head">
             <h1>"Support queue"</h1>
-            {can_work().then(|| view! {
-                <button type="button" class="button primary" on:click=move |_| new_open.set(true)>"New ticket"</button>
-            })}
+            <div class="head-actions">
+                <ExportLink kind="tickets"/>
+                {can_work().then(|| view! {
+                    <button type="button" class="button primary" on:click=move |_| new_open.set(true)>"New ticket"</button>
+                })}
+            </div>
         </header>
         <div class="list-tools">
             <div class="chips" role="group" aria-label="Assigned">

@@ -10,6 +10,7 @@ use crate::domain::account::{Account, AccountPatch};
 use crate::domain::admin::ImpersonationRequest;
 use crate::domain::contact::{Contact, ContactPatch, ContactRole};
 use crate::domain::error::AppError;
+use crate::domain::import::ImportKind;
 use crate::domain::opportunity::Opportunity;
 use crate::domain::portal::PortalAccess;
 use crate::domain::records::{CustomAnswers, ListQuery, Money, Page, RecordKind, group_thousands};
@@ -21,6 +22,7 @@ use crate::ui::components::list::{Cell, ChipSource, Chips, RecordList, Row, col}
 use crate::ui::components::panels::{LogActivity, RecordPanels, Refresh, TasksPanel, Timeline};
 use crate::ui::components::shell::use_me;
 use crate::ui::format::{day, submission_key};
+use crate::ui::pages::imports::{ExportLink, ImportLink};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use serde_json::{Map, Value};
@@ -116,7 +118,11 @@ pub fn AccountsPage() -> impl IntoView {
         <Title text="Accounts · CRM"/>
         <header class="page-head">
             <h1>"Accounts"</h1>
-            {can_edit().then(|| view! { <NewRecordButton label="New account"><NewAccountForm/></NewRecordButton> })}
+            <div class="head-actions">
+                <ImportLink kind=ImportKind::Accounts/>
+                <ExportLink kind="accounts"/>
+                {can_edit().then(|| view! { <NewRecordButton label="New account"><NewAccountForm/></NewRecordButton> })}
+            </div>
         </header>
         <RecordList
             noun="accounts"
@@ -388,7 +394,11 @@ pub fn ContactsPage() -> impl IntoView {
         <Title text="Contacts · CRM"/>
         <header class="page-head">
             <h1>"Contacts"</h1>
-            {can_edit().then(|| view! { <NewRecordButton label="New contact"><NewContactForm extra=Map::new()/></NewRecordButton> })}
+            <div class="head-actions">
+                <ImportLink kind=ImportKind::Contacts/>
+                <ExportLink kind="contacts"/>
+                {can_edit().then(|| view! { <NewRecordButton label="New contact"><NewContactForm extra=Map::new()/></NewRecordButton> })}
+            </div>
         </header>
         <RecordList
             noun="contacts"

@@ -6,6 +6,7 @@ use crate::api::sales::{
     create_lead, get_lead, lead_duplicates, list_leads, qualify_lead, update_lead,
 };
 use crate::domain::error::AppError;
+use crate::domain::import::ImportKind;
 use crate::domain::lead::{Lead, LeadPatch, LeadSource, LeadStatus, QualifyInput, QualifyResult};
 use crate::domain::records::{RecordKind, parse_decimal};
 use crate::domain::user::Role;
@@ -15,6 +16,7 @@ use crate::ui::components::list::{Cell, ChipSource, Chips, RecordList, Row, col}
 use crate::ui::components::panels::{LogActivity, RecordPanels, Refresh, TasksPanel, Timeline};
 use crate::ui::components::shell::{use_me, use_new_lead};
 use crate::ui::format::{day, submission_key};
+use crate::ui::pages::imports::{ExportLink, ImportLink};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use std::collections::BTreeMap;
@@ -56,9 +58,13 @@ pub fn LeadsPage() -> impl IntoView {
         <Title text="Leads · CRM"/>
         <header class="page-head">
             <h1>"Leads"</h1>
-            <button type="button" class="button primary" on:click=move |_| new_lead.set(true)>
-                "New lead" <kbd>"N"</kbd>
-            </button>
+            <div class="head-actions">
+                <ImportLink kind=ImportKind::Leads/>
+                <ExportLink kind="leads"/>
+                <button type="button" class="button primary" on:click=move |_| new_lead.set(true)>
+                    "New lead" <kbd>"N"</kbd>
+                </button>
+            </div>
         </header>
         <RecordList
             noun="leads"

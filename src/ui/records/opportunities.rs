@@ -16,6 +16,7 @@ use crate::ui::components::list::{Cell, ChipSource, Chips, RecordList, Row, col}
 use crate::ui::components::panels::{LogActivity, RecordPanels, TasksPanel, Timeline};
 use crate::ui::components::shell::use_me;
 use crate::ui::format::{date, days_between, submission_key};
+use crate::ui::pages::imports::ExportLink;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use serde_json::Map;
@@ -140,7 +141,10 @@ pub fn OpportunitiesPage() -> impl IntoView {
         <Title text="Opportunities · CRM"/>
         <header class="page-head">
             <h1>"Opportunities"</h1>
-            {can_create.then(|| view! { <button type="button" class="button primary" on:click=move |_| open.set(true)>"New opportunity"</button> })}
+            <div class="head-actions">
+                <ExportLink kind="opportunities"/>
+                {can_create.then(|| view! { <button type="button" class="button primary" on:click=move |_| open.set(true)>"New opportunity"</button> })}
+            </div>
         </header>
         <RecordList
             noun="opportunities"
