@@ -36,3 +36,5 @@ say "benchmarks at a small size (they prove the scripts work; the figures are in
 bench/records.sh --leads 3000 --duration 1 --connections 16
 bench/pipeline.sh --opportunities 3000 --duration 1 --connections 4
 bench/page-weight.sh
+bench/import.sh --rows 3000 ${TEST_DATABASE_URL:+--postgres "$TEST_DATABASE_URL"}
+bench/audit.sh --entries 3000
