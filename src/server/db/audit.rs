@@ -52,7 +52,9 @@ impl Content<'_> {
     /// object keys sorted, so the same entry hashes the same read back from either backend.
     pub fn chain_hash(&self, prev: &str) -> String {
         let uuid = |u: Option<Uuid>| u.map(|u| u.hyphenated().to_string());
-        let parts = serde_json::json!([
+        // A tuple is written as a JSON array, element by element, without first building a
+        // `Value` (an import hashes a million of these).
+        let parts = (
             prev,
             self.id.hyphenated().to_string(),
             self.at.to_rfc3339_opts(SecondsFormat::Micros, true),
@@ -64,33 +66,53 @@ impl Content<'_> {
             self.target_id,
             self.ip,
             self.user_agent,
-            canonical(self.details),
-        ]);
-        let text = parts.to_string();
-        Sha256::digest(text.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+            Sorted(self.details),
+        );
+        let mut text = Vec::with_capacity(320);
+        // Writing JSON into memory cannot fail (keys are strings).
+        let _ = serde_json::to_writer(&mut text, &parts);
+        hex(&Sha256::digest(&text))
     }
 }
 
-/// The same JSON with every object's keys in sorted order (PostgreSQL's `jsonb` keeps its own
-/// order, SQLite keeps the text as written).
-fn canonical(v: &serde_json::Value) -> serde_json::Value {
-    use serde_json::Value;
-    match v {
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            let mut out = serde_json::Map::new();
-            for k in keys {
-                out.insert(k.clone(), canonical(&map[k]));
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    out
+}
+
+/// Writes JSON with every object's keys in sorted order (PostgreSQL's `jsonb` keeps its own
+/// order, SQLite keeps the text as written), so an entry hashes the same read back from
+/// either backend.
+struct Sorted<'a>(&'a serde_json::Value);
+
+impl serde::Serialize for Sorted<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        use serde_json::Value;
+        match self.0 {
+            Value::Object(map) => {
+                let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+                entries.sort_by(|a, b| a.0.cmp(b.0));
+                let mut m = s.serialize_map(Some(entries.len()))?;
+                for (k, v) in entries {
+                    m.serialize_entry(k, &Sorted(v))?;
+                }
+                m.end()
             }
-            // Sorted here already; a `preserve_order` map keeps this order when printed.
-            Value::Object(out)
+            Value::Array(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for v in items {
+                    seq.serialize_element(&Sorted(v))?;
+                }
+                seq.end()
+            }
+            other => other.serialize(s),
         }
-        Value::Array(items) => Value::Array(items.iter().map(canonical).collect()),
-        other => other.clone(),
     }
 }
 
@@ -506,4 +528,80 @@ pub async fn search(
         .bind(limit)
         .fetch_all(c)
         .await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    /// The hash as first defined: a `Value` array with sorted objects, printed compactly.
+    /// Entries already in databases were hashed this way; the fast path must agree byte for byte.
+    fn reference_hash(c: &Content<'_>, prev: &str) -> String {
+        fn canonical(v: &Value) -> Value {
+            match v {
+                Value::Object(map) => {
+                    let mut keys: Vec<&String> = map.keys().collect();
+                    keys.sort();
+                    let mut out = serde_json::Map::new();
+                    for k in keys {
+                        out.insert(k.clone(), canonical(&map[k]));
+                    }
+                    Value::Object(out)
+                }
+                Value::Array(items) => Value::Array(items.iter().map(canonical).collect()),
+                other => other.clone(),
+            }
+        }
+        let uuid = |u: Option<Uuid>| u.map(|u| u.hyphenated().to_string());
+        let text = json!([
+            prev,
+            c.id.hyphenated().to_string(),
+            c.at.to_rfc3339_opts(SecondsFormat::Micros, true),
+            uuid(c.actor_id),
+            c.actor_label,
+            uuid(c.subject_id),
+            c.action,
+            c.target_type,
+            c.target_id,
+            c.ip,
+            c.user_agent,
+            canonical(c.details),
+        ])
+        .to_string();
+        Sha256::digest(text.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    #[test]
+    fn the_fast_hash_matches_the_defined_one() {
+        let details = [
+            json!({}),
+            json!({"zeta": 1, "alpha": {"y": [3, {"b": null, "a": "é\n\"q\""}], "x": 1.5}, "m": true}),
+            json!({"changes": {"status": {"old": "new", "new": "working"}}, "import_id": "x", "row": 7}),
+            json!(["unsorted", {"k2": 2, "k1": 1}]),
+        ];
+        for (i, d) in details.iter().enumerate() {
+            let c = Content {
+                id: Uuid::from_u128(0x1234_5678_9abc_def0 + i as u128),
+                at: DateTime::from_timestamp(1_800_000_000 + i as i64, 123_456_000).expect("time"),
+                actor_id: (i % 2 == 0).then(|| Uuid::from_u128(42)),
+                actor_label: (i == 1).then_some("someone@example.com"),
+                subject_id: (i == 2).then(|| Uuid::from_u128(7)),
+                action: "contact.created",
+                target_type: Some("contact"),
+                target_id: Some("abc"),
+                ip: (i != 3).then_some("10.0.0.1"),
+                user_agent: Some("Mozilla/5.0 \u{1F600}"),
+                details: d,
+            };
+            assert_eq!(
+                c.chain_hash(GENESIS),
+                reference_hash(&c, GENESIS),
+                "details {d}"
+            );
+        }
+    }
 }

@@ -14,6 +14,9 @@ use libsqlite3_sys as ffi;
 use std::ffi::{CStr, CString, c_int};
 use std::ptr::NonNull;
 
+/// From this many rows on, SQLite inserts are staged through a temporary table.
+const STAGE_FROM: usize = 16;
+
 /// Most values one PostgreSQL statement may carry (its limit is 65,535).
 const MAX_VALUES: usize = 30_000;
 
@@ -26,19 +29,47 @@ pub async fn insert_rows(
 ) -> Result<u64, sqlx::Error> {
     match c {
         Conn::Sqlite(conn) => {
-            let sql = format!(
-                "insert into {table} ({}) values ({})",
-                columns.join(", "),
-                vec!["?"; columns.len()].join(", ")
-            );
+            let list = columns.join(", ");
+            let marks = vec!["?"; columns.len()].join(", ");
             let mut handle = conn.lock_handle().await?;
-            let mut statement = Prepared::new(handle.as_raw_handle(), &sql)?;
-            let mut inserted = 0;
-            for row in &rows {
-                statement.run(row)?;
-                inserted += 1;
+            let db = handle.as_raw_handle();
+            if rows.len() < STAGE_FROM {
+                let sql = format!("insert into {table} ({list}) values ({marks})");
+                let mut statement = Prepared::new(db, &sql)?;
+                for row in &rows {
+                    statement.run(row)?;
+                }
+                return Ok(rows.len() as u64);
             }
-            Ok(inserted)
+            // Staged: the rows go into a bare temporary table, then into the real one in a
+            // single statement. Each insert statement into a table whose triggers feed a
+            // full-text index makes FTS5 flush its pending terms (a statement savepoint), so
+            // row-by-row inserts wrote one tiny index segment per row and spent most of their
+            // time merging them; one statement flushes once.
+            let stage = format!("temp.bulk_{table}");
+            Prepared::new(db, &format!("drop table if exists {stage}"))?.run(&[])?;
+            Prepared::new(
+                db,
+                &format!("create table {stage} as select {list} from main.{table} where 0"),
+            )?
+            .run(&[])?;
+            let result = (|| {
+                let mut statement = Prepared::new(
+                    db,
+                    &format!("insert into {stage} ({list}) values ({marks})"),
+                )?;
+                for row in &rows {
+                    statement.run(row)?;
+                }
+                drop(statement);
+                Prepared::new(
+                    db,
+                    &format!("insert into main.{table} ({list}) select {list} from {stage} order by rowid"),
+                )?
+                .run(&[])
+            })();
+            Prepared::new(db, &format!("drop table {stage}"))?.run(&[])?;
+            result.map(|()| rows.len() as u64)
         }
         Conn::Postgres(_) => insert_values(c, table, columns, rows).await,
     }
