@@ -207,10 +207,13 @@ fn read_file(import: &Import, plan: Plan, start_after: i64, count: bool) -> mpsc
 }
 
 /// A row's duplicate keys, hashed (8 bytes each, so a million rows' keys fit in a few MB),
-/// with what they are for the message.
+/// with what they are for the message. The hash is keyed at random once per process, so a
+/// crafted file cannot pile its keys into one bucket of the (identity-hashed) seen map.
 fn keys(kind: ImportKind, c: &Candidate) -> Vec<(u64, &'static str)> {
+    static KEYED: std::sync::OnceLock<std::collections::hash_map::RandomState> =
+        std::sync::OnceLock::new();
     let hash = |tag: &str, v: &str| {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
+        let mut h = std::hash::BuildHasher::build_hasher(KEYED.get_or_init(Default::default));
         tag.hash(&mut h);
         v.hash(&mut h);
         h.finish()
@@ -293,8 +296,33 @@ impl Ctx {
     }
 }
 
-/// The rows seen so far: key → first row with it.
-type Seen = HashMap<u64, u32>;
+/// Every duplicate key seen so far in the file → the first row that had it. The keys are
+/// already hashes, so the map uses them as they are; it is sized from the file's row count up
+/// front, so it never grows (a growing map briefly holds its old and new tables at once).
+type Seen = HashMap<u64, u32, std::hash::BuildHasherDefault<KeyHasher>>;
+
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// A map for `rows` rows' keys (one key a row in the common case).
+fn seen_for(rows: Option<i64>) -> Seen {
+    let rows = rows.unwrap_or(0).clamp(0, 50_000_000) as usize;
+    Seen::with_capacity_and_hasher(rows, Default::default())
+}
 
 struct BatchResult {
     counts: ImportCounts,
@@ -739,7 +767,7 @@ async fn update_existing(
 async fn analyse(state: &AppState, import: &Import) -> AppResult<()> {
     let plan = Plan::new(import.kind, &import.mapping());
     let mut rx = read_file(import, plan, 0, false);
-    let mut seen = Seen::new();
+    let mut seen = seen_for(import.total_rows);
     let mut counts = ImportCounts::default();
     let mut examples: Vec<RowOutcome> = Vec::new();
     let ctx = Ctx::of(import, state.now(), false);
@@ -807,11 +835,12 @@ async fn execute(state: &AppState, import: &Import, max_batches: Option<usize>) 
     let plan = Plan::new(import.kind, &import.mapping());
     let mut done = import.rows_done;
     let mut rx = read_file(import, plan, done, import.total_rows.is_none());
-    let mut seen = Seen::new();
+    let mut seen = seen_for(import.total_rows);
     let mut committed = 0usize;
     while let Some(feed) = rx.recv().await {
         match feed {
             Feed::Total(n) => {
+                seen.reserve((n.clamp(0, 50_000_000) as usize).saturating_sub(seen.len()));
                 let mut h = state.db.handle().await?;
                 imports::set_total(&mut h.c(), import.id, n).await?;
             }
