@@ -197,12 +197,37 @@ pub enum ConnectError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
+/// Turns off SQLite's memory statistics, once per process and before its first connection.
+/// Kept on (SQLite's default), every allocation SQLite makes takes one process-wide mutex to
+/// count it, and the eight connections' threads queue on that lock; nothing here reads the
+/// statistics.
+fn sqlite_without_memory_statistics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: `sqlite3_config` is documented as callable before SQLite initialises; called
+        // later it changes nothing and answers SQLITE_MISUSE, which is harmless here.
+        let rc = unsafe {
+            libsqlite3_sys::sqlite3_config(
+                libsqlite3_sys::SQLITE_CONFIG_MEMSTATUS,
+                0 as std::ffi::c_int,
+            )
+        };
+        if rc != libsqlite3_sys::SQLITE_OK {
+            tracing::debug!(
+                rc,
+                "SQLite memory statistics stay on (SQLite was already initialised)"
+            );
+        }
+    });
+}
+
 impl Db {
     /// Opens a pool for `url`. For SQLite the file and its directory are created on first
     /// use, with WAL, `synchronous=FULL`, foreign keys and a busy timeout on every connection.
     pub async fn connect(url: &str) -> Result<Db, ConnectError> {
         match backend_of(url).map_err(ConnectError::BadUrl)? {
             Backend::Sqlite => {
+                sqlite_without_memory_statistics();
                 let options = SqliteConnectOptions::from_str(url)?
                     .create_if_missing(true)
                     .journal_mode(SqliteJournalMode::Wal)
