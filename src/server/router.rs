@@ -6,7 +6,7 @@ use super::config::Config;
 use super::db::Db;
 use super::http::{self, REQUEST_ID_HEADER, SESSION_COOKIE};
 use super::session_store::CrmSessionStore;
-use super::state::{AppState, Clock};
+use super::state::{AppState, Clock, Shared};
 use crate::app::{App, shell};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -44,12 +44,12 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
 
 /// Everything a running server needs, from the configuration and an open database.
 pub async fn app_state(config: Config, db: Db, clock: Clock) -> AppState {
-    AppState {
+    AppState::new(Shared {
         leptos_options: leptos_options(&config),
         db,
         config: Arc::new(config),
         clock,
-    }
+    })
 }
 
 /// The complete router.

@@ -7,12 +7,35 @@ use chrono::{DateTime, Duration, Utc};
 use leptos::config::LeptosOptions;
 use std::sync::{Arc, Mutex};
 
-#[derive(Clone, FromRef)]
-pub struct AppState {
+/// Shared by every request; cloning it (axum does, per request and per layer) copies one
+/// pointer.
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
     pub leptos_options: LeptosOptions,
     pub db: Db,
     pub config: Arc<Config>,
     pub clock: Clock,
+}
+
+impl AppState {
+    pub fn new(shared: Shared) -> AppState {
+        AppState(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> LeptosOptions {
+        state.leptos_options.clone()
+    }
 }
 
 /// The server's idea of now. Tests use a fixed clock they can move forward, so timeouts,
