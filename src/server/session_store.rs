@@ -17,7 +17,7 @@ impl CrmSessionStore {
     /// The store for this database, with its table created if missing.
     pub async fn for_db(db: &Db) -> Result<Self, sqlx::Error> {
         Ok(match db {
-            Db::Sqlite(pool) => {
+            Db::Sqlite(pool, _) => {
                 let store = SqliteStore::new(pool.clone());
                 store.migrate().await?;
                 CrmSessionStore::Sqlite(store)

@@ -7,6 +7,7 @@ mod authz_matrix;
 mod cli;
 mod common;
 mod demo;
+mod direct_reads;
 mod imports_http;
 mod pipeline_http;
 mod protection;

@@ -283,14 +283,15 @@ async fn principal_for(
 ) -> Result<Principal, AppError> {
     let now = state.now();
     if let Some(token) = bearer_token(headers) {
-        let mut h = state.db.handle().await?;
-        let Some(found) = tokens::api_token_user(&mut h.c(), &secret::digest(token)).await? else {
+        let Some(found) = tokens::api_token_user_now(&state.db, &secret::digest(token)).await?
+        else {
             return Ok(Principal::Anonymous);
         };
         if !found.user.active {
             return Ok(Principal::Anonymous);
         }
         if found.last_used_at.is_none_or(|t| now - t > TOUCH_EVERY) {
+            let mut h = state.db.handle().await?;
             tokens::touch_api_token(&mut h.c(), found.token_id, now).await?;
         }
         return Ok(Principal::Staff(Staff {

@@ -81,7 +81,7 @@ pub struct Prepared {
     statement: NonNull<ffi::sqlite3_stmt>,
 }
 
-fn error_from(db: NonNull<ffi::sqlite3>, code: c_int) -> sqlx::Error {
+pub(crate) fn error_from(db: NonNull<ffi::sqlite3>, code: c_int) -> sqlx::Error {
     // SAFETY: `db` is a live connection handle; the message is copied before any other call.
     let message = unsafe { CStr::from_ptr(ffi::sqlite3_errmsg(db.as_ptr())) }
         .to_string_lossy()
@@ -114,42 +114,13 @@ impl Prepared {
     /// Binds `row` to the statement's parameters in order, runs it, and resets it.
     pub fn run(&mut self, row: &[Arg]) -> Result<(), sqlx::Error> {
         let s = self.statement.as_ptr();
-        for (i, arg) in row.iter().enumerate() {
-            let index = i as c_int + 1;
-            // SAFETY: `s` is a live prepared statement; text and blobs are copied by SQLite
-            // (SQLITE_TRANSIENT) before the call returns.
-            let code = unsafe {
-                match arg {
-                    Arg::Text(v) | Arg::OptText(Some(v)) => bind_text(s, index, v),
-                    Arg::Int(v) | Arg::OptInt(Some(v)) => ffi::sqlite3_bind_int64(s, index, *v),
-                    Arg::Bool(v) => ffi::sqlite3_bind_int64(s, index, i64::from(*v)),
-                    Arg::Uuid(v) | Arg::OptUuid(Some(v)) => {
-                        let bytes = v.as_bytes();
-                        ffi::sqlite3_bind_blob(
-                            s,
-                            index,
-                            bytes.as_ptr().cast(),
-                            bytes.len() as c_int,
-                            ffi::SQLITE_TRANSIENT(),
-                        )
-                    }
-                    // The same text sqlx writes, so reads and comparisons agree.
-                    Arg::Time(v) | Arg::OptTime(Some(v)) => {
-                        bind_text(s, index, &v.to_rfc3339_opts(SecondsFormat::AutoSi, false))
-                    }
-                    Arg::Date(v) | Arg::OptDate(Some(v)) => {
-                        bind_text(s, index, &v.format("%F").to_string())
-                    }
-                    Arg::OptText(None)
-                    | Arg::OptInt(None)
-                    | Arg::OptUuid(None)
-                    | Arg::OptTime(None)
-                    | Arg::OptDate(None) => ffi::sqlite3_bind_null(s, index),
-                }
-            };
-            if code != ffi::SQLITE_OK {
-                return Err(self.fail(code));
+        if let Err(e) = bind_args(self.db, s, row) {
+            // SAFETY: resetting a live statement is always allowed.
+            unsafe {
+                ffi::sqlite3_reset(s);
+                ffi::sqlite3_clear_bindings(s);
             }
+            return Err(e);
         }
         // SAFETY: as above.
         let code = unsafe { ffi::sqlite3_step(s) };
@@ -173,6 +144,66 @@ impl Prepared {
         }
         error
     }
+}
+
+/// Binds `args` to the parameters of the live statement `s` of connection `db`: the n-th value
+/// to `$n` where the SQL names its parameters so (as the repository's shared statements do),
+/// else to the n-th `?`.
+pub(crate) fn bind_args(
+    db: NonNull<ffi::sqlite3>,
+    s: *mut ffi::sqlite3_stmt,
+    args: &[Arg],
+) -> Result<(), sqlx::Error> {
+    // SAFETY: `s` is live. `?` parameters have no name; `$n` ones do.
+    let named = !unsafe { ffi::sqlite3_bind_parameter_name(s, 1) }.is_null();
+    for (i, arg) in args.iter().enumerate() {
+        let position = i as c_int + 1;
+        let index = if named {
+            let name = CString::new(format!("${position}")).unwrap_or_default();
+            // SAFETY: `s` is live; the name is NUL-terminated.
+            match unsafe { ffi::sqlite3_bind_parameter_index(s, name.as_ptr()) } {
+                0 => position,
+                found => found,
+            }
+        } else {
+            position
+        };
+        // SAFETY: `s` is a live prepared statement; text and blobs are copied by SQLite
+        // (SQLITE_TRANSIENT) before the call returns.
+        let code = unsafe {
+            match arg {
+                Arg::Text(v) | Arg::OptText(Some(v)) => bind_text(s, index, v),
+                Arg::Int(v) | Arg::OptInt(Some(v)) => ffi::sqlite3_bind_int64(s, index, *v),
+                Arg::Bool(v) => ffi::sqlite3_bind_int64(s, index, i64::from(*v)),
+                Arg::Uuid(v) | Arg::OptUuid(Some(v)) => {
+                    let bytes = v.as_bytes();
+                    ffi::sqlite3_bind_blob(
+                        s,
+                        index,
+                        bytes.as_ptr().cast(),
+                        bytes.len() as c_int,
+                        ffi::SQLITE_TRANSIENT(),
+                    )
+                }
+                // The same text sqlx writes, so reads and comparisons agree.
+                Arg::Time(v) | Arg::OptTime(Some(v)) => {
+                    bind_text(s, index, &v.to_rfc3339_opts(SecondsFormat::AutoSi, false))
+                }
+                Arg::Date(v) | Arg::OptDate(Some(v)) => {
+                    bind_text(s, index, &v.format("%F").to_string())
+                }
+                Arg::OptText(None)
+                | Arg::OptInt(None)
+                | Arg::OptUuid(None)
+                | Arg::OptTime(None)
+                | Arg::OptDate(None) => ffi::sqlite3_bind_null(s, index),
+            }
+        };
+        if code != ffi::SQLITE_OK {
+            return Err(error_from(db, code));
+        }
+    }
+    Ok(())
 }
 
 /// # Safety

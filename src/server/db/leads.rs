@@ -1,9 +1,11 @@
 //! Leads.
 
+use super::direct::{DirectError, FromDirect, Row};
 use super::list::ListSpec;
+use super::sql::Arg;
 use super::sql::{SortColumn, SortType};
-use super::{Conn, on};
-use crate::domain::lead::Lead;
+use super::{Conn, Db, on};
+use crate::domain::lead::{Lead, LeadFields};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -54,9 +56,47 @@ pub const LIST: ListSpec = ListSpec {
     fts_table: Some("leads_fts"),
 };
 
+/// One lead by id, with its owner's name.
+pub static BY_ID: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("{SELECT} where l.id = $1"));
+
 pub async fn get(c: &mut Conn<'_>, id: Uuid) -> Result<Option<Lead>, sqlx::Error> {
-    let sql = format!("{SELECT} where l.id = $1");
-    on!(c, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await)
+    on!(c, c => sqlx::query_as(BY_ID.as_str()).bind(id).fetch_optional(c).await)
+}
+
+/// The lead `id` outside any transaction, read on the request's thread where the backend
+/// allows ([`Db::read_one`]).
+pub async fn get_now(db: &Db, id: Uuid) -> Result<Option<Lead>, sqlx::Error> {
+    db.read_one(&BY_ID, vec![Arg::Uuid(id)]).await
+}
+
+impl FromDirect for Lead {
+    fn from_direct(r: &Row<'_>) -> Result<Self, DirectError> {
+        Ok(Lead {
+            id: r.get("id")?,
+            owner_id: r.get("owner_id")?,
+            owner_name: r.get("owner_name")?,
+            status: r.parse("status")?,
+            disqualify_reason: r.get("disqualify_reason")?,
+            fields: LeadFields {
+                name: r.get("name")?,
+                company: r.get("company")?,
+                email: r.get("email")?,
+                phone: r.get("phone")?,
+                source: r.parse("source")?,
+                utm_source: r.get("utm_source")?,
+                utm_medium: r.get("utm_medium")?,
+                utm_campaign: r.get("utm_campaign")?,
+            },
+            converted_account_id: r.get("converted_account_id")?,
+            converted_contact_id: r.get("converted_contact_id")?,
+            converted_opportunity_id: r.get("converted_opportunity_id")?,
+            custom: r.custom("custom")?,
+            created_at: r.get("created_at")?,
+            updated_at: r.get("updated_at")?,
+            version: r.get("version")?,
+        })
+    }
 }
 
 pub async fn insert(c: &mut Conn<'_>, l: &Lead) -> Result<(), sqlx::Error> {

@@ -8,6 +8,7 @@ pub mod activities;
 pub mod audit;
 pub mod bulk;
 pub mod contacts;
+pub mod direct;
 pub mod forms;
 pub mod idempotency;
 pub mod impersonations;
@@ -114,7 +115,8 @@ pub enum Backend {
 /// A pool on one of the two backends.
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite(SqlitePool),
+    /// The pool, and the read-only connections for point reads on the request's thread.
+    Sqlite(SqlitePool, std::sync::Arc<direct::Direct>),
     Postgres(PgPool),
 }
 
@@ -241,6 +243,7 @@ impl Db {
                     // Slow statements are logged at debug level: a bulk insert's text is huge.
                     .log_slow_statements(log::LevelFilter::Debug, Duration::from_secs(1));
                 let path = options.get_filename().to_path_buf();
+                let direct = std::sync::Arc::new(direct::Direct::new(&path));
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                     std::fs::create_dir_all(dir).map_err(|source| ConnectError::Directory {
                         path: path.display().to_string(),
@@ -256,7 +259,7 @@ impl Db {
                     .acquire_timeout(Duration::from_secs(15))
                     .connect_with(options)
                     .await?;
-                Ok(Db::Sqlite(pool))
+                Ok(Db::Sqlite(pool, direct))
             }
             Backend::Postgres => {
                 let options = PgConnectOptions::from_str(url)?
@@ -273,7 +276,7 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         match self {
-            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Sqlite(..) => Backend::Sqlite,
             Db::Postgres(_) => Backend::Postgres,
         }
     }
@@ -282,7 +285,7 @@ impl Db {
     /// then seals any audit entries written before the audit log became a hash chain.
     pub async fn migrate(&self) -> Result<(), ConnectError> {
         match self {
-            Db::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await?,
+            Db::Sqlite(pool, _) => sqlx::migrate!("migrations/sqlite").run(pool).await?,
             Db::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
         }
         let mut tx = self.begin().await?;
@@ -291,23 +294,61 @@ impl Db {
         Ok(())
     }
 
+    /// The one row `sql` returns for `args`, for statements that look up one unique key (a
+    /// token, a record by id). On a SQLite file it is read on the calling thread (see
+    /// [`direct`]); otherwise, or if that fails, through the pool.
+    pub async fn read_one<T>(
+        &self,
+        sql: &str,
+        args: Vec<sql::Arg>,
+    ) -> Result<Option<T>, sqlx::Error>
+    where
+        T: direct::FromDirect
+            + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+            + Send
+            + Unpin,
+    {
+        if let Db::Sqlite(_, direct) = self
+            && direct.available()
+        {
+            match direct.one(sql, &args) {
+                Ok(found) => return Ok(found),
+                Err(e) => {
+                    tracing::warn!(error = %e, "direct read failed; reading through the pool")
+                }
+            }
+        }
+        let mut h = self.handle().await?;
+        let mut c = h.c();
+        on!(&mut c, c => crate::bind_all!(sqlx::query_as(sql), &args).fetch_optional(c).await)
+    }
+
+    /// The direct readers, on SQLite (tests compare what they read with the pool's answer).
+    pub fn direct(&self) -> Option<&direct::Direct> {
+        match self {
+            Db::Sqlite(_, direct) if direct.available() => Some(direct),
+            _ => None,
+        }
+    }
+
     pub async fn handle(&self) -> Result<Handle, sqlx::Error> {
         Ok(match self {
-            Db::Sqlite(pool) => Handle::Sqlite(pool.acquire().await?),
+            Db::Sqlite(pool, _) => Handle::Sqlite(pool.acquire().await?),
             Db::Postgres(pool) => Handle::Postgres(pool.acquire().await?),
         })
     }
 
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
-            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(pool, _) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
 
     pub async fn close(&self) {
         match self {
-            Db::Sqlite(pool) => pool.close().await,
+            Db::Sqlite(pool, _) => pool.close().await,
             Db::Postgres(pool) => pool.close().await,
         }
     }

@@ -1,8 +1,10 @@
 //! API tokens (for scripts and integrations) and one-time links (setup, set-password).
 //! Only SHA-256 hashes of the secrets are stored.
 
+use super::direct::FromDirect;
+use super::sql::Arg;
 use super::users::UserRow;
-use super::{Conn, on};
+use super::{Conn, Db, on};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -27,17 +29,39 @@ pub struct TokenWithUser {
     pub user: UserRow,
 }
 
+impl FromDirect for TokenWithUser {
+    fn from_direct(r: &super::direct::Row<'_>) -> Result<Self, super::direct::DirectError> {
+        Ok(TokenWithUser {
+            token_id: r.get("token_id")?,
+            last_used_at: r.get("last_used_at")?,
+            user: UserRow::from_direct(r)?,
+        })
+    }
+}
+
+/// The live token with this hash, and its user.
+pub const API_TOKEN_USER: &str = "select t.id as token_id, t.last_used_at,
+                      u.id, u.email, u.name, u.role, u.password_hash, u.active,
+                      u.created_at, u.updated_at, u.last_login_at
+               from api_tokens t join users u on u.id = t.user_id
+               where t.token_hash = $1 and t.revoked_at is null";
+
 /// The user behind a live (not revoked) API token.
 pub async fn api_token_user(
     c: &mut Conn<'_>,
     token_hash: &str,
 ) -> Result<Option<TokenWithUser>, sqlx::Error> {
-    let sql = "select t.id as token_id, t.last_used_at,
-                      u.id, u.email, u.name, u.role, u.password_hash, u.active,
-                      u.created_at, u.updated_at, u.last_login_at
-               from api_tokens t join users u on u.id = t.user_id
-               where t.token_hash = $1 and t.revoked_at is null";
-    on!(c, c => sqlx::query_as(sql).bind(token_hash).fetch_optional(c).await)
+    on!(c, c => sqlx::query_as(API_TOKEN_USER).bind(token_hash).fetch_optional(c).await)
+}
+
+/// The same, outside any transaction: what every API request asks first, so it is read on the
+/// request's own thread where the backend allows ([`Db::read_one`]).
+pub async fn api_token_user_now(
+    db: &Db,
+    token_hash: &str,
+) -> Result<Option<TokenWithUser>, sqlx::Error> {
+    db.read_one(API_TOKEN_USER, vec![Arg::Text(token_hash.to_string())])
+        .await
 }
 
 pub async fn touch_api_token(

@@ -18,6 +18,22 @@ pub struct UserRow {
     pub last_login_at: Option<DateTime<Utc>>,
 }
 
+impl super::direct::FromDirect for UserRow {
+    fn from_direct(r: &super::direct::Row<'_>) -> Result<Self, super::direct::DirectError> {
+        Ok(UserRow {
+            id: r.get("id")?,
+            email: r.get("email")?,
+            name: r.get("name")?,
+            role: r.parse("role")?,
+            password_hash: r.get("password_hash")?,
+            active: r.get("active")?,
+            created_at: r.get("created_at")?,
+            updated_at: r.get("updated_at")?,
+            last_login_at: r.get("last_login_at")?,
+        })
+    }
+}
+
 impl UserRow {
     pub fn current(&self) -> CurrentUser {
         CurrentUser {

@@ -47,8 +47,9 @@ pub async fn list(
 
 pub async fn get(state: &AppState, principal: &Principal, id: Uuid) -> AppResult<Lead> {
     authorize(principal, Action::Read, Target::kind(RecordKind::Lead))?;
-    let mut h = state.db.handle().await?;
-    leads::get(&mut h.c(), id).await?.ok_or(AppError::NotFound)
+    leads::get_now(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// Contacts and open leads that share this email: shown as warnings, not refused.

@@ -1,0 +1,391 @@
+//! Point reads on the request's own thread (SQLite files).
+//!
+//! Every query through sqlx's SQLite driver is a round trip to the connection's own thread,
+//! and one more when the connection goes back to the pool (sqlx pings it on release): on two
+//! cores those four thread switches cost more than the two index lookups an API read makes
+//! (its token, then its record). Reads that are one index lookup returning at most one row —
+//! the token behind a request, a record by id — run here instead: on a small set of read-only
+//! connections of our own, stepped through SQLite's C API where the request already runs. In
+//! WAL mode a reader sees every committed write and never waits for writers.
+//!
+//! Only such bounded reads belong here (they take microseconds, so running them on an async
+//! worker is fine); anything that may scan goes through the pool. Any failure here (a busy
+//! database, a value that does not decode) makes the caller use the pool instead, so this path
+//! can only make a read faster, never make it fail.
+
+use super::bulk::{bind_args, error_from};
+use super::sql::Arg;
+use chrono::{DateTime, NaiveDate, Utc};
+use libsqlite3_sys as ffi;
+use std::collections::HashMap;
+use std::ffi::{CStr, CString, c_int};
+use std::ptr::NonNull;
+use std::sync::Mutex;
+use uuid::Uuid;
+
+/// Idle readers kept open; more are opened while more requests read at once.
+const KEEP_IDLE: usize = 8;
+/// Statements kept prepared per reader.
+const KEEP_STATEMENTS: usize = 64;
+
+/// The read-only connections for one database file.
+pub struct Direct {
+    path: Option<CString>,
+    idle: Mutex<Vec<Reader>>,
+}
+
+impl std::fmt::Debug for Direct {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Direct").field("path", &self.path).finish()
+    }
+}
+
+impl Direct {
+    /// Readers for the file at `path`; none for an in-memory database (sqlx names those
+    /// `file:sqlx-in-memory-…`, and a connection of ours would see a database of its own) or
+    /// any other URI-style name.
+    pub fn new(path: &std::path::Path) -> Direct {
+        let text = path.to_string_lossy();
+        let usable = !text.is_empty() && text != ":memory:" && !text.starts_with("file:");
+        Direct {
+            path: usable.then(|| CString::new(text.as_bytes()).ok()).flatten(),
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Whether reads can run here at all.
+    pub fn available(&self) -> bool {
+        self.path.is_some()
+    }
+
+    /// The one row `sql` returns for `args`, decoded, or `None` when there is no row.
+    pub fn one<T: FromDirect>(&self, sql: &str, args: &[Arg]) -> Result<Option<T>, DirectError> {
+        let mut reader = self.take()?;
+        let result = reader.one(sql, args);
+        self.put(reader);
+        result
+    }
+
+    fn take(&self) -> Result<Reader, DirectError> {
+        let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
+        match idle {
+            Some(reader) => Ok(reader),
+            None => Reader::open(self.path.as_deref().ok_or(DirectError::Unavailable)?),
+        }
+    }
+
+    fn put(&self, reader: Reader) {
+        if let Ok(mut idle) = self.idle.lock()
+            && idle.len() < KEEP_IDLE
+        {
+            idle.push(reader);
+        }
+    }
+}
+
+/// Why a direct read did not answer (the caller then reads through the pool).
+#[derive(Debug, thiserror::Error)]
+pub enum DirectError {
+    #[error("direct reads are not available for this database")]
+    Unavailable,
+    #[error("{0}")]
+    Sqlite(#[from] sqlx::Error),
+    #[error("more than one row")]
+    TooMany,
+    #[error("column {column}: {problem}")]
+    Decode {
+        column: String,
+        problem: &'static str,
+    },
+}
+
+/// One read-only connection and its prepared statements.
+struct Reader {
+    db: NonNull<ffi::sqlite3>,
+    statements: HashMap<String, Statement>,
+}
+
+// SAFETY: the connection is opened with SQLITE_OPEN_NOMUTEX (SQLite's multi-thread mode): it
+// may move between threads as long as one thread uses it at a time, which owning the
+// `Reader` guarantees.
+unsafe impl Send for Reader {}
+
+struct Statement {
+    raw: NonNull<ffi::sqlite3_stmt>,
+    columns: HashMap<String, c_int>,
+}
+
+impl Reader {
+    fn open(path: &CStr) -> Result<Reader, DirectError> {
+        let mut db = std::ptr::null_mut();
+        let flags = ffi::SQLITE_OPEN_READONLY | ffi::SQLITE_OPEN_NOMUTEX;
+        // SAFETY: NUL-terminated path, out-pointer to a local, no VFS name.
+        let code = unsafe { ffi::sqlite3_open_v2(path.as_ptr(), &mut db, flags, std::ptr::null()) };
+        let Some(db) = NonNull::new(db) else {
+            return Err(DirectError::Unavailable);
+        };
+        let reader = Reader {
+            db,
+            statements: HashMap::new(),
+        };
+        if code != ffi::SQLITE_OK {
+            return Err(error_from(db, code).into());
+        }
+        // SAFETY: a live connection. A reader in WAL mode only waits in rare moments (the WAL
+        // being reset); it gives up quickly and the caller uses the pool.
+        unsafe {
+            ffi::sqlite3_busy_timeout(db.as_ptr(), 20);
+        }
+        Ok(reader)
+    }
+
+    fn statement(&mut self, sql: &str) -> Result<&Statement, DirectError> {
+        if !self.statements.contains_key(sql) {
+            if self.statements.len() >= KEEP_STATEMENTS {
+                self.statements.clear();
+            }
+            let text = CString::new(sql).map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+            let mut raw = std::ptr::null_mut();
+            // SAFETY: live connection, NUL-terminated SQL, out-pointer to a local.
+            let code = unsafe {
+                ffi::sqlite3_prepare_v3(
+                    self.db.as_ptr(),
+                    text.as_ptr(),
+                    -1,
+                    ffi::SQLITE_PREPARE_PERSISTENT as u32,
+                    &mut raw,
+                    std::ptr::null_mut(),
+                )
+            };
+            let Some(raw) = NonNull::new(raw).filter(|_| code == ffi::SQLITE_OK) else {
+                return Err(error_from(self.db, code).into());
+            };
+            let mut columns = HashMap::new();
+            // SAFETY: a live statement; column names are copied before the next call.
+            let count = unsafe { ffi::sqlite3_column_count(raw.as_ptr()) };
+            for i in 0..count {
+                let name = unsafe { ffi::sqlite3_column_name(raw.as_ptr(), i) };
+                if !name.is_null() {
+                    let name = unsafe { CStr::from_ptr(name) }
+                        .to_string_lossy()
+                        .into_owned();
+                    columns.entry(name).or_insert(i);
+                }
+            }
+            self.statements
+                .insert(sql.to_string(), Statement { raw, columns });
+        }
+        self.statements.get(sql).ok_or(DirectError::Unavailable)
+    }
+
+    fn one<T: FromDirect>(&mut self, sql: &str, args: &[Arg]) -> Result<Option<T>, DirectError> {
+        let db = self.db;
+        let statement = self.statement(sql)?;
+        let s = statement.raw.as_ptr();
+        // Whatever happens below, the statement is reset (ending its read transaction) and
+        // its bindings cleared before it is used again.
+        struct Reset(*mut ffi::sqlite3_stmt);
+        impl Drop for Reset {
+            fn drop(&mut self) {
+                // SAFETY: a live statement of a connection this thread holds.
+                unsafe {
+                    ffi::sqlite3_reset(self.0);
+                    ffi::sqlite3_clear_bindings(self.0);
+                }
+            }
+        }
+        let _reset = Reset(s);
+        bind_args(db, s, args)?;
+        // SAFETY: a live, bound statement.
+        match unsafe { ffi::sqlite3_step(s) } {
+            ffi::SQLITE_DONE => Ok(None),
+            ffi::SQLITE_ROW => {
+                let row = Row {
+                    statement: s,
+                    columns: &statement.columns,
+                };
+                let value = T::from_direct(&row)?;
+                // SAFETY: as above.
+                match unsafe { ffi::sqlite3_step(s) } {
+                    ffi::SQLITE_DONE => Ok(Some(value)),
+                    ffi::SQLITE_ROW => Err(DirectError::TooMany),
+                    code => Err(error_from(db, code).into()),
+                }
+            }
+            code => Err(error_from(db, code).into()),
+        }
+    }
+}
+
+impl Drop for Reader {
+    fn drop(&mut self) {
+        for (_, statement) in self.statements.drain() {
+            // SAFETY: finalizing each of our statements once, before the connection closes.
+            unsafe {
+                ffi::sqlite3_finalize(statement.raw.as_ptr());
+            }
+        }
+        // SAFETY: closing our own connection once; its statements are finalized.
+        unsafe {
+            ffi::sqlite3_close(self.db.as_ptr());
+        }
+    }
+}
+
+/// The current row of a stepped statement, read by column name.
+pub struct Row<'a> {
+    statement: *mut ffi::sqlite3_stmt,
+    columns: &'a HashMap<String, c_int>,
+}
+
+impl Row<'_> {
+    /// The value of column `name`.
+    pub fn get<T: Column>(&self, name: &str) -> Result<T, DirectError> {
+        let index = *self.columns.get(name).ok_or_else(|| DirectError::Decode {
+            column: name.to_string(),
+            problem: "no such column",
+        })?;
+        let value = Value {
+            statement: self.statement,
+            index,
+        };
+        T::read(value).map_err(|problem| DirectError::Decode {
+            column: name.to_string(),
+            problem,
+        })
+    }
+
+    /// Column `name`: custom answers kept as JSON text (what sqlx's `try_from` reads).
+    pub fn custom(&self, name: &str) -> Result<crate::domain::records::CustomAnswers, DirectError> {
+        let text: Option<String> = self.get(name)?;
+        let Ok(answers) = crate::domain::records::CustomAnswers::try_from(text);
+        Ok(answers)
+    }
+
+    /// Column `name` as text parsed into `T` (the CRM's enums).
+    pub fn parse<T: std::str::FromStr>(&self, name: &str) -> Result<T, DirectError> {
+        let text: String = self.get(name)?;
+        text.parse().map_err(|_| DirectError::Decode {
+            column: name.to_string(),
+            problem: "not one of the known values",
+        })
+    }
+}
+
+/// One column of the current row.
+#[derive(Clone, Copy)]
+pub struct Value {
+    statement: *mut ffi::sqlite3_stmt,
+    index: c_int,
+}
+
+impl Value {
+    fn kind(self) -> c_int {
+        // SAFETY: a live statement positioned on a row; the index comes from its columns.
+        unsafe { ffi::sqlite3_column_type(self.statement, self.index) }
+    }
+
+    fn int(self) -> Result<i64, &'static str> {
+        match self.kind() {
+            // SAFETY: as in `kind`.
+            ffi::SQLITE_INTEGER => {
+                Ok(unsafe { ffi::sqlite3_column_int64(self.statement, self.index) })
+            }
+            _ => Err("not an integer"),
+        }
+    }
+
+    fn text(self) -> Result<String, &'static str> {
+        if self.kind() != ffi::SQLITE_TEXT {
+            return Err("not text");
+        }
+        // SAFETY: as in `kind`; the bytes are copied before the statement moves on.
+        let bytes = unsafe {
+            let data = ffi::sqlite3_column_text(self.statement, self.index);
+            let len = ffi::sqlite3_column_bytes(self.statement, self.index);
+            if data.is_null() {
+                return Ok(String::new());
+            }
+            std::slice::from_raw_parts(data, len.max(0) as usize)
+        };
+        String::from_utf8(bytes.to_vec()).map_err(|_| "not UTF-8")
+    }
+
+    fn blob(self) -> Result<Vec<u8>, &'static str> {
+        if self.kind() != ffi::SQLITE_BLOB {
+            return Err("not a blob");
+        }
+        // SAFETY: as in `text`.
+        let bytes = unsafe {
+            let data = ffi::sqlite3_column_blob(self.statement, self.index);
+            let len = ffi::sqlite3_column_bytes(self.statement, self.index);
+            if data.is_null() {
+                return Ok(Vec::new());
+            }
+            std::slice::from_raw_parts(data.cast::<u8>(), len.max(0) as usize)
+        };
+        Ok(bytes.to_vec())
+    }
+
+    fn is_null(self) -> bool {
+        self.kind() == ffi::SQLITE_NULL
+    }
+}
+
+/// A Rust value read from one column, the way sqlx stores it in SQLite.
+pub trait Column: Sized {
+    fn read(value: Value) -> Result<Self, &'static str>;
+}
+
+impl Column for i64 {
+    fn read(value: Value) -> Result<Self, &'static str> {
+        value.int()
+    }
+}
+
+impl Column for bool {
+    fn read(value: Value) -> Result<Self, &'static str> {
+        value.int().map(|n| n != 0)
+    }
+}
+
+impl Column for String {
+    fn read(value: Value) -> Result<Self, &'static str> {
+        value.text()
+    }
+}
+
+impl Column for Uuid {
+    fn read(value: Value) -> Result<Self, &'static str> {
+        Uuid::from_slice(&value.blob()?).map_err(|_| "not a 16-byte id")
+    }
+}
+
+impl Column for DateTime<Utc> {
+    fn read(value: Value) -> Result<Self, &'static str> {
+        DateTime::parse_from_rfc3339(&value.text()?)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| "not an RFC 3339 time")
+    }
+}
+
+impl Column for NaiveDate {
+    fn read(value: Value) -> Result<Self, &'static str> {
+        NaiveDate::parse_from_str(&value.text()?, "%F").map_err(|_| "not a date")
+    }
+}
+
+impl<T: Column> Column for Option<T> {
+    fn read(value: Value) -> Result<Self, &'static str> {
+        if value.is_null() {
+            Ok(None)
+        } else {
+            T::read(value).map(Some)
+        }
+    }
+}
+
+/// A row type read by column name, like sqlx's `FromRow`.
+pub trait FromDirect: Sized {
+    fn from_direct(row: &Row<'_>) -> Result<Self, DirectError>;
+}

@@ -1,0 +1,165 @@
+//! Point reads on the request's own thread (SQLite files): a token and a record by id must read
+//! exactly what the pool reads, see every committed write at once, and fall back to the pool
+//! where there is no file to open (PostgreSQL).
+
+use crate::common::TestDb;
+use chrono::{Duration, Utc};
+use crm::domain::lead::Lead;
+use crm::server::db::sql::Arg;
+use crm::server::db::tokens::{self, TokenWithUser};
+use crm::server::db::{Db, leads, on};
+use crm::server::demo;
+use crm::server::state::truncate_micros;
+use uuid::Uuid;
+
+async fn execute(db: &Db, sql: &str) {
+    let mut h = db.handle().await.unwrap();
+    on!(&mut h.c(), c => sqlx::query(sql).execute(c).await.map(|_| ())).unwrap();
+}
+
+async fn lead_ids(db: &Db) -> Vec<Uuid> {
+    let mut h = db.handle().await.unwrap();
+    on!(&mut h.c(), c => sqlx::query_scalar::<_, Uuid>("select id from leads order by id").fetch_all(c).await)
+        .unwrap()
+}
+
+async fn pooled_lead(db: &Db, id: Uuid) -> Option<Lead> {
+    let mut h = db.handle().await.unwrap();
+    leads::get(&mut h.c(), id).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_lead_read_directly_is_the_lead_the_pool_reads() {
+    let test_db = TestDb::sqlite();
+    let db = test_db.open().await;
+    demo::load(&db, 300, 7, Utc::now()).await.unwrap();
+    // Every kind of column filled somewhere: custom answers, conversions, a reason, no owner name.
+    execute(
+        &db,
+        r#"update leads set custom = '{"budget":"10k","seats":12}', disqualify_reason = 'budget',
+               converted_account_id = (select id from accounts order by id limit 1),
+               converted_contact_id = (select id from contacts order by id limit 1),
+               converted_opportunity_id = (select id from opportunities order by id limit 1)
+           where id in (select id from leads order by id limit 3)"#,
+    )
+    .await;
+    let direct = db.direct().expect("a SQLite file is read directly");
+
+    let ids = lead_ids(&db).await;
+    assert_eq!(ids.len(), 300);
+    let (mut converted, mut custom) = (0, 0);
+    for id in ids {
+        let read: Option<Lead> = direct.one(&leads::BY_ID, &[Arg::Uuid(id)]).unwrap();
+        let read = read.expect("the lead");
+        assert_eq!(Some(&read), pooled_lead(&db, id).await.as_ref());
+        converted += usize::from(read.converted_opportunity_id.is_some());
+        custom += usize::from(!read.custom.is_empty());
+    }
+    assert!(
+        converted >= 3 && custom >= 3,
+        "the odd columns were compared too"
+    );
+    let missing: Option<Lead> = direct
+        .one(&leads::BY_ID, &[Arg::Uuid(Uuid::now_v7())])
+        .unwrap();
+    assert!(missing.is_none());
+
+    // A committed change is what the next direct read sees.
+    let id = lead_ids(&db).await[0];
+    let mut lead = pooled_lead(&db, id).await.unwrap();
+    lead.fields.name = "Renamed Directly".into();
+    lead.updated_at = truncate_micros(Utc::now());
+    let mut tx = db.begin().await.unwrap();
+    assert!(
+        leads::update(&mut tx.c(), &lead, lead.version)
+            .await
+            .unwrap()
+    );
+    tx.commit().await.unwrap();
+    let read = leads::get_now(&db, id).await.unwrap().unwrap();
+    assert_eq!(
+        (read.fields.name.as_str(), read.version),
+        ("Renamed Directly", lead.version + 1)
+    );
+    db.close().await;
+}
+
+fn summary(found: &Option<TokenWithUser>) -> Option<String> {
+    found.as_ref().map(|t| format!("{t:?}"))
+}
+
+#[tokio::test]
+async fn tokens_and_leads_read_the_same_through_either_path_on_every_backend() {
+    for test_db in TestDb::all().await {
+        let db = test_db.open().await;
+        demo::load(&db, 20, 3, Utc::now()).await.unwrap();
+        let now = truncate_micros(Utc::now());
+        let user = {
+            let mut h = db.handle().await.unwrap();
+            on!(&mut h.c(), c => sqlx::query_scalar::<_, Uuid>("select id from users order by id limit 1").fetch_one(c).await)
+                .unwrap()
+        };
+        let token_id = Uuid::now_v7();
+        let mut tx = db.begin().await.unwrap();
+        tokens::insert_api_token(&mut tx.c(), token_id, user, "direct", "hash-direct", now)
+            .await
+            .unwrap();
+        tokens::touch_api_token(&mut tx.c(), token_id, now - Duration::minutes(5))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+
+        let pooled = {
+            let mut h = db.handle().await.unwrap();
+            tokens::api_token_user(&mut h.c(), "hash-direct")
+                .await
+                .unwrap()
+        };
+        let now_read = tokens::api_token_user_now(&db, "hash-direct")
+            .await
+            .unwrap();
+        assert!(pooled.is_some());
+        assert_eq!(summary(&now_read), summary(&pooled));
+        if let Some(direct) = db.direct() {
+            let read = direct
+                .one::<TokenWithUser>(tokens::API_TOKEN_USER, &[Arg::Text("hash-direct".into())])
+                .unwrap();
+            assert_eq!(summary(&read), summary(&pooled));
+        }
+        assert!(
+            tokens::api_token_user_now(&db, "hash-other")
+                .await
+                .unwrap()
+                .is_none()
+        );
+
+        // Revoked: gone at once for the next request.
+        let mut tx = db.begin().await.unwrap();
+        assert!(
+            tokens::revoke(&mut tx.c(), token_id, user, now)
+                .await
+                .unwrap()
+        );
+        tx.commit().await.unwrap();
+        assert!(
+            tokens::api_token_user_now(&db, "hash-direct")
+                .await
+                .unwrap()
+                .is_none()
+        );
+
+        for id in lead_ids(&db).await {
+            assert_eq!(
+                leads::get_now(&db, id).await.unwrap(),
+                pooled_lead(&db, id).await
+            );
+        }
+        db.close().await;
+    }
+}
+
+#[tokio::test]
+async fn an_in_memory_database_has_no_direct_readers() {
+    let db = Db::connect("sqlite::memory:").await.unwrap();
+    assert!(db.direct().is_none());
+}
