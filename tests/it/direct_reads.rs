@@ -163,3 +163,80 @@ async fn an_in_memory_database_has_no_direct_readers() {
     let db = Db::connect("sqlite::memory:").await.unwrap();
     assert!(db.direct().is_none());
 }
+
+/// Every account, contact and opportunity of the demo data reads the same directly as through
+/// the pool (the odd columns filled in first).
+#[tokio::test]
+async fn accounts_contacts_and_opportunities_read_directly_are_what_the_pool_reads() {
+    use crm::server::db::{accounts, contacts, opportunities};
+    let test_db = TestDb::sqlite();
+    let db = test_db.open().await;
+    demo::load(&db, 200, 11, Utc::now()).await.unwrap();
+    execute(
+        &db,
+        r#"update contacts set custom = '{"shirt":"M"}', active = 0, is_test = 1
+           where id in (select id from contacts order by id limit 3)"#,
+    )
+    .await;
+    {
+        let mut h = db.handle().await.unwrap();
+        let pairs: Vec<(Uuid, Uuid)> = on!(&mut h.c(), c => sqlx::query_as(
+            "select account_id, min(id) from contacts where account_id is not null group by account_id limit 20",
+        )
+        .fetch_all(c)
+        .await)
+        .unwrap();
+        assert!(!pairs.is_empty());
+        for (account, contact) in pairs {
+            on!(&mut h.c(), c => sqlx::query(
+                "update accounts set primary_contact_id = $2, annual_revenue = 1200000, city = 'Lyon' where id = $1",
+            )
+            .bind(account)
+            .bind(contact)
+            .execute(c)
+            .await
+            .map(|_| ()))
+            .unwrap();
+        }
+    }
+    let direct = db.direct().expect("direct readers");
+    let ids = |table: &'static str| {
+        let db = db.clone();
+        async move {
+            let mut h = db.handle().await.unwrap();
+            let sql = format!("select id from {table} order by id");
+            on!(&mut h.c(), c => sqlx::query_scalar::<_, Uuid>(&sql).fetch_all(c).await).unwrap()
+        }
+    };
+    let mut seen = (0, 0, 0);
+    for id in ids("accounts").await {
+        let read: Option<crm::domain::account::Account> =
+            direct.one(&accounts::BY_ID, &[Arg::Uuid(id)]).unwrap();
+        let mut h = db.handle().await.unwrap();
+        assert_eq!(read, accounts::get(&mut h.c(), id).await.unwrap());
+        seen.0 += usize::from(
+            read.is_some_and(|a| a.primary_contact_name.is_some() && a.contact_count > 0),
+        );
+    }
+    for id in ids("contacts").await {
+        let read: Option<crm::domain::contact::Contact> =
+            direct.one(&contacts::BY_ID, &[Arg::Uuid(id)]).unwrap();
+        let mut h = db.handle().await.unwrap();
+        assert_eq!(read, contacts::get(&mut h.c(), id).await.unwrap());
+        seen.1 += usize::from(read.is_some_and(|c| !c.custom.is_empty() && c.fields.is_test));
+    }
+    for id in ids("opportunities").await {
+        let read: Option<crm::domain::opportunity::Opportunity> =
+            direct.one(&opportunities::BY_ID, &[Arg::Uuid(id)]).unwrap();
+        let mut h = db.handle().await.unwrap();
+        assert_eq!(read, opportunities::get(&mut h.c(), id).await.unwrap());
+        seen.2 += usize::from(
+            read.is_some_and(|o| o.fields.lost_reason.is_some() && o.closed_at.is_some()),
+        );
+    }
+    assert!(
+        seen.0 > 0 && seen.1 == 3 && seen.2 > 0,
+        "the odd columns were compared: {seen:?}"
+    );
+    db.close().await;
+}

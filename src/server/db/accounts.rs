@@ -1,9 +1,11 @@
 //! Accounts (companies).
 
+use super::direct::{DirectError, FromDirect, Row};
 use super::list::ListSpec;
+use super::sql::Arg;
 use super::sql::{SortColumn, SortType};
-use super::{Conn, on};
-use crate::domain::account::Account;
+use super::{Conn, Db, on};
+use crate::domain::account::{Account, AccountFields};
 use uuid::Uuid;
 
 pub const SELECT: &str = "select a.id, a.owner_id, u.name as owner_name, a.name, a.domain, a.industry, a.phone,
@@ -59,9 +61,42 @@ pub const LIST: ListSpec = ListSpec {
     fts_table: Some("accounts_fts"),
 };
 
+/// One account by id.
+pub static BY_ID: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("{SELECT} where a.id = $1"));
+
 pub async fn get(c: &mut Conn<'_>, id: Uuid) -> Result<Option<Account>, sqlx::Error> {
-    let sql = format!("{SELECT} where a.id = $1");
-    on!(c, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await)
+    on!(c, c => sqlx::query_as(BY_ID.as_str()).bind(id).fetch_optional(c).await)
+}
+
+/// The account `id` outside any transaction, read on the request's thread where the
+/// backend allows ([`Db::read_one`]).
+pub async fn get_now(db: &Db, id: Uuid) -> Result<Option<Account>, sqlx::Error> {
+    db.read_one(&BY_ID, vec![Arg::Uuid(id)]).await
+}
+
+impl FromDirect for Account {
+    fn from_direct(r: &Row<'_>) -> Result<Self, DirectError> {
+        Ok(Account {
+            id: r.get("id")?,
+            owner_id: r.get("owner_id")?,
+            owner_name: r.get("owner_name")?,
+            fields: AccountFields {
+                name: r.get("name")?,
+                domain: r.get("domain")?,
+                industry: r.get("industry")?,
+                phone: r.get("phone")?,
+                city: r.get("city")?,
+                annual_revenue: r.get("annual_revenue")?,
+                primary_contact_id: r.get("primary_contact_id")?,
+            },
+            primary_contact_name: r.get("primary_contact_name")?,
+            contact_count: r.get("contact_count")?,
+            created_at: r.get("created_at")?,
+            updated_at: r.get("updated_at")?,
+            version: r.get("version")?,
+        })
+    }
 }
 
 pub async fn insert(c: &mut Conn<'_>, a: &Account) -> Result<(), sqlx::Error> {

@@ -1,9 +1,11 @@
 //! Contacts.
 
+use super::direct::{DirectError, FromDirect, Row};
 use super::list::ListSpec;
+use super::sql::Arg;
 use super::sql::{SortColumn, SortType};
-use super::{Conn, on};
-use crate::domain::contact::Contact;
+use super::{Conn, Db, on};
+use crate::domain::contact::{Contact, ContactFields};
 use uuid::Uuid;
 
 pub const SELECT: &str = "select c.id, c.owner_id, u.name as owner_name, c.first_name, c.last_name, c.email, c.phone,
@@ -51,9 +53,44 @@ pub const LIST: ListSpec = ListSpec {
     fts_table: Some("contacts_fts"),
 };
 
+/// One contact by id.
+pub static BY_ID: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("{SELECT} where c.id = $1"));
+
 pub async fn get(c: &mut Conn<'_>, id: Uuid) -> Result<Option<Contact>, sqlx::Error> {
-    let sql = format!("{SELECT} where c.id = $1");
-    on!(c, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await)
+    on!(c, c => sqlx::query_as(BY_ID.as_str()).bind(id).fetch_optional(c).await)
+}
+
+/// The contact `id` outside any transaction, read on the request's thread where the
+/// backend allows ([`Db::read_one`]).
+pub async fn get_now(db: &Db, id: Uuid) -> Result<Option<Contact>, sqlx::Error> {
+    db.read_one(&BY_ID, vec![Arg::Uuid(id)]).await
+}
+
+impl FromDirect for Contact {
+    fn from_direct(r: &Row<'_>) -> Result<Self, DirectError> {
+        Ok(Contact {
+            id: r.get("id")?,
+            owner_id: r.get("owner_id")?,
+            owner_name: r.get("owner_name")?,
+            fields: ContactFields {
+                first_name: r.get("first_name")?,
+                last_name: r.get("last_name")?,
+                email: r.get("email")?,
+                phone: r.get("phone")?,
+                title: r.get("title")?,
+                account_id: r.get("account_id")?,
+                role: r.parse("role")?,
+                active: r.get("active")?,
+                is_test: r.get("is_test")?,
+            },
+            account_name: r.get("account_name")?,
+            custom: r.custom("custom")?,
+            created_at: r.get("created_at")?,
+            updated_at: r.get("updated_at")?,
+            version: r.get("version")?,
+        })
+    }
 }
 
 pub async fn insert(c: &mut Conn<'_>, k: &Contact) -> Result<(), sqlx::Error> {

@@ -255,6 +255,18 @@ impl Row<'_> {
         })
     }
 
+    /// Column `name` as text parsed into `T`, or `None` when it is NULL.
+    pub fn parse_opt<T: std::str::FromStr>(&self, name: &str) -> Result<Option<T>, DirectError> {
+        let text: Option<String> = self.get(name)?;
+        text.map(|t| {
+            t.parse().map_err(|_| DirectError::Decode {
+                column: name.to_string(),
+                problem: "not one of the known values",
+            })
+        })
+        .transpose()
+    }
+
     /// Column `name`: custom answers kept as JSON text (what sqlx's `try_from` reads).
     pub fn custom(&self, name: &str) -> Result<crate::domain::records::CustomAnswers, DirectError> {
         let text: Option<String> = self.get(name)?;
@@ -340,6 +352,12 @@ pub trait Column: Sized {
 impl Column for i64 {
     fn read(value: Value) -> Result<Self, &'static str> {
         value.int()
+    }
+}
+
+impl Column for i32 {
+    fn read(value: Value) -> Result<Self, &'static str> {
+        i32::try_from(value.int()?).map_err(|_| "out of range")
     }
 }
 

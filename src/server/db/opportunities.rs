@@ -1,9 +1,13 @@
 //! Opportunities, their stage history, and the pipeline stages.
 
+use super::direct::{DirectError, FromDirect, Row};
 use super::list::ListSpec;
+use super::sql::Arg;
 use super::sql::{SortColumn, SortType};
-use super::{Conn, on};
-use crate::domain::opportunity::{Opportunity, StageChange, StageDef, StageKind};
+use super::{Conn, Db, on};
+use crate::domain::opportunity::{
+    Opportunity, OpportunityFields, StageChange, StageDef, StageKind,
+};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -67,9 +71,47 @@ pub const LIST: ListSpec = ListSpec {
     fts_table: Some("opportunities_fts"),
 };
 
+/// One opportunity by id.
+pub static BY_ID: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("{SELECT} where o.id = $1"));
+
 pub async fn get(c: &mut Conn<'_>, id: Uuid) -> Result<Option<Opportunity>, sqlx::Error> {
-    let sql = format!("{SELECT} where o.id = $1");
-    on!(c, c => sqlx::query_as(&sql).bind(id).fetch_optional(c).await)
+    on!(c, c => sqlx::query_as(BY_ID.as_str()).bind(id).fetch_optional(c).await)
+}
+
+/// The opportunity `id` outside any transaction, read on the request's thread where the
+/// backend allows ([`Db::read_one`]).
+pub async fn get_now(db: &Db, id: Uuid) -> Result<Option<Opportunity>, sqlx::Error> {
+    db.read_one(&BY_ID, vec![Arg::Uuid(id)]).await
+}
+
+impl FromDirect for Opportunity {
+    fn from_direct(r: &Row<'_>) -> Result<Self, DirectError> {
+        Ok(Opportunity {
+            id: r.get("id")?,
+            owner_id: r.get("owner_id")?,
+            owner_name: r.get("owner_name")?,
+            fields: OpportunityFields {
+                name: r.get("name")?,
+                account_id: r.get("account_id")?,
+                primary_contact_id: r.get("primary_contact_id")?,
+                value: r.get("value_minor")?,
+                currency: r.get("currency")?,
+                expected_close: r.get("expected_close")?,
+                lost_reason: r.parse_opt("lost_reason")?,
+            },
+            stage: r.get("stage")?,
+            probability: r.get("probability")?,
+            account_name: r.get("account_name")?,
+            primary_contact_name: r.get("primary_contact_name")?,
+            stage_entered_at: r.get("stage_entered_at")?,
+            closed_at: r.get("closed_at")?,
+            lead_id: r.get("lead_id")?,
+            created_at: r.get("created_at")?,
+            updated_at: r.get("updated_at")?,
+            version: r.get("version")?,
+        })
+    }
 }
 
 pub async fn insert(c: &mut Conn<'_>, o: &Opportunity) -> Result<(), sqlx::Error> {

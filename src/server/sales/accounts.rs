@@ -33,8 +33,7 @@ pub async fn list(
 
 pub async fn get(state: &AppState, principal: &Principal, id: Uuid) -> AppResult<Account> {
     authorize(principal, Action::Read, Target::kind(RecordKind::Account))?;
-    let mut h = state.db.handle().await?;
-    accounts::get(&mut h.c(), id)
+    accounts::get_now(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)
 }

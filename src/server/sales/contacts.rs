@@ -49,8 +49,7 @@ pub async fn list(
 
 pub async fn get(state: &AppState, principal: &Principal, id: Uuid) -> AppResult<Contact> {
     authorize(principal, Action::Read, Target::kind(RecordKind::Contact))?;
-    let mut h = state.db.handle().await?;
-    contacts::get(&mut h.c(), id)
+    contacts::get_now(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)
 }

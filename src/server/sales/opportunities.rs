@@ -120,8 +120,7 @@ pub async fn get(state: &AppState, principal: &Principal, id: Uuid) -> AppResult
         Action::Read,
         Target::kind(RecordKind::Opportunity),
     )?;
-    let mut h = state.db.handle().await?;
-    opportunities::get(&mut h.c(), id)
+    opportunities::get_now(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)
 }
