@@ -240,3 +240,52 @@ async fn accounts_contacts_and_opportunities_read_directly_are_what_the_pool_rea
     );
     db.close().await;
 }
+
+/// A staff sign-in session, as every signed-in browser request reads it.
+#[tokio::test]
+async fn a_sign_in_session_reads_directly_as_through_the_pool_and_ends_at_once() {
+    use crm::server::db::sessions;
+    let test_db = TestDb::sqlite();
+    let db = test_db.open().await;
+    demo::load(&db, 10, 5, Utc::now()).await.unwrap();
+    let now = truncate_micros(Utc::now());
+    let user = {
+        let mut h = db.handle().await.unwrap();
+        on!(&mut h.c(), c => sqlx::query_scalar::<_, Uuid>("select id from users order by id limit 1").fetch_one(c).await)
+            .unwrap()
+    };
+    let id = Uuid::now_v7();
+    let mut tx = db.begin().await.unwrap();
+    let new = sessions::NewSession {
+        id,
+        user_id: user,
+        now,
+        expires_at: now + Duration::hours(12),
+        ip: "127.0.0.1",
+        user_agent: "test",
+    };
+    sessions::insert(&mut tx.c(), &new).await.unwrap();
+    tx.commit().await.unwrap();
+    let direct = db.direct().expect("direct readers");
+    let read = direct
+        .one::<sessions::SessionWithUser>(sessions::WITH_USER, &[Arg::Uuid(id)])
+        .unwrap();
+    let pooled = {
+        let mut h = db.handle().await.unwrap();
+        sessions::with_user(&mut h.c(), id).await.unwrap()
+    };
+    assert!(pooled.is_some());
+    assert_eq!(format!("{read:?}"), format!("{pooled:?}"));
+
+    let mut tx = db.begin().await.unwrap();
+    sessions::end(&mut tx.c(), id, "signed_out", now)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let ended = sessions::with_user_now(&db, id)
+        .await
+        .unwrap()
+        .expect("still there");
+    assert_eq!(ended.ended_at, Some(now));
+    db.close().await;
+}

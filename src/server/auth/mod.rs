@@ -309,8 +309,7 @@ async fn principal_for(
     if auth.portal {
         return portal_principal(state, session, auth.session_id).await;
     }
-    let mut h = state.db.handle().await?;
-    let found = sessions::with_user(&mut h.c(), auth.session_id).await?;
+    let found = sessions::with_user_now(&state.db, auth.session_id).await?;
     let idle = Duration::minutes(i64::from(state.config.session_idle_minutes));
     let ended = match &found {
         None => Some("missing"),
@@ -323,9 +322,9 @@ async fn principal_for(
     match (found, ended) {
         (Some(s), None) => {
             if now - s.last_seen_at > TOUCH_EVERY {
+                let mut h = state.db.handle().await?;
                 sessions::touch(&mut h.c(), s.session_id, now).await?;
             }
-            drop(h);
             let admin = Staff {
                 user: s.user.current(),
                 via: Via::Session {
@@ -339,6 +338,7 @@ async fn principal_for(
             }
         }
         (found, reason) => {
+            let mut h = state.db.handle().await?;
             if let Some(s) = found.filter(|s| s.ended_at.is_none()) {
                 sessions::end(&mut h.c(), s.session_id, reason.unwrap_or("ended"), now).await?;
             }

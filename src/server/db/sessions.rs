@@ -1,8 +1,10 @@
 //! Sign-in sessions as the server sees them. The cookie session (tower-sessions) only points
 //! at a row here; this row decides whether the sign-in is still good.
 
+use super::direct::{DirectError, FromDirect, Row};
+use super::sql::Arg;
 use super::users::UserRow;
-use super::{Conn, on};
+use super::{Conn, Db, on};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -41,13 +43,33 @@ pub struct SessionWithUser {
     pub user: UserRow,
 }
 
-pub async fn with_user(c: &mut Conn<'_>, id: Uuid) -> Result<Option<SessionWithUser>, sqlx::Error> {
-    let sql = "select s.id as session_id, s.last_seen_at, s.expires_at, s.ended_at,
+impl FromDirect for SessionWithUser {
+    fn from_direct(r: &Row<'_>) -> Result<Self, DirectError> {
+        Ok(SessionWithUser {
+            session_id: r.get("session_id")?,
+            last_seen_at: r.get("last_seen_at")?,
+            expires_at: r.get("expires_at")?,
+            ended_at: r.get("ended_at")?,
+            user: UserRow::from_direct(r)?,
+        })
+    }
+}
+
+/// A sign-in session by id, with its user.
+pub const WITH_USER: &str = "select s.id as session_id, s.last_seen_at, s.expires_at, s.ended_at,
                       u.id, u.email, u.name, u.role, u.password_hash, u.active,
                       u.created_at, u.updated_at, u.last_login_at
                from auth_sessions s join users u on u.id = s.user_id
                where s.id = $1";
-    on!(c, c => sqlx::query_as(sql).bind(id).fetch_optional(c).await)
+
+pub async fn with_user(c: &mut Conn<'_>, id: Uuid) -> Result<Option<SessionWithUser>, sqlx::Error> {
+    on!(c, c => sqlx::query_as(WITH_USER).bind(id).fetch_optional(c).await)
+}
+
+/// The same outside any transaction, as every signed-in request asks it: read on the request's
+/// own thread where the backend allows ([`Db::read_one`]).
+pub async fn with_user_now(db: &Db, id: Uuid) -> Result<Option<SessionWithUser>, sqlx::Error> {
+    db.read_one(WITH_USER, vec![Arg::Uuid(id)]).await
 }
 
 pub async fn touch(c: &mut Conn<'_>, id: Uuid, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
