@@ -47,6 +47,25 @@ wrk_json() {
   wrk -t"$threads" -c"$1" -d"$2s" -s bench/wrk-report.lua "$3" | sed -n 's/^RESULT //p'
 }
 
+# wrk_median RUNS CONNECTIONS SECONDS URL: RUNS wrk runs, interleaved with nothing else; the
+# run with the median req/s, its failures replaced by the failures of all runs. The machine is
+# shared and one run can land on a noisy moment: the median run is the figure to quote.
+wrk_median() {
+  local runs=$1 lines=""
+  shift
+  for _ in $(seq 1 "$runs"); do
+    lines+="$(wrk_json "$@")"$'\n'
+  done
+  python3 -c '
+import json, sys
+runs = [json.loads(l) for l in sys.argv[1].splitlines() if l.strip()]
+runs.sort(key=lambda r: r["rps"])
+median = dict(runs[len(runs) // 2])
+median["failed"] = sum(r["failed"] for r in runs)
+print(json.dumps(median))
+' "$lines"
+}
+
 # api GET-PATH: the answer of an API call, with the token.
 api() {
   curl -sf -H "Authorization: Bearer $token" "$base$1"

@@ -67,10 +67,10 @@ assert one["id"] == lead_id, "get by id: the lead asked for"
 assert found["results"], "search: finds something"
 EOF
 
-say "measuring: $connections connections, ${duration}s each (and 1 connection for the latency next to the bare SQL)"
+say "measuring: $connections connections, ${duration}s each, median of 3 runs (and 1 connection for the latency next to the bare SQL)"
 declare -A busy single
 for name in list deep get search trivial; do
-  busy[$name]=$(wrk_json "$connections" "$duration" "${url[$name]}")
+  busy[$name]=$(wrk_median 3 "$connections" "$duration" "${url[$name]}")
   single[$name]=$(wrk_json 1 "$duration" "${url[$name]}")
 done
 
