@@ -289,3 +289,118 @@ async fn a_sign_in_session_reads_directly_as_through_the_pool_and_ends_at_once()
     assert_eq!(ended.ended_at, Some(now));
     db.close().await;
 }
+
+/// Pages through `spec` both ways for every sort it offers (both directions, `pages` pages
+/// deep, with `filters`), comparing the direct read with the pool's; answers how many pages
+/// were compared.
+async fn same_pages<T>(
+    db: &Db,
+    spec: &crm::server::db::list::ListSpec,
+    base: crm::domain::records::ListQuery,
+    filters: impl Fn() -> Vec<crm::server::db::list::Filter>,
+    pages: usize,
+) -> usize
+where
+    T: crm::server::db::direct::FromDirect
+        + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+        + Send
+        + Unpin
+        + PartialEq
+        + std::fmt::Debug,
+{
+    use crm::server::db::list;
+    let direct = db.direct().expect("direct readers");
+    let mut compared = 0;
+    for sort in spec
+        .sorts
+        .iter()
+        .flat_map(|s| [s.field.to_string(), format!("-{}", s.field)])
+    {
+        let mut query = base.clone();
+        query.sort = Some(sort.clone());
+        for _ in 0..pages {
+            let pooled: crm::domain::records::Page<T> = {
+                let mut h = db.handle().await.unwrap();
+                list::page(&mut h.c(), spec, &query, filters())
+                    .await
+                    .unwrap_or_else(|e| panic!("pool, sort {sort}, {query:?}: {e:?}"))
+            };
+            let read: crm::domain::records::Page<T> =
+                list::page_direct(direct, spec, &query, filters(), u32::MAX).unwrap();
+            assert_eq!(read.items, pooled.items, "sort {sort}");
+            assert_eq!(read.next_cursor, pooled.next_cursor, "sort {sort}");
+            compared += 1;
+            match pooled.next_cursor {
+                Some(next) => query.cursor = Some(next),
+                None => break,
+            }
+        }
+    }
+    compared
+}
+
+#[tokio::test]
+async fn list_pages_read_directly_are_the_pages_the_pool_reads() {
+    use crm::domain::account::Account;
+    use crm::domain::contact::Contact;
+    use crm::domain::opportunity::Opportunity;
+    use crm::domain::records::ListQuery;
+    use crm::server::db::list::{self, DIRECT_BUDGET, Filter};
+    use crm::server::db::{accounts, contacts, opportunities};
+    let test_db = TestDb::sqlite();
+    let db = test_db.open().await;
+    demo::load(&db, 2_000, 7, Utc::now()).await.unwrap();
+    let small = ListQuery {
+        limit: Some(20),
+        ..Default::default()
+    };
+    let new_only = || vec![Filter::new("l.status = ?", vec![Arg::Text("new".into())])];
+    let mut compared = same_pages::<Lead>(&db, &leads::LIST, small.clone(), Vec::new, 3).await;
+    compared += same_pages::<Lead>(&db, &leads::LIST, small.clone(), new_only, 3).await;
+    let word = pooled_lead(&db, lead_ids(&db).await[0])
+        .await
+        .unwrap()
+        .fields
+        .name;
+    let word = word.split_whitespace().next().unwrap().to_string();
+    let searched = ListQuery {
+        q: Some(word),
+        ..small.clone()
+    };
+    compared += same_pages::<Lead>(&db, &leads::LIST, searched, Vec::new, 2).await;
+    compared += same_pages::<Account>(&db, &accounts::LIST, small.clone(), Vec::new, 2).await;
+    compared += same_pages::<Contact>(&db, &contacts::LIST, small.clone(), Vec::new, 2).await;
+    // Sorting by close time lists closed deals only (the service adds this filter).
+    let closed = || vec![Filter::new("o.closed_at is not null", Vec::new())];
+    compared +=
+        same_pages::<Opportunity>(&db, &opportunities::LIST, small.clone(), closed, 2).await;
+    assert!(compared > 60, "{compared} pages compared");
+
+    // The everyday page fits the budget; with no budget at all it is refused, and the page the
+    // request gets (through the pool then) is still the right one.
+    let direct = db.direct().unwrap();
+    let everyday = ListQuery::default();
+    let fits: Result<crm::domain::records::Page<Lead>, _> =
+        list::page_direct(direct, &leads::LIST, &everyday, new_only(), DIRECT_BUDGET);
+    assert!(fits.is_ok(), "{:?}", fits.err());
+    let refused: Result<crm::domain::records::Page<Lead>, _> =
+        list::page_direct(direct, &leads::LIST, &everyday, new_only(), 0);
+    assert!(matches!(
+        refused,
+        Err(crm::server::db::direct::DirectError::OverBudget)
+    ));
+    let answered: crm::domain::records::Page<Lead> =
+        list::page_now(&db, &leads::LIST, &everyday, new_only())
+            .await
+            .unwrap();
+    let pooled: crm::domain::records::Page<Lead> = {
+        let mut h = db.handle().await.unwrap();
+        list::page(&mut h.c(), &leads::LIST, &everyday, new_only())
+            .await
+            .unwrap()
+    };
+    assert_eq!(answered.items, pooled.items);
+    assert_eq!(answered.items.len(), 50);
+    db.close().await;
+}

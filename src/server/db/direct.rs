@@ -66,6 +66,22 @@ impl Direct {
         result
     }
 
+    /// Every row `sql` returns for `args`, each read by `read`; gives up with
+    /// [`DirectError::OverBudget`] after about `budget` thousand SQLite steps, so a read that
+    /// turns out to scan goes back to the pool instead of holding this thread.
+    pub fn rows<R>(
+        &self,
+        sql: &str,
+        args: &[Arg],
+        budget: u32,
+        read: impl FnMut(&Row<'_>) -> Result<R, DirectError>,
+    ) -> Result<Vec<R>, DirectError> {
+        let mut reader = self.take()?;
+        let result = reader.rows(sql, args, budget, read);
+        self.put(reader);
+        result
+    }
+
     fn take(&self) -> Result<Reader, DirectError> {
         let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
         match idle {
@@ -92,6 +108,8 @@ pub enum DirectError {
     Sqlite(#[from] sqlx::Error),
     #[error("more than one row")]
     TooMany,
+    #[error("the read went over its budget of steps")]
+    OverBudget,
     #[error("column {column}: {problem}")]
     Decode {
         column: String,
@@ -213,6 +231,69 @@ impl Reader {
                 }
             }
             code => Err(error_from(db, code).into()),
+        }
+    }
+}
+
+/// SQLite's progress callback: counts down the budget, then interrupts the statement.
+unsafe extern "C" fn count_down(left: *mut std::ffi::c_void) -> c_int {
+    // SAFETY: `left` is the `u32` that `Reader::rows` registered, alive for the whole step loop.
+    let left = unsafe { &mut *left.cast::<u32>() };
+    if *left == 0 {
+        1
+    } else {
+        *left -= 1;
+        0
+    }
+}
+
+impl Reader {
+    fn rows<R>(
+        &mut self,
+        sql: &str,
+        args: &[Arg],
+        budget: u32,
+        mut read: impl FnMut(&Row<'_>) -> Result<R, DirectError>,
+    ) -> Result<Vec<R>, DirectError> {
+        let db = self.db;
+        let statement = self.statement(sql)?;
+        let s = statement.raw.as_ptr();
+        struct Reset(NonNull<ffi::sqlite3>, *mut ffi::sqlite3_stmt);
+        impl Drop for Reset {
+            fn drop(&mut self) {
+                // SAFETY: a live statement and connection this thread holds; the progress
+                // handler is removed before its counter goes out of scope.
+                unsafe {
+                    ffi::sqlite3_progress_handler(self.0.as_ptr(), 0, None, std::ptr::null_mut());
+                    ffi::sqlite3_reset(self.1);
+                    ffi::sqlite3_clear_bindings(self.1);
+                }
+            }
+        }
+        let mut left: u32 = budget;
+        // SAFETY: `left` outlives the handler, which `Reset` removes on every way out.
+        unsafe {
+            ffi::sqlite3_progress_handler(
+                db.as_ptr(),
+                1000,
+                Some(count_down),
+                (&raw mut left).cast(),
+            );
+        }
+        let _reset = Reset(db, s);
+        bind_args(db, s, args)?;
+        let mut out = Vec::new();
+        loop {
+            // SAFETY: a live, bound statement.
+            match unsafe { ffi::sqlite3_step(s) } {
+                ffi::SQLITE_ROW => out.push(read(&Row {
+                    statement: s,
+                    columns: &statement.columns,
+                })?),
+                ffi::SQLITE_DONE => return Ok(out),
+                ffi::SQLITE_INTERRUPT => return Err(DirectError::OverBudget),
+                code => return Err(error_from(db, code).into()),
+            }
         }
     }
 }

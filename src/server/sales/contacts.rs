@@ -43,8 +43,7 @@ pub async fn list(
     if let Some(account) = query.account_id {
         filters.push(Filter::new("c.account_id = ?", vec![Arg::Uuid(account)]));
     }
-    let mut h = state.db.handle().await?;
-    list::page(&mut h.c(), &contacts::LIST, query, filters).await
+    list::page_now(&state.db, &contacts::LIST, query, filters).await
 }
 
 pub async fn get(state: &AppState, principal: &Principal, id: Uuid) -> AppResult<Contact> {

@@ -41,8 +41,7 @@ pub async fn list(
     if let Some(owner) = query.owner_id {
         filters.push(Filter::new("l.owner_id = ?", vec![Arg::Uuid(owner)]));
     }
-    let mut h = state.db.handle().await?;
-    list::page(&mut h.c(), &leads::LIST, query, filters).await
+    list::page_now(&state.db, &leads::LIST, query, filters).await
 }
 
 pub async fn get(state: &AppState, principal: &Principal, id: Uuid) -> AppResult<Lead> {

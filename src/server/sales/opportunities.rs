@@ -110,8 +110,7 @@ pub async fn list(
         }
         None => {}
     }
-    let mut h = state.db.handle().await?;
-    list::page(&mut h.c(), &opportunities::LIST, query, filters).await
+    list::page_now(&state.db, &opportunities::LIST, query, filters).await
 }
 
 pub async fn get(state: &AppState, principal: &Principal, id: Uuid) -> AppResult<Opportunity> {
