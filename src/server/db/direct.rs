@@ -60,10 +60,11 @@ impl Direct {
 
     /// The one row `sql` returns for `args`, decoded, or `None` when there is no row.
     pub fn one<T: FromDirect>(&self, sql: &str, args: &[Arg]) -> Result<Option<T>, DirectError> {
-        let mut reader = self.take()?;
-        let result = reader.one(sql, args);
-        self.put(reader);
-        result
+        let mut rows = self.rows(sql, args, u32::MAX, T::from_direct)?;
+        match rows.len() {
+            0 | 1 => Ok(rows.pop()),
+            _ => Err(DirectError::TooMany),
+        }
     }
 
     /// Every row `sql` returns for `args`, each read by `read`; gives up with
@@ -133,6 +134,18 @@ struct Statement {
     columns: HashMap<String, c_int>,
 }
 
+/// SQLite's progress callback: counts down the budget, then interrupts the statement.
+unsafe extern "C" fn count_down(left: *mut std::ffi::c_void) -> c_int {
+    // SAFETY: `left` is the `u32` that `Reader::rows` registered, alive for the whole step loop.
+    let left = unsafe { &mut *left.cast::<u32>() };
+    if *left == 0 {
+        1
+    } else {
+        *left -= 1;
+        0
+    }
+}
+
 impl Reader {
     fn open(path: &CStr) -> Result<Reader, DirectError> {
         let mut db = std::ptr::null_mut();
@@ -196,58 +209,6 @@ impl Reader {
         self.statements.get(sql).ok_or(DirectError::Unavailable)
     }
 
-    fn one<T: FromDirect>(&mut self, sql: &str, args: &[Arg]) -> Result<Option<T>, DirectError> {
-        let db = self.db;
-        let statement = self.statement(sql)?;
-        let s = statement.raw.as_ptr();
-        // Whatever happens below, the statement is reset (ending its read transaction) and
-        // its bindings cleared before it is used again.
-        struct Reset(*mut ffi::sqlite3_stmt);
-        impl Drop for Reset {
-            fn drop(&mut self) {
-                // SAFETY: a live statement of a connection this thread holds.
-                unsafe {
-                    ffi::sqlite3_reset(self.0);
-                    ffi::sqlite3_clear_bindings(self.0);
-                }
-            }
-        }
-        let _reset = Reset(s);
-        bind_args(db, s, args)?;
-        // SAFETY: a live, bound statement.
-        match unsafe { ffi::sqlite3_step(s) } {
-            ffi::SQLITE_DONE => Ok(None),
-            ffi::SQLITE_ROW => {
-                let row = Row {
-                    statement: s,
-                    columns: &statement.columns,
-                };
-                let value = T::from_direct(&row)?;
-                // SAFETY: as above.
-                match unsafe { ffi::sqlite3_step(s) } {
-                    ffi::SQLITE_DONE => Ok(Some(value)),
-                    ffi::SQLITE_ROW => Err(DirectError::TooMany),
-                    code => Err(error_from(db, code).into()),
-                }
-            }
-            code => Err(error_from(db, code).into()),
-        }
-    }
-}
-
-/// SQLite's progress callback: counts down the budget, then interrupts the statement.
-unsafe extern "C" fn count_down(left: *mut std::ffi::c_void) -> c_int {
-    // SAFETY: `left` is the `u32` that `Reader::rows` registered, alive for the whole step loop.
-    let left = unsafe { &mut *left.cast::<u32>() };
-    if *left == 0 {
-        1
-    } else {
-        *left -= 1;
-        0
-    }
-}
-
-impl Reader {
     fn rows<R>(
         &mut self,
         sql: &str,
