@@ -197,7 +197,15 @@ pub fn guess_field(kind: ImportKind, header: &str) -> Option<(&'static str, u8)>
     }
     let guess: Option<(&'static str, u8)> =
         match k {
-            "id" | "recordid" => Some(("id", 2)),
+            // Only this CRM's own exports name its ids "id"; other systems' record ids
+            // ("Record ID", "Contact ID", "Person - ID") are theirs, not ours.
+            "id" if header
+                .trim()
+                .trim_start_matches('\u{feff}')
+                .eq_ignore_ascii_case("id") =>
+            {
+                Some(("id", 2))
+            }
             "email" | "emailaddress" | "email1" | "email1value" | "primaryemail" | "workemail"
             | "businessemail" | "emailwork" => Some(("email", 5)),
             "firstname" | "first" | "givenname" | "forename" | "fname" => Some(("first_name", 5)),

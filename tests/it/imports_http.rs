@@ -495,3 +495,249 @@ async fn who_may_import_and_see_imports() {
         .unwrap_or(0);
     assert_eq!(left, 1, "refused uploads leave no file behind");
 }
+
+/// A person as the import should have read them from another system's export.
+struct Expected {
+    first: &'static str,
+    last: &'static str,
+    email: Option<&'static str>,
+    phone: Option<&'static str>,
+    company: &'static str,
+}
+
+const fn person(
+    first: &'static str,
+    last: &'static str,
+    email: Option<&'static str>,
+    phone: Option<&'static str>,
+    company: &'static str,
+) -> Expected {
+    Expected {
+        first,
+        last,
+        email,
+        phone,
+        company,
+    }
+}
+
+/// Exports of the systems people leave for us (`tests/fixtures/exports/`, each with that
+/// system's header names and quirks: Windows-1252, every cell quoted, a byte-order mark, a
+/// preamble, a footer, several values in one cell, its own record ids) import with names,
+/// emails, phones and companies mapped by the guesser alone.
+#[tokio::test]
+async fn other_systems_exports_import_with_the_guessed_mapping() {
+    let systems: [(&str, [Expected; 2], usize); 8] = [
+        // Salesforce's report ends with two one-cell footer lines: accounted for as invalid.
+        (
+            "salesforce",
+            [
+                person(
+                    "Renée",
+                    "Fournier",
+                    Some("renee.fournier@sgo.example"),
+                    Some("+33 4 72 00 11 22"),
+                    "Société Générale d'Outillage",
+                ),
+                person(
+                    "Jürgen",
+                    "Weiß",
+                    Some("j.weiss@weiss-soehne.example"),
+                    Some("+49 221 555 0100"),
+                    "Weiß & Söhne GmbH",
+                ),
+            ],
+            2,
+        ),
+        (
+            "hubspot",
+            [
+                person(
+                    "Aiko",
+                    "Tanaka",
+                    Some("aiko.tanaka@kumo.example"),
+                    Some("+81 3-1234-5678"),
+                    "Kumo Systems, K.K.",
+                ),
+                person(
+                    "Liam",
+                    "O'Connor",
+                    Some("liam@oconnor-logistics.example"),
+                    Some("(617) 555-0134"),
+                    "O'Connor Logistics",
+                ),
+            ],
+            0,
+        ),
+        (
+            "zoho",
+            [
+                person(
+                    "Arjun",
+                    "Mehta",
+                    Some("arjun@mehtatextiles.example"),
+                    Some("+91 22 4000 1234"),
+                    "Mehta Textiles Pvt Ltd",
+                ),
+                person(
+                    "Sofia",
+                    "Rossi",
+                    Some("sofia.rossi@rossidesign.example"),
+                    Some("+39 02 1234 5678"),
+                    "Rossi Design Srl",
+                ),
+            ],
+            0,
+        ),
+        (
+            "pipedrive",
+            [
+                person(
+                    "Kwame",
+                    "Mensah",
+                    Some("kwame@accrasolar.example"),
+                    Some("+233 30 222 3344"),
+                    "Accra Solar Ltd",
+                ),
+                person(
+                    "Ingrid",
+                    "Larsen",
+                    Some("ingrid@fjord.example"),
+                    Some("+47 22 33 44 55"),
+                    "Fjord Analytics AS",
+                ),
+            ],
+            0,
+        ),
+        (
+            "google",
+            [
+                person(
+                    "Chloé",
+                    "Dubois",
+                    Some("chloe@atelier-dubois.example"),
+                    Some("+33 6 98 76 54 32"),
+                    "Atelier Dubois",
+                ),
+                person(
+                    "Omar",
+                    "Haddad",
+                    Some("omar@haddad.example"),
+                    Some("+971 4 123 4567"),
+                    "Haddad Trading",
+                ),
+            ],
+            0,
+        ),
+        (
+            "outlook",
+            [
+                person(
+                    "Björn",
+                    "Åkesson",
+                    Some("bjorn.akesson@nordiskmobler.example"),
+                    Some("+46 40 123 456"),
+                    "Nordisk Möbler AB",
+                ),
+                person(
+                    "Ana",
+                    "Peña",
+                    Some("ana@pena-asociados.example"),
+                    Some("+34 954 000 111"),
+                    "Peña y Asociados",
+                ),
+            ],
+            0,
+        ),
+        (
+            "linkedin",
+            [
+                person(
+                    "Mei",
+                    "Chen",
+                    Some("mei.chen@lotus.example"),
+                    None,
+                    "Lotus Robotics",
+                ),
+                person("David", "Cohen", None, None, "Cohen Partners"),
+            ],
+            0,
+        ),
+        (
+            "mailchimp",
+            [
+                person(
+                    "Lucía",
+                    "Fernández",
+                    Some("lucia.fernandez@verde.example"),
+                    Some("+34 91 555 1234"),
+                    "Verde Foods",
+                ),
+                person(
+                    "Tom",
+                    "Becker",
+                    Some("tom.becker@becker.example"),
+                    None,
+                    "Becker Bau",
+                ),
+            ],
+            0,
+        ),
+    ];
+    let app = TestApp::new().await;
+    let (mut sales, _) = app.api("sales@example.com", Role::Sales).await;
+    let mut chloe = String::new();
+    for (system, people, footer_rows) in systems {
+        let path = format!(
+            "{}/tests/fixtures/exports/{system}.csv",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let file = std::fs::read(&path).expect("fixture");
+        let r = sales
+            .upload(
+                "/api/crm/imports",
+                &[("kind", "contacts")],
+                &format!("{system}.csv"),
+                &file,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{system}: {}", r.text());
+        let id = r.json()["id"].as_str().expect("id").to_string();
+        let v = settle(&mut sales, &app, &id).await;
+        assert_eq!(v["status"], "done", "{system}: {v}");
+        assert_eq!(
+            counts(&v),
+            (2, 0, 0, 0, footer_rows as i64),
+            "{system}: {v}"
+        );
+        let rows = outcome_file(&mut sales, &id).await;
+        assert_eq!(rows.len(), 2 + footer_rows, "{system}");
+        for footer in &rows[2..] {
+            assert!(
+                footer[1].starts_with("invalid: The row has 1 column"),
+                "{system}: {footer:?}"
+            );
+        }
+        if system == "google" {
+            chloe = rows[0][2].clone();
+        }
+        for (row, want) in rows.iter().zip(&people) {
+            assert_eq!(row[1], "created", "{system}: {row:?}");
+            let c = sales
+                .get(&format!("/api/crm/contacts/{}", row[2]))
+                .await
+                .json();
+            assert_eq!(c["first_name"], want.first, "{system}: {c}");
+            assert_eq!(c["last_name"], want.last, "{system}: {c}");
+            assert_eq!(c["email"].as_str(), want.email, "{system}: {c}");
+            assert_eq!(c["phone"].as_str(), want.phone, "{system}: {c}");
+            assert_eq!(c["account_name"], want.company, "{system}: {c}");
+        }
+    }
+    // Google's second address of a person is kept on the record, not dropped.
+    let c = sales
+        .get(&format!("/api/crm/contacts/{chloe}"))
+        .await
+        .json();
+    assert_eq!(c["custom"]["other_emails"], "chloe.d@mail.example", "{c}");
+}

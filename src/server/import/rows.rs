@@ -15,6 +15,8 @@ use uuid::Uuid;
 #[derive(Clone, Debug)]
 pub struct Plan {
     pub kind: ImportKind,
+    /// Columns in the header row.
+    width: usize,
     fields: Vec<(usize, &'static str)>,
     custom: Vec<(usize, String)>,
 }
@@ -36,6 +38,7 @@ impl Plan {
         }
         Plan {
             kind,
+            width: mapping.len(),
             fields,
             custom,
         }
@@ -147,11 +150,35 @@ fn parse_amount(text: &str) -> Result<i64, String> {
         .ok_or_else(|| format!("annual_revenue: \"{text}\" is not an amount."))
 }
 
+/// A row whose cells do not line up with the header: one lone cell in a wide file (a note or
+/// a footer such as a report's "Confidential Information" line), or values beyond the last
+/// column (an unquoted delimiter). Either would otherwise fill the wrong fields or lose data.
+fn shape_problem(width: usize, cells: &[String]) -> Result<(), String> {
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    let filled = cells
+        .iter()
+        .rposition(|c| !c.trim().is_empty())
+        .map_or(0, |i| i + 1);
+    if filled > width {
+        return Err(format!(
+            "The row has {filled} column{} where the header has {width}; a value with the delimiter in it may need quotes.",
+            plural(filled)
+        ));
+    }
+    if cells.len() == 1 && width >= 3 {
+        return Err(format!(
+            "The row has 1 column where the header has {width}; it looks like a note, not a record."
+        ));
+    }
+    Ok(())
+}
+
 /// Turns a row's cells into a record, or says why it cannot be imported.
 pub fn candidate(plan: &Plan, cells: &[String]) -> Result<Candidate, String> {
     if cells.iter().all(|c| c.trim().is_empty()) {
         return Err("The row is empty.".into());
     }
+    shape_problem(plan.width, cells)?;
     let keeps = plan.kind.keeps_custom();
     let mut custom = BTreeMap::new();
     let mut value: BTreeMap<&'static str, String> = BTreeMap::new();
@@ -445,6 +472,32 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn rows_that_do_not_line_up_with_the_header_say_so() {
+        let p = plan(
+            ImportKind::Contacts,
+            &[Some("first_name"), Some("last_name"), Some("email")],
+        );
+        let e = candidate(&p, &row(&["Confidential Information - Do Not Distribute"]))
+            .expect_err("a footer");
+        assert_eq!(
+            e,
+            "The row has 1 column where the header has 3; it looks like a note, not a record."
+        );
+        let e = candidate(&p, &row(&["Ada", "Lovelace", "ada@example.com", " Ltd"]))
+            .expect_err("an unquoted comma");
+        assert!(
+            e.starts_with("The row has 4 columns where the header has 3"),
+            "{e}"
+        );
+        // Empty cells past the last column, and missing trailing cells, are harmless.
+        assert!(candidate(&p, &row(&["Ada", "Lovelace", "ada@example.com", "", " "])).is_ok());
+        assert!(candidate(&p, &row(&["Ada", "Lovelace"])).is_ok());
+        // A one-column file is one column wide on every row.
+        let p = plan(ImportKind::Accounts, &[Some("name")]);
+        assert!(candidate(&p, &row(&["Acme"])).is_ok());
     }
 
     #[test]
