@@ -6,6 +6,7 @@
 //! binding than in inserting; this path runs at the speed of SQLite itself.
 //! PostgreSQL: multi-row `values` lists.
 
+use super::direct::{Column, Value};
 use super::sql::{Arg, Sql};
 use super::{Conn, on};
 use crate::bind_all;
@@ -45,7 +46,9 @@ pub async fn insert_rows(
             // single statement. Each insert statement into a table whose triggers feed a
             // full-text index makes FTS5 flush its pending terms (a statement savepoint), so
             // row-by-row inserts wrote one tiny index segment per row and spent most of their
-            // time merging them; one statement flushes once.
+            // time merging them; one statement flushes once. Tables without a full-text index
+            // gain too (measured on the audit log and outcome rows): each statement into a
+            // table with unique indexes opens its own statement journal.
             let stage = format!("temp.bulk_{table}");
             Prepared::new(db, &format!("drop table if exists {stage}"))?.run(&[])?;
             Prepared::new(
@@ -115,12 +118,7 @@ impl Prepared {
     pub fn run(&mut self, row: &[Arg]) -> Result<(), sqlx::Error> {
         let s = self.statement.as_ptr();
         if let Err(e) = bind_args(self.db, s, row) {
-            // SAFETY: resetting a live statement is always allowed.
-            unsafe {
-                ffi::sqlite3_reset(s);
-                ffi::sqlite3_clear_bindings(s);
-            }
-            return Err(e);
+            return Err(self.fail_with(e));
         }
         // SAFETY: as above.
         let code = unsafe { ffi::sqlite3_step(s) };
@@ -134,15 +132,62 @@ impl Prepared {
         Ok(())
     }
 
+    /// Binds `args`, steps through every row the statement answers (reading each row's
+    /// columns by position with `read`), and resets it.
+    pub fn rows<R>(
+        &mut self,
+        args: &[Arg],
+        mut read: impl FnMut(&Cells) -> Result<R, &'static str>,
+    ) -> Result<Vec<R>, sqlx::Error> {
+        let s = self.statement.as_ptr();
+        if let Err(e) = bind_args(self.db, s, args) {
+            return Err(self.fail_with(e));
+        }
+        let mut out = Vec::new();
+        loop {
+            // SAFETY: a live, bound statement.
+            match unsafe { ffi::sqlite3_step(s) } {
+                ffi::SQLITE_ROW => match read(&Cells(s)) {
+                    Ok(r) => out.push(r),
+                    Err(problem) => {
+                        return Err(self.fail_with(sqlx::Error::Decode(problem.into())));
+                    }
+                },
+                ffi::SQLITE_DONE => break,
+                code => return Err(self.fail(code)),
+            }
+        }
+        // SAFETY: resetting a live statement is always allowed.
+        unsafe {
+            ffi::sqlite3_reset(s);
+        }
+        Ok(out)
+    }
+
     /// The error for `code`, leaving the statement ready for the next row.
     fn fail(&mut self, code: c_int) -> sqlx::Error {
         let error = error_from(self.db, code);
+        self.fail_with(error)
+    }
+
+    /// `error`, leaving the statement ready for the next use.
+    fn fail_with(&mut self, error: sqlx::Error) -> sqlx::Error {
         // SAFETY: resetting a live statement is always allowed.
         unsafe {
             ffi::sqlite3_reset(self.statement.as_ptr());
             ffi::sqlite3_clear_bindings(self.statement.as_ptr());
         }
         error
+    }
+}
+
+/// The row a statement is positioned on, read by column position.
+pub struct Cells(*mut ffi::sqlite3_stmt);
+
+impl Cells {
+    pub fn get<T: Column>(&self, index: c_int) -> Result<T, &'static str> {
+        // SAFETY: `Cells` exists only while its statement is positioned on a row.
+        T::read(unsafe { Value::at(self.0, index) })
     }
 }
 

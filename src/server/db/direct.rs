@@ -334,6 +334,15 @@ pub struct Value {
 }
 
 impl Value {
+    /// Column `index` of the row `statement` is positioned on.
+    ///
+    /// # Safety
+    /// `statement` must be live and positioned on a row (its last step answered a row), and
+    /// stay so while the value is read.
+    pub(crate) unsafe fn at(statement: *mut ffi::sqlite3_stmt, index: c_int) -> Value {
+        Value { statement, index }
+    }
+
     fn kind(self) -> c_int {
         // SAFETY: a live statement positioned on a row; the index comes from its columns.
         unsafe { ffi::sqlite3_column_type(self.statement, self.index) }

@@ -365,48 +365,61 @@ pub async fn existing(
     if values.is_empty() {
         return Ok(Vec::new());
     }
-    let key = match (c.backend(), column) {
-        (super::Backend::Postgres, "id") => "id::text".to_string(),
-        _ => column.to_string(),
+    let key_of = |v: &Arg| match v {
+        Arg::Uuid(id) => id.to_string(),
+        Arg::Text(t) => t.clone(),
+        other => format!("{other:?}"),
     };
-    let mut sql = Sql::new(
-        c.backend(),
-        &format!("select id, import_id, {key} from {table} where {column} in ("),
-    );
-    for (i, v) in values.into_iter().enumerate() {
-        if i > 0 {
-            sql.push(", ");
+    match c {
+        // One indexed probe per distinct value, stepped through SQLite's C API on the
+        // transaction's connection: no statement the size of the batch to prepare (and cache),
+        // and no hop to sqlx's connection thread per row found.
+        Conn::Sqlite(conn) => {
+            let mut handle = conn.lock_handle().await?;
+            let mut probe = super::bulk::Prepared::new(
+                handle.as_raw_handle(),
+                &format!("select id, import_id from {table} where {column} = ?"),
+            )?;
+            let mut asked = std::collections::HashSet::new();
+            let mut found = Vec::new();
+            for value in &values {
+                let key = key_of(value);
+                if !asked.insert(key.clone()) {
+                    continue;
+                }
+                let rows = probe.rows(std::slice::from_ref(value), |row| {
+                    Ok((row.get::<Uuid>(0)?, row.get::<Option<Uuid>>(1)?))
+                })?;
+                found.extend(rows.into_iter().map(|(id, import_id)| Existing {
+                    id,
+                    import_id,
+                    key: key.clone(),
+                }));
+            }
+            Ok(found)
         }
-        sql.bind(v);
-    }
-    sql.push(")");
-    let (text, args) = (sql.text, sql.args);
-    if column == "id" {
-        let found: Vec<(Uuid, Option<Uuid>)> = match c {
-            Conn::Sqlite(_) => {
-                let text = text.replace(", id from", " from");
-                on!(c, c => bind_all!(sqlx::query_as(&text), &args).fetch_all(c).await)?
+        Conn::Postgres(_) => {
+            let key = if column == "id" { "id::text" } else { column };
+            let mut sql = Sql::new(
+                c.backend(),
+                &format!("select id, import_id, {key} from {table} where {column} in ("),
+            );
+            for (i, v) in values.into_iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.bind(v);
             }
-            Conn::Postgres(_) => {
-                let text = text.replace(", id::text from", " from");
-                on!(c, c => bind_all!(sqlx::query_as(&text), &args).fetch_all(c).await)?
-            }
-        };
-        return Ok(found
-            .into_iter()
-            .map(|(id, import_id)| Existing {
-                id,
-                import_id,
-                key: id.to_string(),
-            })
-            .collect());
+            sql.push(")");
+            let (text, args) = (sql.text, sql.args);
+            // A statement the size of the batch: not worth keeping prepared.
+            let found: Vec<(Uuid, Option<Uuid>, String)> = on!(c, c => bind_all!(sqlx::query_as(&text).persistent(false), &args).fetch_all(c).await)?;
+            Ok(found
+                .into_iter()
+                .map(|(id, import_id, key)| Existing { id, import_id, key })
+                .collect())
+        }
     }
-    let found: Vec<(Uuid, Option<Uuid>, String)> =
-        on!(c, c => bind_all!(sqlx::query_as(&text), &args).fetch_all(c).await)?;
-    Ok(found
-        .into_iter()
-        .map(|(id, import_id, key)| Existing { id, import_id, key })
-        .collect())
 }
 
 /// Sets a record's custom data (imports keep unmapped columns there).
