@@ -255,14 +255,15 @@ async fn the_dry_run_counts_without_writing_then_the_wizard_runs_it() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
-/// 4,500 rows (three batches), 10 of them repeating an earlier email in capitals.
+/// 4,500 rows (three batches), 10 of them repeating an earlier email in capitals; every row
+/// names one of three companies.
 fn big_file() -> String {
-    let mut s = String::from("email,first_name,last_name\n");
+    let mut s = String::from("email,first_name,last_name,company\n");
     for i in 0..4_500 {
         let n = if i % 450 == 449 { i - 400 } else { i };
         let email = format!("person{n}@example.com");
         let email = if n != i { email.to_uppercase() } else { email };
-        s.push_str(&format!("{email},Person,Number {i}\n"));
+        s.push_str(&format!("{email},Person,Number {i},Firm {}\n", i % 3));
     }
     s
 }
@@ -304,6 +305,8 @@ async fn a_crash_between_batches_resumes_without_creating_anything_twice() {
         assert_eq!(counts(&v), (4_490, 0, 0, 10, 0), "{v}");
         assert_eq!(app.count("contacts").await, 4_490);
         assert_eq!(app.count("import_rows").await, 4_500);
+        // Each company became one account, whichever batch (or process) met it first.
+        assert_eq!(app.count("accounts").await, 3);
         let rows = outcome_file(&mut sales, &id.to_string()).await;
         assert_eq!(rows.len(), 4_500);
         // A duplicate in the second batch of a row in the first, seen across the restart.

@@ -324,6 +324,14 @@ fn seen_for(rows: Option<i64>) -> Seen {
     Seen::with_capacity_and_hasher(rows, Default::default())
 }
 
+/// Accounts this import created from the company column, by name, so later batches find them
+/// without asking the database. Nobody else can remove them while the import runs (undo waits
+/// for it to end); accounts that were there before are still looked up every batch.
+type Made = HashMap<String, Uuid>;
+
+/// The most company names remembered (a few MB); beyond it, names are looked up as before.
+const MADE_ACCOUNTS: usize = 200_000;
+
 struct BatchResult {
     counts: ImportCounts,
     outcomes: Vec<OutcomeRow>,
@@ -335,6 +343,7 @@ async fn apply_batch(
     ctx: &Ctx,
     rows: Vec<(i64, Result<Candidate, String>)>,
     seen: &mut Seen,
+    made: &mut Made,
 ) -> AppResult<BatchResult> {
     let table = ctx.table();
     // Look up every key of the batch at once.
@@ -353,7 +362,7 @@ async fn apply_batch(
         if let Some(n) = cand.account_name() {
             names.push(Arg::Text(n.to_string()));
         }
-        if let Some(co) = &cand.company {
+        if let Some(co) = cand.company.as_ref().filter(|co| !made.contains_key(*co)) {
             companies.push(Arg::Text(co.clone()));
         }
     }
@@ -442,7 +451,7 @@ async fn apply_batch(
         }
         // Contacts: the account named in the company column, found or created.
         if let (Fields::Contact(f), Some(company)) = (&mut cand.fields, cand.company.as_deref()) {
-            let account = match account_of.get(company) {
+            let account = match account_of.get(company).or_else(|| made.get(company)) {
                 Some(id) => *id,
                 None => {
                     let id = Uuid::now_v7();
@@ -496,6 +505,11 @@ async fn apply_batch(
         }
     }
 
+    for (id, name) in &new_accounts {
+        if made.len() < MADE_ACCOUNTS {
+            made.insert(name.clone(), *id);
+        }
+    }
     if ctx.write {
         // Accounts first: the contacts point at them.
         let account_rows: Vec<Vec<Arg>> = new_accounts
@@ -768,6 +782,7 @@ async fn analyse(state: &AppState, import: &Import) -> AppResult<()> {
     let plan = Plan::new(import.kind, &import.mapping());
     let mut rx = read_file(import, plan, 0, false);
     let mut seen = seen_for(import.total_rows);
+    let mut made = Made::new();
     let mut counts = ImportCounts::default();
     let mut examples: Vec<RowOutcome> = Vec::new();
     let ctx = Ctx::of(import, state.now(), false);
@@ -781,7 +796,7 @@ async fn analyse(state: &AppState, import: &Import) -> AppResult<()> {
             }
             Feed::Batch(rows) => {
                 let mut h = state.db.handle().await?;
-                let batch = apply_batch(&mut h.c(), &ctx, rows, &mut seen).await?;
+                let batch = apply_batch(&mut h.c(), &ctx, rows, &mut seen, &mut made).await?;
                 for o in batch
                     .outcomes
                     .iter()
@@ -836,6 +851,7 @@ async fn execute(state: &AppState, import: &Import, max_batches: Option<usize>) 
     let mut done = import.rows_done;
     let mut rx = read_file(import, plan, done, import.total_rows.is_none());
     let mut seen = seen_for(import.total_rows);
+    let mut made = Made::new();
     let mut committed = 0usize;
     while let Some(feed) = rx.recv().await {
         match feed {
@@ -855,7 +871,7 @@ async fn execute(state: &AppState, import: &Import, max_batches: Option<usize>) 
                 let now = state.now();
                 let ctx = Ctx::of(import, now, true);
                 let mut tx = state.db.begin().await?;
-                let batch = apply_batch(&mut tx.c(), &ctx, rows, &mut seen).await?;
+                let batch = apply_batch(&mut tx.c(), &ctx, rows, &mut seen, &mut made).await?;
                 debug_assert_eq!(batch.counts.rows(), n);
                 if !imports::advance(&mut tx.c(), import.id, done, &batch.counts, now).await? {
                     // Cancelled, or another process moved it on: this batch is not ours.
