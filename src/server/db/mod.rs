@@ -240,6 +240,11 @@ impl Db {
                     // 4 MB of page cache per connection (8 connections): the operating system
                     // caches the file as well, and the server stays inside its memory budget.
                     .pragma("cache_size", "-4000")
+                    // Checkpoint the write-ahead log at 40 MB instead of 4 MB: a bulk write
+                    // (import, demo data) commits a few MB per batch, and checkpointing after
+                    // nearly every batch copied the same hot index pages into the file again
+                    // each time (a million-row import: 39 s → 34 s).
+                    .pragma("wal_autocheckpoint", "10000")
                     // Slow statements are logged at debug level: a bulk insert's text is huge.
                     .log_slow_statements(log::LevelFilter::Debug, Duration::from_secs(1));
                 let path = options.get_filename().to_path_buf();
