@@ -237,18 +237,62 @@ pub async fn insert_many(
                 .collect();
             super::bulk::insert_rows(c, "audit_log", &ENTRY_INSERT_COLUMNS, values).await?;
         }
-        Conn::Postgres(_) => {
+        Conn::Postgres(pg) => {
+            // One statement for the whole batch: each column as an array, unnested in the
+            // chain's order, so `seq` follows it (a round trip per entry made a million-row
+            // import spend most of its time waiting on the network).
+            let n = rows.len();
+            let mut ids = Vec::with_capacity(n);
+            let mut actor_ids = Vec::with_capacity(n);
+            let mut actor_labels = Vec::with_capacity(n);
+            let mut subject_ids = Vec::with_capacity(n);
+            let mut actions = Vec::with_capacity(n);
+            let mut target_types = Vec::with_capacity(n);
+            let mut target_ids = Vec::with_capacity(n);
+            let mut ips = Vec::with_capacity(n);
+            let mut user_agents = Vec::with_capacity(n);
+            let mut details_texts = Vec::with_capacity(n);
+            let mut prevs = Vec::with_capacity(n);
+            let mut hashes = Vec::with_capacity(n);
+            for (id, e, details, prev, hash) in rows {
+                ids.push(id);
+                actor_ids.push(e.actor_id);
+                actor_labels.push(e.actor_label.clone());
+                subject_ids.push(e.subject_id);
+                actions.push(e.action.clone());
+                target_types.push(e.target_type.clone());
+                target_ids.push(e.target_id.clone());
+                ips.push(e.ip.clone());
+                user_agents.push(e.user_agent.clone());
+                details_texts.push(details.to_string());
+                prevs.push(prev);
+                hashes.push(hash);
+            }
             let sql = "insert into audit_log (id, at, actor_id, actor_label, subject_id, action, target_type,
                                               target_id, ip, user_agent, details, prev_hash, hash)
-                       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
-            for (id, e, details, prev, hash) in rows {
-                on!(c, c => sqlx::query(sql)
-                    .bind(id).bind(at).bind(e.actor_id).bind(e.actor_label.as_deref()).bind(e.subject_id)
-                    .bind(&e.action).bind(e.target_type.as_deref()).bind(e.target_id.as_deref())
-                    .bind(e.ip.as_deref()).bind(e.user_agent.as_deref()).bind(Json(details))
-                    .bind(&prev).bind(&hash)
-                    .execute(c).await.map(|_| ()))?;
-            }
+                       select id, $2, actor_id, actor_label, subject_id, action, target_type,
+                              target_id, ip, user_agent, details::jsonb, prev_hash, hash
+                       from unnest($1::uuid[], $3::uuid[], $4::text[], $5::uuid[], $6::text[], $7::text[],
+                                   $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
+                            with ordinality as e(id, actor_id, actor_label, subject_id, action, target_type,
+                                                 target_id, ip, user_agent, details, prev_hash, hash, n)
+                       order by n";
+            sqlx::query(sql)
+                .bind(&ids)
+                .bind(at)
+                .bind(&actor_ids)
+                .bind(&actor_labels)
+                .bind(&subject_ids)
+                .bind(&actions)
+                .bind(&target_types)
+                .bind(&target_ids)
+                .bind(&ips)
+                .bind(&user_agents)
+                .bind(&details_texts)
+                .bind(&prevs)
+                .bind(&hashes)
+                .execute(&mut **pg)
+                .await?;
         }
     }
     Ok(())
