@@ -364,6 +364,8 @@ async fn cancel_keeps_committed_rows_and_undo_removes_what_was_created() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert_eq!(r.json()["deleted"], kept - 1);
     assert_eq!(app.count("contacts").await, 1);
+    // The accounts the company column made go too, except the one the kept contact is in.
+    assert_eq!(app.count("accounts").await, 1);
     let v = admin.get(&format!("/api/crm/imports/{id}")).await.json();
     assert_eq!(v["undone"], kept - 1);
 }

@@ -380,41 +380,64 @@ pub async fn undo(
         ));
     }
     let w = Writer { staff, client };
-    let word = import.kind.record_word();
+    let total = undo_kind(state, &w, id, import.kind, true).await?;
+    // A contacts import also made accounts from its company column: those go too, once no
+    // contact (or anything else) points at them any more.
+    let accounts = if import.kind == ImportKind::Contacts {
+        undo_kind(state, &w, id, ImportKind::Accounts, false).await?
+    } else {
+        0
+    };
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    let mut entry = w.entry(
+        "import.undone",
+        record_kind(import.kind),
+        id,
+        json!({ "deleted": total, "accounts_deleted": accounts }),
+    );
+    entry.target_type = Some("import".into());
+    audit::insert(&mut tx.c(), &entry, now).await?;
+    tx.commit().await?;
+    Ok(total)
+}
+
+/// Deletes, batch by batch, the records of `kind` the import created that nothing points at,
+/// each audited; `counted` ones add to the import's "undone" figure. Returns how many.
+async fn undo_kind(
+    state: &AppState,
+    w: &Writer<'_>,
+    id: Uuid,
+    kind: ImportKind,
+    counted: bool,
+) -> AppResult<i64> {
+    let word = kind.record_word();
     let mut total = 0i64;
     loop {
         let now = state.now();
         let mut tx = state.db.begin().await?;
-        let deleted = imports::delete_created(&mut tx.c(), import.kind, id, 2_000).await?;
+        let deleted = imports::delete_created(&mut tx.c(), kind, id, 2_000).await?;
         if deleted.is_empty() {
-            let mut entry = w.entry(
-                "import.undone",
-                record_kind(import.kind),
-                id,
-                json!({ "deleted": total }),
-            );
-            entry.target_type = Some("import".into());
-            audit::insert(&mut tx.c(), &entry, now).await?;
-            tx.commit().await?;
-            break;
+            return Ok(total);
         }
         let entries: Vec<audit::NewEntry> = deleted
             .iter()
             .map(|r| {
                 w.entry(
                     &format!("{word}.deleted"),
-                    record_kind(import.kind),
+                    record_kind(kind),
                     *r,
                     json!({ "import_id": id, "undo": true }),
                 )
             })
             .collect();
         audit::insert_many(&mut tx.c(), &entries, now).await?;
-        imports::add_undone(&mut tx.c(), id, deleted.len() as i64, now).await?;
+        if counted {
+            imports::add_undone(&mut tx.c(), id, deleted.len() as i64, now).await?;
+        }
         tx.commit().await?;
         total += deleted.len() as i64;
     }
-    Ok(total)
 }
 
 /// The outcome file: one line per data row (row, outcome, record id, message), streamed page

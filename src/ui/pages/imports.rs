@@ -391,18 +391,28 @@ fn ResultStep(v: ImportView, refresh: Callback<()>) -> impl IntoView {
     let is_admin = use_me().is_some_and(|m| m.user.role.is_admin() && m.impersonator.is_none());
     let message = RwSignal::new(None::<String>);
     let to_delete = v.counts.created - v.undone;
+    let word = v.kind.record_word();
+    let what = match v.kind {
+        ImportKind::Contacts => format!(
+            "{} contacts this import created, and the accounts it made for them",
+            number(to_delete)
+        ),
+        _ => format!("{} {word}s this import created", number(to_delete)),
+    };
+    let question = format!(
+        "Delete the {what}? Records that others have since linked to, or that have activities or tasks, are kept."
+    );
     let undo = move |_| {
         #[cfg(feature = "hydrate")]
-        if !crate::ui::client::confirm(&format!(
-            "Delete the {} records this import created? Records that others have since linked to, or that have activities or tasks, are kept.",
-            number(to_delete)
-        )) {
+        if !crate::ui::client::confirm(&question) {
             return;
         }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = &question;
         leptos::task::spawn_local(async move {
             match undo_import(id).await {
                 Ok(n) => {
-                    message.set(Some(format!("Deleted {} records.", number(n))));
+                    message.set(Some(format!("Deleted {} {word}s.", number(n))));
                     refresh.run(());
                 }
                 Err(e) => message.set(Some(e.summary())),
@@ -425,7 +435,7 @@ fn ResultStep(v: ImportView, refresh: Callback<()>) -> impl IntoView {
     let undo_offer = (is_admin && to_delete > 0).then(|| {
         view! {
             <button type="button" class="button danger" on:click=undo>
-                {format!("Undo: delete the {} records this import created", number(to_delete))}
+                {format!("Undo: delete the {what}")}
             </button>
         }
     });
