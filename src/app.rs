@@ -58,6 +58,20 @@ fn send_page_csp() {
     }
 }
 
+/// What a page's title becomes. leptos_meta writes the server-rendered `<title>` into the
+/// head as it is, unescaped, so record names (anyone can plant one through a public form)
+/// are escaped here, once, for every page; in the browser the title is set as text.
+fn title_text(text: String) -> String {
+    #[cfg(feature = "ssr")]
+    {
+        crate::domain::links::escape_html(&text)
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        text
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -65,7 +79,7 @@ pub fn App() -> impl IntoView {
     send_page_csp();
     view! {
         <Stylesheet id="leptos" href="/pkg/crm.css"/>
-        <Title text="CRM"/>
+        <Title text="CRM" formatter=title_text/>
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::InOrder/>

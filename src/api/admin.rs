@@ -3,7 +3,7 @@
 
 use crate::domain::admin::{
     AccountOverview, AuditFilter, AuditPage, ImpersonationRequest, ImpersonationStarted,
-    NewApiToken, NewUserInput, PasswordChange, StaffUser, UserLink, UserUpdate,
+    NewApiToken, NewUserInput, PasswordChange, PasswordChanged, StaffUser, UserLink, UserUpdate,
 };
 use crate::domain::error::AppError;
 use leptos::prelude::*;
@@ -92,7 +92,7 @@ pub async fn my_account() -> Result<AccountOverview, AppError> {
 }
 
 #[server(prefix = "/api/fn", input = Json)]
-pub async fn change_my_password(input: PasswordChange) -> Result<u64, AppError> {
+pub async fn change_my_password(input: PasswordChange) -> Result<PasswordChanged, AppError> {
     let (state, principal) = ctx::request().await?;
     ctx::answer(account::change_password(&state, &principal, &ctx::client(), &input).await)
 }

@@ -1,6 +1,7 @@
 //! Server functions of the customer portal (under `/api/fn/portal/`, which only portal users
 //! may enter).
 
+use crate::domain::admin::{PasswordChange, PasswordChanged};
 use crate::domain::error::AppError;
 use crate::domain::portal::{
     NewPortalTicket, PortalMe, PortalProfilePatch, PortalReply, PortalTicket, PortalTicketDetail,
@@ -23,6 +24,18 @@ pub async fn get_portal_profile() -> Result<PortalMe, AppError> {
 pub async fn save_portal_profile(patch: PortalProfilePatch) -> Result<PortalMe, AppError> {
     let (state, principal) = ctx::request().await?;
     ctx::answer(portal::update_me(&state, &principal, &ctx::client(), patch).await)
+}
+
+#[server(prefix = "/api/fn/portal", input = Json)]
+pub async fn change_portal_password(input: PasswordChange) -> Result<PasswordChanged, AppError> {
+    let (state, principal) = ctx::request().await?;
+    ctx::answer(portal::change_password(&state, &principal, &ctx::client(), &input).await)
+}
+
+#[server(prefix = "/api/fn/portal", input = Json)]
+pub async fn end_other_portal_sessions() -> Result<u64, AppError> {
+    let (state, principal) = ctx::request().await?;
+    ctx::answer(portal::end_other_sessions(&state, &principal, &ctx::client()).await)
 }
 
 #[server(prefix = "/api/fn/portal", input = Json)]

@@ -105,6 +105,18 @@ pub struct AccountOverview {
 pub struct PasswordChange {
     pub current_password: String,
     pub new_password: String,
+    /// Also revoke every API token (scripts using them stop working).
+    #[serde(default, deserialize_with = "crate::domain::form::checkbox")]
+    pub revoke_tokens: bool,
+}
+
+/// What a password change ended: the other sessions, and the API tokens when asked.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PasswordChanged {
+    /// Other sessions ended.
+    pub ended: u64,
+    pub tokens_revoked: u64,
 }
 
 /// Whom an admin asks to view as: exactly one of the three ids, with a reason and their own

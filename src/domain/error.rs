@@ -35,6 +35,8 @@ pub enum AppError {
     RateLimited { retry_after_secs: u64 },
     /// The request body is larger than the server accepts.
     PayloadTooLarge,
+    /// The body is not in the format this endpoint takes (JSON, say).
+    UnsupportedMedia,
     /// Something failed inside the server; the details are logged under `request_id`.
     Internal { request_id: String },
     /// The browser could not reach the server, or could not read its answer.
@@ -95,6 +97,7 @@ impl AppError {
             AppError::Validation { .. } => "validation",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::PayloadTooLarge => "payload_too_large",
+            AppError::UnsupportedMedia => "unsupported_media_type",
             AppError::Internal { .. } => "internal",
             AppError::Network { .. } => "network",
         }
@@ -110,6 +113,7 @@ impl AppError {
             AppError::Validation { .. } => 422,
             AppError::RateLimited { .. } => 429,
             AppError::PayloadTooLarge => 413,
+            AppError::UnsupportedMedia => 415,
             AppError::Internal { .. } => 500,
             AppError::Network { .. } => 502,
         }
@@ -129,6 +133,7 @@ impl AppError {
                 format!("Too many attempts. Try again in {minutes} minute(s).")
             }
             AppError::PayloadTooLarge => "The request is too large.".into(),
+            AppError::UnsupportedMedia => "Send the request body as JSON.".into(),
             AppError::Internal { request_id } => {
                 format!("Something went wrong on our side. Reference: {request_id}.")
             }
@@ -236,6 +241,7 @@ impl From<ErrorBody> for AppError {
                 retry_after_secs: d.retry_after.unwrap_or(60),
             },
             "payload_too_large" => AppError::PayloadTooLarge,
+            "unsupported_media_type" => AppError::UnsupportedMedia,
             "internal" => AppError::Internal {
                 request_id: d.request_id.unwrap_or_default(),
             },

@@ -340,3 +340,37 @@ mod tests {
         assert!(e.field("slug").is_some() && e.field("custom_fields.1").is_some());
     }
 }
+
+/// Reads a yes/no field sent either as JSON (`true`) or by a plain HTML form, where a ticked
+/// checkbox arrives as `on` (or its `value`) and an unticked one not at all.
+pub fn checkbox<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        Bool(bool),
+        Text(String),
+    }
+    Ok(match Either::deserialize(d)? {
+        Either::Bool(b) => b,
+        Either::Text(t) => matches!(
+            t.trim().to_ascii_lowercase().as_str(),
+            "on" | "true" | "1" | "yes"
+        ),
+    })
+}
+
+#[cfg(test)]
+mod checkbox_tests {
+    #[derive(serde::Deserialize)]
+    struct F {
+        #[serde(default, deserialize_with = "super::checkbox")]
+        b: bool,
+    }
+
+    #[test]
+    fn ticked_boxes_read_as_true_whatever_the_encoding() {
+        let read = |j: &str| serde_json::from_str::<F>(j).unwrap().b;
+        assert!(read(r#"{"b": true}"#) && read(r#"{"b": "on"}"#));
+        assert!(!read(r#"{"b": false}"#) && !read(r#"{}"#) && !read(r#"{"b": "off"}"#));
+    }
+}

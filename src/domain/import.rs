@@ -366,8 +366,16 @@ pub fn split_name(full: &str) -> (Option<String>, Option<String>) {
 /// A cell made safe to open in a spreadsheet: one that a spreadsheet would read as a formula
 /// (`=`, `+`, `-`, `@`, tab, carriage return first) gets a leading apostrophe.
 pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
+    // OWASP's CSV-injection list (`= + - @`, tab, carriage return), line feed, `;` (the
+    // argument separator of locales that write decimals with a comma: LibreOffice and Excel
+    // there read `;…` cells of a semicolon-separated file as the start of a formula), and the
+    // full-width forms of the formula signs that spreadsheets also accept.
+    let lead = cell.trim_start_matches(' ');
+    match lead.chars().next() {
+        Some(
+            '=' | '+' | '-' | '@' | '\t' | '\r' | '\n' | ';' | '\u{FF1D}' | '\u{FF0B}' | '\u{FF0D}'
+            | '\u{FF20}',
+        ) => format!("'{cell}").into(),
         _ => cell.into(),
     }
 }
@@ -676,7 +684,20 @@ mod tests {
 
     #[test]
     fn formulas_are_neutralised() {
-        for bad in ["=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx"] {
+        for bad in [
+            "=1+1",
+            "+1",
+            "-2",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+            "\nx",
+            ";=1+1",
+            ";HYPERLINK(\"http://evil\")",
+            "  =1+1",
+            "\u{FF1D}1+1",
+            "\u{FF20}SUM(A1)",
+        ] {
             assert!(neutralise(bad).starts_with('\''), "{bad:?}");
         }
         assert_eq!(neutralise("Ada"), "Ada");

@@ -137,6 +137,10 @@ pub struct PortalTicketPatch {
 pub struct PortalInvite {
     pub invite_url: String,
     pub expires_at: DateTime<Utc>,
+    /// The contact already uses the portal: the link lets them choose a new password, and
+    /// ends their other portal sessions when used.
+    #[serde(default)]
+    pub reset: bool,
 }
 
 /// Portal access of a contact, for the staff contact page.

@@ -5,7 +5,7 @@ use super::auth::FormOrJson;
 use super::extract::{Body, Params, RecordId};
 use crate::domain::admin::{
     AccountOverview, AuditFilter, AuditPage, ImpersonationRequest, ImpersonationStarted,
-    NewApiToken, NewUserInput, PasswordChange, StaffUser, UserLink, UserUpdate,
+    NewApiToken, NewUserInput, PasswordChange, PasswordChanged, StaffUser, UserLink, UserUpdate,
 };
 use crate::domain::error::{AppError, AppResult, ErrorBody};
 use crate::server::admin::{audit, users};
@@ -230,16 +230,17 @@ async fn my_account(
 /// Changes the signed-in user's password (the current one is required) and ends their other
 /// sessions.
 #[utoipa::path(post, path = "/api/account/password", tag = "account", request_body = PasswordChange,
-    responses((status = 200, body = Ended), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 200, body = PasswordChanged), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn change_password(
     State(state): State<AppState>,
     principal: Principal,
     client: ClientInfo,
     FormOrJson(input): FormOrJson<PasswordChange>,
-) -> AppResult<Json<Ended>> {
-    let ended = account::change_password(&state, &principal, &client, &input).await?;
-    Ok(Json(Ended { ended }))
+) -> AppResult<Json<PasswordChanged>> {
+    Ok(Json(
+        account::change_password(&state, &principal, &client, &input).await?,
+    ))
 }
 
 /// Ends one of the signed-in user's own sessions.

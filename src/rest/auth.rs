@@ -168,6 +168,9 @@ struct SetPasswordInput {
     token: String,
     #[serde(default)]
     password: String,
+    /// Also revoke every API token of the user (set-password links only).
+    #[serde(default, deserialize_with = "crate::domain::form::checkbox")]
+    revoke_tokens: bool,
 }
 
 #[utoipa::path(post, path = "/api/auth/set-password", tag = "auth", request_body = SetPasswordInput,
@@ -179,10 +182,16 @@ async fn set_password(
     headers: HeaderMap,
     FormOrJson(input): FormOrJson<SetPasswordInput>,
 ) -> Response {
-    let result =
-        service::set_password_with_link(&state, &session, &client, &input.token, &input.password)
-            .await
-            .map(|user| Me::own(user));
+    let result = service::set_password_with_link(
+        &state,
+        &session,
+        &client,
+        &input.token,
+        &input.password,
+        input.revoke_tokens,
+    )
+    .await
+    .map(|user| Me::own(user));
     link_answer(
         result,
         accepts_html(&headers),

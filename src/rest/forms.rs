@@ -5,6 +5,7 @@ use crate::domain::error::{AppError, FieldErrors};
 use crate::domain::form::{
     FieldKind, FormDef, HONEYPOT, SUBMISSION_KEY, StandardField, UTM_FIELDS,
 };
+use crate::domain::links::escape_html as esc;
 use crate::server::auth::{ClientInfo, secret};
 use crate::server::state::AppState;
 use crate::server::support::forms::{self, Submitted};
@@ -94,13 +95,6 @@ fn error_page(state: &AppState, e: &AppError) -> Response {
         "Form",
         &format!("<p class=\"form-error\" role=\"alert\">{}</p>", esc(&text)),
     )
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 fn page(status: StatusCode, state: &AppState, title: &str, body: &str) -> Response {

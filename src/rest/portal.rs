@@ -1,6 +1,7 @@
 //! `/api/portal/*`: what a signed-in prospect or client may do, scoped by their session.
 
 use super::extract::{Body, RecordId};
+use crate::domain::admin::{PasswordChange, PasswordChanged};
 use crate::domain::error::{AppResult, ErrorBody};
 use crate::domain::portal::{
     NewPortalTicket, PortalMe, PortalProfilePatch, PortalReply, PortalTicket, PortalTicketDetail,
@@ -109,10 +110,46 @@ async fn update_me(
     ))
 }
 
+/// Changes the portal user's own password (the current one is required) and ends their other
+/// portal sessions.
+#[utoipa::path(post, path = "/api/portal/me/password", tag = "portal", request_body = PasswordChange,
+    responses((status = 200, body = PasswordChanged), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn change_password(
+    State(state): State<AppState>,
+    principal: Principal,
+    client: ClientInfo,
+    Body(input): Body<PasswordChange>,
+) -> AppResult<Json<PasswordChanged>> {
+    Ok(Json(
+        portal::change_password(&state, &principal, &client, &input).await?,
+    ))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+struct Ended {
+    ended: u64,
+}
+
+/// Ends every portal session of the signed-in customer but this one.
+#[utoipa::path(delete, path = "/api/portal/me/sessions", tag = "portal",
+    responses((status = 200, body = Ended), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn end_other_sessions(
+    State(state): State<AppState>,
+    principal: Principal,
+    client: ClientInfo,
+) -> AppResult<Json<Ended>> {
+    Ok(Json(Ended {
+        ended: portal::end_other_sessions(&state, &principal, &client).await?,
+    }))
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
         .routes(routes!(get, update))
         .routes(routes!(reply))
         .routes(routes!(me, update_me))
+        .routes(routes!(change_password))
+        .routes(routes!(end_other_sessions))
 }

@@ -139,7 +139,8 @@ pub struct Config {
     #[arg(long, env = "CRM_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
 
-    /// Mark the session cookie Secure (default: on unless the site address is loopback).
+    /// Mark the session cookie Secure and send HSTS (default: when CRM_PUBLIC_URL is https://;
+    /// without one, on unless the site address is loopback).
     #[arg(long, env = "CRM_COOKIE_SECURE", global = true)]
     pub cookie_secure: Option<bool>,
 
@@ -208,9 +209,15 @@ pub struct Config {
 }
 
 impl Config {
+    /// Whether the site is reached over TLS (the session cookie is `Secure`, HSTS is sent):
+    /// as configured; else the public URL's scheme (behind a TLS proxy the app itself listens
+    /// on plain loopback); else on unless the site address is loopback.
     pub fn cookie_secure(&self) -> bool {
         self.cookie_secure
-            .unwrap_or(!self.site_addr.ip().is_loopback())
+            .unwrap_or_else(|| match &self.public_url {
+                Some(url) => url.trim().to_ascii_lowercase().starts_with("https://"),
+                None => !self.site_addr.ip().is_loopback(),
+            })
     }
 
     pub fn public_url(&self) -> String {
@@ -284,6 +291,13 @@ mod tests {
         public.site_addr = "0.0.0.0:3000".parse().unwrap();
         assert!(public.cookie_secure());
         assert_eq!(config.public_url(), "http://127.0.0.1:3000");
+        // Behind a TLS proxy the app listens on loopback; the public URL says https.
+        let mut proxied = config.clone();
+        proxied.public_url = Some("https://crm.example.com".into());
+        assert!(proxied.cookie_secure());
+        proxied.public_url = Some("http://crm.internal".into());
+        public.public_url = Some("http://crm.internal".into());
+        assert!(!proxied.cookie_secure() && !public.cookie_secure());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! sign-in guard for pages, and JSON bodies for the plain errors of lower layers.
 
 use super::auth::{Principal, bearer_token};
-use super::error::{current_request_id, internal, with_request_id};
+use super::error::{internal, with_request_id};
 use super::state::AppState;
 use crate::domain::error::AppError;
 pub use crate::domain::links::{safe_next, urlencode};
@@ -13,6 +13,16 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
+/// Where the id a client sent rides along inside the server (for the request's log line).
+pub const CLIENT_REQUEST_ID_HEADER: &str = "x-client-request-id";
+const CLIENT_REQUEST_ID_MAX: usize = 64;
+
+/// A fresh request id: 16 hex digits, time-ordered, so log lines sort by when they began.
+pub fn new_request_id() -> String {
+    let id = uuid::Uuid::now_v7().simple().to_string();
+    // The time and the first random digits: unique enough within one log.
+    format!("{}{}", &id[..12], &id[16..20])
+}
 pub const SESSION_COOKIE: &str = "crm_session";
 pub const BODY_LIMIT_BYTES: usize = 2 * 1024 * 1024;
 
@@ -34,13 +44,29 @@ pub fn page_csp(nonce: &str) -> String {
 
 /// Outermost middleware: makes the request id current for logging and error messages, adds
 /// the security headers, and gives plain-text errors from lower layers our JSON shape.
-pub async fn frame(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let id = req
+pub async fn frame(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    // Our own id for every request, never the client's: a client-chosen id could collide
+    // with another request's in the logs, or carry anything into them. The client's own is
+    // kept (shortened, printable only) under another name for the request's log line.
+    let theirs = req
         .headers()
         .get(REQUEST_ID_HEADER)
         .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-        .unwrap_or_else(current_request_id);
+        .map(|v| {
+            v.chars()
+                .filter(|c| c.is_ascii_graphic())
+                .take(CLIENT_REQUEST_ID_MAX)
+                .collect::<String>()
+        });
+    let id = new_request_id();
+    let headers = req.headers_mut();
+    headers.remove(CLIENT_REQUEST_ID_HEADER);
+    if let Some(v) = theirs.and_then(|t| HeaderValue::from_str(&t).ok()) {
+        headers.insert(CLIENT_REQUEST_ID_HEADER, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        headers.insert(REQUEST_ID_HEADER, v);
+    }
     let wants_json = !accepts_html(req.headers());
     let mut response = with_request_id(id, async move {
         let response = next.run(req).await;
@@ -137,11 +163,25 @@ fn has_session_cookie(headers: &HeaderMap) -> bool {
         })
 }
 
-/// `scheme://host[:port]/…` → `host[:port]`, lower-cased.
-fn authority_of(url: &str) -> Option<String> {
-    let rest = url.split_once("://")?.1;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    (!authority.is_empty()).then(|| authority.to_ascii_lowercase())
+/// Whether `url` (an `Origin` or `Referer`) is of this site: the public URL's origin when one
+/// is configured, else this request's host under the scheme the site is served with. Scheme,
+/// host and port all count (`https://` is another origin than `http://`).
+fn is_our_origin(config: &crate::server::config::Config, host: Option<&str>, url: &str) -> bool {
+    let Ok(theirs) = url::Url::parse(url) else {
+        return false;
+    };
+    let ours = match &config.public_url {
+        Some(public) => url::Url::parse(public).ok(),
+        None => host.and_then(|h| {
+            let scheme = if config.cookie_secure() {
+                "https"
+            } else {
+                "http"
+            };
+            url::Url::parse(&format!("{scheme}://{h}/")).ok()
+        }),
+    };
+    ours.is_some_and(|o| o.origin() == theirs.origin())
 }
 
 /// CSRF defence: a state-changing request must come from our own pages. When `Origin` (or,
@@ -164,10 +204,7 @@ pub async fn csrf_guard(State(state): State<AppState>, req: Request, next: Next)
                 .authority()
                 .map(|a| a.as_str().to_ascii_lowercase())
         });
-    let public = authority_of(&state.config.public_url());
-    let ours = |url: &str| {
-        authority_of(url).is_some_and(|a| Some(&a) == host.as_ref() || Some(&a) == public.as_ref())
-    };
+    let ours = |url: &str| is_our_origin(&state.config, host.as_deref(), url);
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
     let referer = headers.get(header::REFERER).and_then(|v| v.to_str().ok());
     let allowed = match (origin, referer) {
@@ -290,7 +327,9 @@ pub async fn page_guard(req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
-/// Applies [`crate::server::policy::enter`] to every `/api/*` request.
+/// Applies [`crate::server::policy::enter`] to every `/api/*` request, before its body is
+/// read (so nobody signed in learns nothing from validation), and accepts only JSON bodies
+/// for server functions (a form or `text/plain` post is what a cross-site page can send).
 pub async fn api_gate(req: Request, next: Next) -> Response {
     let path = req.uri().path();
     if path.starts_with("/api/") {
@@ -299,12 +338,23 @@ pub async fn api_gate(req: Request, next: Next) -> Response {
             .get::<Principal>()
             .cloned()
             .unwrap_or_default();
-        let surface = crate::server::policy::surface(path);
+        let surface = crate::server::policy::surface(req.method(), path);
         if let Err(e) = crate::server::policy::enter(&principal, surface) {
             return e.into_response();
         }
+        if path.starts_with("/api/fn/") && req.method() == Method::POST && !is_json(req.headers()) {
+            return AppError::UnsupportedMedia.into_response();
+        }
     }
     next.run(req).await
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"))
 }
 
 /// A server function whose arguments cannot be read answers with our validation error but,
@@ -341,16 +391,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn authorities_are_compared_without_scheme_or_path() {
-        assert_eq!(
-            authority_of("http://127.0.0.1:3000/login?x=1").as_deref(),
-            Some("127.0.0.1:3000")
-        );
-        assert_eq!(
-            authority_of("https://CRM.Example.com").as_deref(),
-            Some("crm.example.com")
-        );
-        assert_eq!(authority_of("null"), None);
+    fn origins_compare_scheme_host_and_port() {
+        let mut config = crate::server::config::Config::for_database("sqlite://x.db");
+        let host = Some("127.0.0.1:3000");
+        assert!(is_our_origin(&config, host, "http://127.0.0.1:3000"));
+        assert!(is_our_origin(
+            &config,
+            host,
+            "http://127.0.0.1:3000/login?x=1"
+        ));
+        assert!(!is_our_origin(&config, host, "https://127.0.0.1:3000"));
+        assert!(!is_our_origin(&config, host, "http://127.0.0.1:3001"));
+        assert!(!is_our_origin(&config, host, "null"));
+        config.public_url = Some("https://CRM.example.com".into());
+        assert!(is_our_origin(&config, host, "https://crm.example.com"));
+        assert!(is_our_origin(
+            &config,
+            host,
+            "https://crm.example.com:443/x"
+        ));
+        assert!(!is_our_origin(&config, host, "http://crm.example.com"));
+        assert!(!is_our_origin(&config, host, "http://127.0.0.1:3000"));
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! function and REST handler asks here before it touches data.
 
 use super::auth::{PortalUser, Principal, Staff};
+use super::db::Conn;
+use super::db::records::{self, RecordFacts};
 use super::db::tickets::Scope;
 use crate::domain::error::AppError;
 use crate::domain::records::RecordKind;
@@ -25,6 +27,8 @@ pub enum Action {
     Configure,
     /// Admin-only settings: SLA policies, kickoff forms.
     Administer,
+    /// Give a contact portal access (an invite, or a reset for one who has it), or take it away.
+    ManagePortal,
 }
 
 /// What is being acted on: a kind of record, and what about the particular record matters.
@@ -40,6 +44,8 @@ pub struct Target {
     /// are scoped by).
     pub account_id: Option<Uuid>,
     pub contact_id: Option<Uuid>,
+    /// For contacts: who owns the account they work at.
+    pub account_owner_id: Option<Uuid>,
     /// A particular record (rather than the kind, as for a listing or a create).
     pub particular: bool,
 }
@@ -53,6 +59,7 @@ impl Target {
             about: None,
             account_id: None,
             contact_id: None,
+            account_owner_id: None,
             particular: false,
         }
     }
@@ -99,6 +106,43 @@ impl Target {
             ..Target::kind(RecordKind::Task)
         }
     }
+
+    /// A particular record, from the facts read from its row.
+    pub fn record(kind: RecordKind, facts: &RecordFacts) -> Target {
+        Target {
+            owner_id: facts.owner_id,
+            assignee_id: facts.assignee_id,
+            account_id: facts.account_id,
+            contact_id: facts.contact_id,
+            account_owner_id: facts.account_owner_id,
+            particular: true,
+            ..Target::kind(kind)
+        }
+    }
+}
+
+/// Authorizes `action` on the particular record `kind`/`id`, deciding from its own row (its
+/// owner, account and contact), not from its kind. A record that does not exist, or that the
+/// asker may not see, is not found. Used wherever a request reaches a record through another
+/// (the activities, tasks and timeline of a record; an invite for a contact).
+pub async fn authorize_record<'p>(
+    c: &mut Conn<'_>,
+    principal: &'p Principal,
+    action: Action,
+    kind: RecordKind,
+    id: Uuid,
+) -> Result<&'p Staff, AppError> {
+    let staff = principal.require_staff()?;
+    let facts = records::facts(c, kind, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let target = Target::record(kind, &facts);
+    if action != Action::Read {
+        // Whoever may not see the record must not learn that it exists by acting on it.
+        decide(principal, Action::Read, target)?;
+    }
+    decide(principal, action, target)?;
+    Ok(staff)
 }
 
 const SALES_RECORDS: [RecordKind; 4] = [
@@ -129,13 +173,22 @@ pub fn allows(role: Role, me: Uuid, action: Action, target: Target) -> bool {
                 true
             }
             (Qualify, Lead) => true,
-            (Reassign, k) if SALES_RECORDS.contains(&k) || k == Task => target.owner_id == Some(me),
+            // Portal access is a customer's key: only the rep who owns the contact or its
+            // account hands it out.
+            (ManagePortal, Contact) => {
+                target.particular
+                    && (me_is(target.owner_id, me) || me_is(target.account_owner_id, me))
+            }
+            (Reassign, k) if SALES_RECORDS.contains(&k) => target.owner_id == Some(me),
+            // A task is handed on by whoever does it or whoever set it.
+            (Reassign, Task) => target.owner_id == Some(me) || target.assignee_id == Some(me),
             _ => false,
         },
         Role::Support => {
             let readable = |k: RecordKind| matches!(k, Account | Contact | Opportunity | Ticket);
             match (action, target.kind) {
                 (Read | Create | Update, Ticket) => true,
+                (ManagePortal, Contact) => true,
                 (Read, k) if readable(k) => true,
                 (Read | Create, Activity) => target.about.is_some_and(readable),
                 (Read | Update, Task) => target.assignee_id == Some(me),
@@ -144,6 +197,10 @@ pub fn allows(role: Role, me: Uuid, action: Action, target: Target) -> bool {
         }
         Role::Prospect | Role::Client => false,
     }
+}
+
+fn me_is(who: Option<Uuid>, me: Uuid) -> bool {
+    who == Some(me)
 }
 
 /// Whether a portal user may do `action` on `target`: `Some(true)` yes, `Some(false)` not
@@ -173,12 +230,14 @@ pub fn decide(principal: &Principal, action: Action, target: Target) -> Result<(
     match principal {
         Principal::Anonymous => Err(AppError::unauthorized()),
         Principal::Staff(s) => {
-            if allows(s.user.role, s.user.id, action, target) {
+            let (role, me) = (s.user.role, s.user.id);
+            if allows(role, me, action, target) {
                 Ok(())
             } else if target.particular
                 && action == Action::Read
-                && target.kind == RecordKind::Ticket
+                && allows(role, me, Action::Read, Target::kind(target.kind))
             {
+                // A record of a kind they may see, but not this one: as if it did not exist.
                 Err(AppError::NotFound)
             } else {
                 Err(AppError::forbidden(denial(action, target.kind)))
@@ -350,7 +409,7 @@ pub fn may_impersonate_contact(role: Role) -> Result<(), AppError> {
 pub enum Guarded {
     ChangePassword,
     ChangeEmail,
-    CreateApiToken,
+    ManageApiTokens,
     ManageUsers,
     Export,
     Impersonate,
@@ -365,7 +424,7 @@ pub fn refuse_while_impersonating(principal: &Principal, what: Guarded) -> Resul
     let what = match what {
         Guarded::ChangePassword => "change a password",
         Guarded::ChangeEmail => "change an email address",
-        Guarded::CreateApiToken => "create API tokens",
+        Guarded::ManageApiTokens => "create or revoke API tokens",
         Guarded::ManageUsers => "manage users or roles",
         Guarded::Export => "export or download data",
         Guarded::Impersonate => "start another viewing",
@@ -389,7 +448,7 @@ pub enum Surface {
 
 /// Which surface a request path belongs to. Server functions live under `/api/fn/`; the
 /// portal's under `/api/fn/portal/`.
-pub fn surface(path: &str) -> Surface {
+pub fn surface(method: &http::Method, path: &str) -> Surface {
     const PUBLIC: [&str; 4] = [
         "/api/auth/",
         "/api/openapi.json",
@@ -398,8 +457,9 @@ pub fn surface(path: &str) -> Surface {
     ];
     // Stopping an impersonation must work while viewing the portal as a customer; its
     // handlers decide for themselves (start: an admin; stop: someone impersonating).
-    let impersonation =
-        path == "/api/admin/impersonation" || path == "/api/admin/impersonation/stop";
+    // Starting one is for staff (an admin), like the rest of `/api/admin`.
+    let impersonation = (path == "/api/admin/impersonation" && method != http::Method::POST)
+        || path == "/api/admin/impersonation/stop";
     if impersonation || PUBLIC.iter().any(|p| path.starts_with(p)) || !path.starts_with("/api/") {
         Surface::Public
     } else if path.starts_with("/api/portal/") || path.starts_with("/api/fn/portal/") {
@@ -447,6 +507,11 @@ fn denial(action: Action, kind: RecordKind) -> String {
     if action == Action::Configure {
         return "Only managers and admins change how the pipeline works.".into();
     }
+    if action == Action::ManagePortal {
+        return "Portal access is given by the contact's owner, the owner of its account, \
+                support, managers and admins."
+            .into();
+    }
     if action == Action::Administer || kind == RecordKind::Form {
         return "Only admins change this setting.".into();
     }
@@ -469,6 +534,7 @@ fn verb(action: Action) -> &'static str {
         Action::Reopen => "reopen",
         Action::Configure => "configure",
         Action::Administer => "administer",
+        Action::ManagePortal => "give portal access to",
     }
 }
 

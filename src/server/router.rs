@@ -4,7 +4,7 @@
 use super::auth::resolve_principal;
 use super::config::Config;
 use super::db::Db;
-use super::http::{self, REQUEST_ID_HEADER, SESSION_COOKIE};
+use super::http::{self, CLIENT_REQUEST_ID_HEADER, REQUEST_ID_HEADER, SESSION_COOKIE};
 use super::session_store::CrmSessionStore;
 use super::state::{AppState, Clock, Shared};
 use crate::app::{App, shell};
@@ -20,7 +20,7 @@ use std::sync::Arc;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::request_id::PropagateRequestIdLayer;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -115,10 +115,11 @@ pub fn protect(state: AppState, routes: Router) -> Router {
         .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
-            let id = req.headers().get(REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("-");
-            tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path())
+            let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("-").to_string();
+            tracing::info_span!("request", id = %header(REQUEST_ID_HEADER), client_id = %header(CLIENT_REQUEST_ID_HEADER),
+                method = %req.method(), path = %req.uri().path())
         }))
-        // The request id is made first, then made current for everything inside.
+        // The request id is made first (ours, never the client's), then made current for
+        // everything inside.
         .layer(from_fn_with_state(state, http::frame))
-        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }

@@ -55,8 +55,8 @@ const REST: &[(&str, &str)] = &[
     ("GET /api/crm/contacts/{id}",                "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403"),
     ("PUT /api/crm/contacts/{id}",                "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
     ("GET /api/crm/contacts/{id}/portal",         "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403"),
-    ("DELETE /api/crm/contacts/{id}/portal",      "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
-    ("POST /api/crm/contacts/{id}/portal-invite", "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
+    ("DELETE /api/crm/contacts/{id}/portal",      "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/403/404   ok/ok/404    403/403/403  403/403/403"),
+    ("POST /api/crm/contacts/{id}/portal-invite", "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/403/404   ok/ok/404    403/403/403  403/403/403"),
     ("GET /api/crm/count",                        "401          ok           ok           ok           ok           ok           403          403"),
     ("GET /api/crm/imports",                     "401          ok           ok           ok           ok           ok           403          403"),
     ("POST /api/crm/imports",                    "401          ok           ok           ok           ok           ok           403          403"),
@@ -101,6 +101,8 @@ const REST: &[(&str, &str)] = &[
     ("PUT /api/crm/tickets/{id}",                 "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  ok/ok/404    403/403/403  403/403/403"),
     ("GET /api/crm/tickets/{id}/comments",        "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/404/404   ok/ok/404    403/403/403  403/403/403"),
     ("POST /api/crm/tickets/{id}/comments",       "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  ok/ok/404    403/403/403  403/403/403"),
+    ("POST /api/portal/me/password",              "401          403          403          403          403          403          ok           ok"),
+    ("DELETE /api/portal/me/sessions",            "401          403          403          403          403          403          ok           ok"),
     ("GET /api/portal/me",                        "401          403          403          403          403          403          ok           ok"),
     ("PUT /api/portal/me",                        "401          403          403          403          403          403          ok           ok"),
     ("GET /api/portal/tickets",                   "401          403          403          403          403          403          ok           ok"),
@@ -121,6 +123,8 @@ const SERVER_FNS: &[(&str, &str)] = &[
     ("save_import_options",   "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/404/404   404/404/404  403/403/403  403/403/403"),
     ("undo_import",           "401/401/401  ok/ok/404    ok/ok/404    403/403/404  403/404/404  404/404/404  403/403/403  403/403/403"),
     ("audit_entries",         "401          ok           ok           403          403          403          403          403"),
+    ("change_portal_password","401          403          403          403          403          403          ok           ok"),
+    ("end_other_portal_sessions","401       403          403          403          403          403          ok           ok"),
     ("change_my_password",    "401          ok           ok           ok           ok           ok           403          403"),
     ("comment_ticket",        "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  ok/ok/404    403/403/403  403/403/403"),
     ("create_account",        "401          ok           ok           ok           ok           403          403          403"),
@@ -132,7 +136,7 @@ const SERVER_FNS: &[(&str, &str)] = &[
     ("create_task",           "401          ok           ok           ok           ok           403          403          403"),
     ("create_ticket",         "401          ok           ok           ok           403          ok           403          403"),
     ("current_user",          "401          ok           ok           ok           ok           ok           ok           ok"),
-    ("disable_portal",        "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
+    ("disable_portal",        "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/403/404   ok/ok/404    403/403/403  403/403/403"),
     ("end_my_other_sessions", "401          ok           ok           ok           ok           ok           403          403"),
     ("end_my_session",        "401/401/401  404/404/404  404/404/404  404/404/404  404/404/404  404/404/404  403/403/403  403/403/403"),
     ("end_staff_sessions",    "401/401/401  ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403  403/403/403  403/403/403"),
@@ -144,7 +148,7 @@ const SERVER_FNS: &[(&str, &str)] = &[
     ("get_portal_profile",    "401          403          403          403          403          403          ok           ok"),
     ("get_portal_ticket",     "401/401/401  403/403/403  403/403/403  403/403/403  403/403/403  403/403/403  ok/404/404   ok/404/404"),
     ("get_ticket",            "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/404/404   ok/ok/404    403/403/403  403/403/403"),
-    ("invite_to_portal",      "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
+    ("invite_to_portal",      "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/403/404   ok/ok/404    403/403/403  403/403/403"),
     ("lead_duplicates",       "401          ok           ok           ok           ok           403          403          403"),
     ("link_status",           "ok           ok           ok           ok           ok           ok           ok           ok"),
     ("list_accounts",         "401          ok           ok           ok           ok           ok           403          403"),
@@ -165,8 +169,8 @@ const SERVER_FNS: &[(&str, &str)] = &[
     ("pipeline_stages",       "401          ok           ok           ok           ok           ok           403          403"),
     ("pipeline_summary",      "401          ok           ok           ok           ok           ok           403          403"),
     ("qualify_lead",          "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
-    ("record_tasks",          "401/401/401  ok/ok/ok     ok/ok/ok     ok/ok/ok     ok/ok/ok     ok/ok/ok     403/403/403  403/403/403"),
-    ("record_timeline",       "401/401/401  ok/ok/ok     ok/ok/ok     ok/ok/ok     ok/ok/ok     ok/ok/ok     403/403/403  403/403/403"),
+    ("record_tasks",          "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403"),
+    ("record_timeline",       "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403"),
     ("reply_portal_ticket",   "401/401/401  403/403/403  403/403/403  403/403/403  403/403/403  403/403/403  ok/404/404   ok/404/404"),
     ("resolve_portal_ticket", "401/401/401  403/403/403  403/403/403  403/403/403  403/403/403  403/403/403  ok/404/404   ok/404/404"),
     ("revoke_my_token",       "401/401/401  404/404/404  404/404/404  404/404/404  404/404/404  404/404/404  403/403/403  403/403/403"),
@@ -187,6 +191,28 @@ const SERVER_FNS: &[(&str, &str)] = &[
     ("update_staff_user",     "401/401/401  ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403  403/403/403  403/403/403"),
     ("update_task",           "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/ok/404   403/403/403  403/403/403"),
     ("update_ticket",         "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  ok/ok/404    403/403/403  403/403/403"),
+];
+
+/// Records reached through another: the notes, tasks and timeline of a ticket, and notes or
+/// tasks attached to one. `{id}` is ticket A (of an account the sales user owns), ticket B
+/// (of the manager's account) and a missing id. Besides the statuses, a 2xx answer that shows
+/// ticket B's note or task reads `B`, so a listing that leaks it cannot pass as `ok`; a `422`
+/// (no such record to attach to) is its own cell.
+#[rustfmt::skip]
+const RELATED: &[(&str, &str)] = &[
+    // call                                                        nobody       super        admin        manager      sales        support      prospect     client
+    ("GET /api/crm/activities?related_type=ticket&related_id={id}", "401/401/401  ok/B/404     ok/B/404     ok/B/404     ok/404/404   ok/B/404     403/403/403  403/403/403"),
+    ("GET /api/crm/activities?related_id={id}",                     "401/401/401  ok/B/ok      ok/B/ok      ok/B/ok      ok/ok/ok     ok/B/ok      403/403/403  403/403/403"),
+    ("GET /api/crm/activities?related_type=ticket",                 "401          B            B            B            ok           B            403          403"),
+    ("GET /api/crm/activities",                                     "401          B            B            B            ok           B            403          403"),
+    ("GET /api/crm/tasks?related_type=ticket&related_id={id}",      "401/401/401  ok/B/404     ok/B/404     ok/B/404     ok/404/404   ok/ok/404    403/403/403  403/403/403"),
+    ("GET /api/crm/tasks",                                          "401          B            B            B            ok           ok           403          403"),
+    ("POST /api/crm/activities on {id}",                            "401/401/401  ok/ok/422    ok/ok/422    ok/ok/422    ok/422/422   ok/ok/422    403/403/403  403/403/403"),
+    ("POST /api/crm/tasks on {id}",                                 "401/401/401  ok/ok/422    ok/ok/422    ok/ok/422    ok/422/422   403/403/403  403/403/403  403/403/403"),
+    ("fn record_timeline {id}",                                     "401/401/401  ok/B/404     ok/B/404     ok/B/404     ok/404/404   ok/B/404     403/403/403  403/403/403"),
+    ("fn record_tasks {id}",                                        "401/401/401  ok/B/404     ok/B/404     ok/B/404     ok/404/404   ok/B/404     403/403/403  403/403/403"),
+    ("fn log_activity {id}",                                        "401/401/401  ok/ok/422    ok/ok/422    ok/ok/422    ok/422/422   ok/ok/422    403/403/403  403/403/403"),
+    ("fn create_task {id}",                                         "401/401/401  ok/ok/422    ok/ok/422    ok/ok/422    ok/422/422   403/403/403  403/403/403  403/403/403"),
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -337,6 +363,13 @@ async fn fixture(app: &TestApp) -> Fixture {
             ),
         ),
     ]);
+    // What the related-record table looks for: a note and a task on each ticket (B's task is
+    // the manager's, so neither the sales user nor support does it).
+    let (ticket_a, ticket_b) = ids["ticket"].clone();
+    for (ticket, label, assignee) in [(&ticket_a, "A", sales_id), (&ticket_b, "B", manager_id)] {
+        id(root.post_json("/api/crm/activities", json!({"kind": "note", "subject": format!("Ticket-{label} note"), "related_type": "ticket", "related_id": ticket})).await);
+        id(root.post_json("/api/crm/tasks", json!({"title": format!("Ticket-{label} task"), "assignee_id": assignee, "related_type": "ticket", "related_id": ticket})).await);
+    }
     Fixture {
         ids,
         clients: vec![
@@ -533,6 +566,10 @@ impl Fixture {
                 json!({"input": {"user_id": self.ids["user"].0, "reason": "matrix", "password": "wrong password"}})
             }
             "audit_entries" => json!({"filter": {}}),
+            "change_portal_password" => {
+                json!({"input": {"current_password": "wrong password", "new_password": "long enough password"}})
+            }
+            "end_other_portal_sessions" => json!({}),
             "change_my_password" => {
                 json!({"input": {"current_password": "wrong password", "new_password": "long enough password"}})
             }
@@ -559,6 +596,83 @@ impl Fixture {
             }
         }
     }
+}
+
+/// One call of the related-record table, for ticket `id` (when the call names one).
+async fn related_call(c: &mut Client, call: &str, id: Option<&str>) -> Resp {
+    let ticket = id.unwrap_or_default();
+    let key = || uuid::Uuid::now_v7().to_string();
+    let note = json!({"kind": "note", "subject": "Matrix note", "related_type": "ticket", "related_id": ticket});
+    let task = json!({"title": "Matrix task", "related_type": "ticket", "related_id": ticket});
+    let on_ticket = json!({"kind": "ticket", "id": ticket});
+    match call {
+        "POST /api/crm/activities on {id}" => c.post_json("/api/crm/activities", note).await,
+        "POST /api/crm/tasks on {id}" => c.post_json("/api/crm/tasks", task).await,
+        "fn record_timeline {id}" => {
+            c.post_json(&server_fn_path("record_timeline"), on_ticket)
+                .await
+        }
+        "fn record_tasks {id}" => {
+            c.post_json(&server_fn_path("record_tasks"), on_ticket)
+                .await
+        }
+        "fn log_activity {id}" => {
+            let args = json!({"input": note, "key": key()});
+            c.post_json(&server_fn_path("log_activity"), args).await
+        }
+        "fn create_task {id}" => {
+            let args = json!({"input": task, "key": key()});
+            c.post_json(&server_fn_path("create_task"), args).await
+        }
+        get => {
+            let path = get.trim_start_matches("GET ").replace("{id}", ticket);
+            c.get(&path).await
+        }
+    }
+}
+
+#[tokio::test]
+async fn records_reached_through_a_ticket_answer_as_the_ticket_does() {
+    on_every_backend(async |app| {
+        let f = fixture(&app).await;
+        let mut problems = Vec::new();
+        for (call, expected) in RELATED {
+            let targets = if call.contains("{id}") {
+                f.targets(Some("ticket"))
+            } else {
+                vec![None]
+            };
+            let mut cells = Vec::new();
+            for (who, client) in EVERYONE.iter().zip(&f.clients) {
+                let mut answers = Vec::new();
+                for target in &targets {
+                    let mut c = client.clone();
+                    let r = related_call(&mut c, call, target.as_deref()).await;
+                    let what = format!("{call} as {who:?}");
+                    answers.push(match r.status.as_u16() {
+                        422 => "422",
+                        200..=299 if r.text().contains("Ticket-B") => "B",
+                        _ => cell(r.status, &what, &r.text()),
+                    });
+                }
+                cells.push(answers);
+            }
+            check(
+                &mut problems,
+                "RELATED",
+                call,
+                &row(cells),
+                Some(&normalize(expected)),
+            );
+        }
+        assert!(
+            problems.is_empty(),
+            "{} problems:\n{}",
+            problems.len(),
+            problems.join("\n")
+        );
+    })
+    .await;
 }
 
 fn row(cells: Vec<Vec<&'static str>>) -> String {

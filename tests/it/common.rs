@@ -492,3 +492,15 @@ pub fn bearer(
         None => builder.body(Body::empty()).expect("request"),
     }
 }
+
+/// The path a server function is registered under (its name plus the hash Leptos adds).
+pub fn server_fn_path(name: &str) -> String {
+    leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.to_string())
+        .find(|path| {
+            path.rsplit('/')
+                .next()
+                .is_some_and(|last| last.trim_end_matches(|c: char| c.is_ascii_digit()) == name)
+        })
+        .unwrap_or_else(|| panic!("no server function named {name}"))
+}

@@ -13,5 +13,6 @@ mod pipeline_http;
 mod protection;
 mod sales_http;
 mod sales_story;
+mod security_http;
 mod story;
 mod support_http;

@@ -151,11 +151,11 @@ pub async fn update(
         return one(state, id).await;
     }
     users::update_profile(&mut tx.c(), id, &name, role, now).await?;
-    let mut ended = 0;
+    let (mut ended, mut revoked) = (0, 0);
     if active != user.active {
         users::set_active(&mut tx.c(), id, active, now).await?;
         if !active {
-            ended = sessions::end_all_for_user(&mut tx.c(), id, "deactivated", now).await?;
+            (ended, revoked) = crate::server::auth::service::cut_off(&mut tx.c(), id, now).await?;
         }
     }
     let action = match (user.active, active) {
@@ -168,7 +168,8 @@ pub async fn update(
     entry.actor_id = Some(staff.user.id);
     entry.target_type = Some("user".into());
     entry.target_id = Some(id.to_string());
-    entry.details = json!({ "changes": changes, "sessions_ended": ended });
+    entry.details =
+        json!({ "changes": changes, "sessions_ended": ended, "tokens_revoked": revoked });
     audit::insert(&mut tx.c(), &entry, now).await?;
     tx.commit().await?;
     one(state, id).await

@@ -1,10 +1,11 @@
 //! A staff user's own account: their password, their open sign-ins, their API tokens, and the
 //! times an admin viewed the CRM as them.
 
-use super::service::{audit_entry, check_throttle, email_key};
+use super::service::{Limit, audit_entry, check_throttle, email_key};
 use super::{ClientInfo, Principal, Staff, Via, password, secret};
 use crate::domain::admin::{
-    AccountOverview, ApiTokenInfo, NewApiToken, PasswordChange, SessionInfo, Viewing, device_label,
+    AccountOverview, ApiTokenInfo, NewApiToken, PasswordChange, PasswordChanged, SessionInfo,
+    Viewing, device_label,
 };
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::user::password_problem;
@@ -96,7 +97,7 @@ pub async fn change_password(
     principal: &Principal,
     client: &ClientInfo,
     input: &PasswordChange,
-) -> AppResult<u64> {
+) -> AppResult<PasswordChanged> {
     refuse_while_impersonating(principal, Guarded::ChangePassword)?;
     let staff = principal.require_staff()?;
     if let Some(p) = password_problem(&input.new_password) {
@@ -106,7 +107,7 @@ pub async fn change_password(
     let key = email_key(&staff.user.email);
     let stored = {
         let mut h = state.db.handle().await?;
-        check_throttle(&mut h.c(), std::slice::from_ref(&key), now).await?;
+        check_throttle(&mut h.c(), &[Limit::Account(&key)], now).await?;
         users::by_id(&mut h.c(), staff.user.id)
             .await?
             .and_then(|u| u.password_hash)
@@ -133,15 +134,23 @@ pub async fn change_password(
             sessions::end_all_for_user(&mut tx.c(), staff.user.id, "password_changed", now).await?
         }
     };
+    let tokens_revoked = if input.revoke_tokens {
+        tokens::revoke_all_for_user(&mut tx.c(), staff.user.id, now).await?
+    } else {
+        0
+    };
     let entry = own_entry(
         "user.password_changed",
         client,
         staff,
-        json!({ "sessions_ended": ended }),
+        json!({ "sessions_ended": ended, "tokens_revoked": tokens_revoked }),
     );
     audit::insert(&mut tx.c(), &entry, now).await?;
     tx.commit().await?;
-    Ok(ended)
+    Ok(PasswordChanged {
+        ended,
+        tokens_revoked,
+    })
 }
 
 /// Ends one of the asker's own sign-ins (another device, or this one).
@@ -202,7 +211,7 @@ pub async fn create_token(
     client: &ClientInfo,
     label: &str,
 ) -> AppResult<NewApiToken> {
-    refuse_while_impersonating(principal, Guarded::CreateApiToken)?;
+    refuse_while_impersonating(principal, Guarded::ManageApiTokens)?;
     let staff = principal.require_staff()?;
     let label = label.trim();
     if label.is_empty() || label.chars().count() > TOKEN_LABEL_MAX_CHARS {
@@ -243,6 +252,7 @@ pub async fn revoke_token(
     client: &ClientInfo,
     id: Uuid,
 ) -> AppResult<()> {
+    refuse_while_impersonating(principal, Guarded::ManageApiTokens)?;
     let staff = principal.require_staff()?;
     let now = state.now();
     let mut tx = state.db.begin().await?;

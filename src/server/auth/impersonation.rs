@@ -3,7 +3,7 @@
 //! after [`LIMIT`]. The admin's sign-in row stays theirs throughout; the cookie session points
 //! at it and at the impersonation, and its id is cycled at start and at stop.
 
-use super::service::{attach_session, audit_entry, check_throttle, email_key};
+use super::service::{Limit, attach_session, audit_entry, check_throttle, email_key};
 use super::{ClientInfo, Principal, SESSION_KEY, SessionAuth, Staff, Via, password};
 use crate::domain::admin::ImpersonationRequest;
 use crate::domain::error::{AppError, AppResult};
@@ -130,8 +130,56 @@ async fn resolve(state: &AppState, admin: &Staff, subject: Subject) -> AppResult
 
 /// Starts viewing as `subject`. Refused while already viewing, through an API token, for a
 /// subject the admin's role may not view as, without a reason, or with the wrong password
-/// (which counts toward the sign-in throttle, like any wrong password).
+/// (which counts toward the sign-in throttle, like any wrong password). Every refusal of a
+/// staff member is on the record too, with why.
 pub async fn start(
+    state: &AppState,
+    session: &Session,
+    principal: &Principal,
+    client: &ClientInfo,
+    subject: Subject,
+    reason: &str,
+    password_attempt: &str,
+) -> AppResult<Started> {
+    let result = try_start(
+        state,
+        session,
+        principal,
+        client,
+        subject,
+        reason,
+        password_attempt,
+    )
+    .await;
+    if let (Err(refusal), Some(staff)) = (&result, principal.staff())
+        && !matches!(
+            refusal,
+            AppError::Internal { .. } | AppError::Unauthorized { .. }
+        )
+    {
+        let (user_id, contact_id) = match subject {
+            Subject::User(id) => (Some(id), None),
+            Subject::Contact(id) => (None, Some(id)),
+            Subject::Account(_) => (None, None),
+        };
+        let mut entry = audit_entry("impersonation.refused", client);
+        entry.actor_id = Some(staff.actor_id());
+        entry.subject_id = user_id.or(contact_id);
+        entry.details = json!({
+            "why": refusal.code(),
+            "message": refusal.message(),
+            "reason": reason.trim(),
+            "subject": format!("{subject:?}"),
+        });
+        let now = state.now();
+        let mut tx = state.db.begin().await?;
+        audit::insert(&mut tx.c(), &entry, now).await?;
+        tx.commit().await?;
+    }
+    result
+}
+
+async fn try_start(
     state: &AppState,
     session: &Session,
     principal: &Principal,
@@ -171,25 +219,23 @@ pub async fn start(
     let key = email_key(&admin.user.email);
     let stored = {
         let mut h = state.db.handle().await?;
-        check_throttle(&mut h.c(), std::slice::from_ref(&key), now).await?;
+        check_throttle(&mut h.c(), &[Limit::Account(&key)], now).await?;
         users::by_id(&mut h.c(), admin.user.id)
             .await?
             .and_then(|u| u.password_hash)
     };
-    let mut tx = state.db.begin().await?;
+    // Verified before the write begins: hashing takes a while, and nobody else may write
+    // meanwhile on SQLite.
     if !password::verify(password_attempt, stored.as_deref()).await {
+        let mut tx = state.db.begin().await?;
         throttle::record_failure(&mut tx.c(), &key, now).await?;
-        let mut entry = audit_entry("impersonation.refused", client);
-        entry.actor_id = Some(admin.user.id);
-        entry.subject_id = who.subject_id();
-        entry.details = json!({ "why": "bad_password", "reason": reason });
-        audit::insert(&mut tx.c(), &entry, now).await?;
         tx.commit().await?;
         return Err(AppError::invalid(
             "password",
             "That is not your password. Enter your own password to confirm.",
         ));
     }
+    let mut tx = state.db.begin().await?;
     let id = Uuid::now_v7();
     let ends_at = now + LIMIT;
     impersonations::insert(

@@ -12,8 +12,11 @@ use serde_json::json;
 use tower_sessions::{Expiry, Session};
 use uuid::Uuid;
 
-/// Failed sign-ins allowed per account and per client address inside the window.
+/// Failed sign-ins allowed per account inside the window.
 pub const MAX_FAILURES: i64 = 10;
+/// Distinct accounts that may fail to sign in from one address inside the window: far above
+/// what an office behind one address mistypes, far below what password spraying needs.
+pub const MAX_ACCOUNTS_PER_ADDRESS: i64 = 30;
 pub const FAILURE_WINDOW: Duration = Duration::minutes(15);
 pub const SETUP_LINK_VALID: Duration = Duration::hours(24);
 pub const SET_PASSWORD_LINK_VALID: Duration = Duration::hours(72);
@@ -26,26 +29,43 @@ fn ip_key(ip: &str) -> String {
     format!("ip:{ip}")
 }
 
-/// Refuses with 429 while the account or the address has too many recent failures. The
-/// limit lifts as the failures age out of the window; refused attempts are not counted, so
-/// an attacker hammering an account cannot keep its owner out beyond the window.
+/// A sign-in limit: failures of one account, or distinct accounts failing from one address.
+pub(crate) enum Limit<'a> {
+    Account(&'a str),
+    Address(&'a str),
+}
+
+/// Refuses with 429 while an account has too many recent failures, or an address has failed
+/// for too many distinct accounts. The limit lifts as the failures age out of the window;
+/// refused attempts are not counted, so an attacker hammering an account cannot keep its owner
+/// out beyond the window, and one person's typos do not lock out their colleagues.
 pub(crate) async fn check_throttle(
     c: &mut Conn<'_>,
-    keys: &[String],
+    limits: &[Limit<'_>],
     now: DateTime<Utc>,
 ) -> AppResult<()> {
     let since = now - FAILURE_WINDOW;
     let mut retry_after: Option<i64> = None;
-    for key in keys {
-        let (n, _) = throttle::failures_since(c, key, since).await?;
-        if n >= MAX_FAILURES {
-            let lifts_at = throttle::nth_newest_since(c, key, since, MAX_FAILURES)
-                .await?
-                .map(|t| t + FAILURE_WINDOW)
-                .unwrap_or(now + FAILURE_WINDOW);
-            let secs = (lifts_at - now).num_seconds().max(1);
-            retry_after = Some(retry_after.map_or(secs, |r| r.max(secs)));
-        }
+    for limit in limits {
+        let lifts_at = match limit {
+            Limit::Account(key) => {
+                let (n, _) = throttle::failures_since(c, key, since).await?;
+                if n < MAX_FAILURES {
+                    continue;
+                }
+                throttle::nth_newest_since(c, key, since, MAX_FAILURES).await?
+            }
+            Limit::Address(key) => {
+                let n = throttle::distinct_accounts_since(c, key, since).await?;
+                if n < MAX_ACCOUNTS_PER_ADDRESS {
+                    continue;
+                }
+                throttle::nth_newest_account_since(c, key, since, MAX_ACCOUNTS_PER_ADDRESS).await?
+            }
+        };
+        let lifts_at = lifts_at.map_or(now + FAILURE_WINDOW, |t| t + FAILURE_WINDOW);
+        let secs = (lifts_at - now).num_seconds().max(1);
+        retry_after = Some(retry_after.map_or(secs, |r| r.max(secs)));
     }
     match retry_after {
         Some(secs) => Err(AppError::RateLimited {
@@ -74,11 +94,12 @@ pub async fn login(
 ) -> AppResult<CurrentUser> {
     let email = normalize_email(email);
     let now = state.now();
-    let keys = [email_key(&email), ip_key(&client.ip)];
+    let (account_key, address_key) = (email_key(&email), ip_key(&client.ip));
+    let limits = [Limit::Account(&account_key), Limit::Address(&address_key)];
 
     let found = {
         let mut h = state.db.handle().await?;
-        if let Err(limited) = check_throttle(&mut h.c(), &keys, now).await {
+        if let Err(limited) = check_throttle(&mut h.c(), &limits, now).await {
             drop(h);
             let mut tx = state.db.begin().await?;
             let mut entry = audit_entry("auth.login_failed", client);
@@ -100,7 +121,7 @@ pub async fn login(
         {
             Ok((session_id, k)) => {
                 let mut tx = state.db.begin().await?;
-                throttle::clear(&mut tx.c(), &keys[0]).await?;
+                throttle::clear(&mut tx.c(), &account_key).await?;
                 tx.commit().await?;
                 attach_session(state, session, SessionAuth::portal(session_id)).await?;
                 return Ok(CurrentUser {
@@ -132,9 +153,8 @@ pub async fn login(
 
     let mut tx = state.db.begin().await?;
     let Some(user) = found.filter(|_| failure.is_none()) else {
-        for key in &keys {
-            throttle::record_failure(&mut tx.c(), key, now).await?;
-        }
+        throttle::record_failure(&mut tx.c(), &account_key, now).await?;
+        throttle::record_failure_for(&mut tx.c(), &address_key, Some(&email), now).await?;
         let mut entry = audit_entry("auth.login_failed", client);
         entry.actor_label = Some(email);
         entry.details = json!({ "reason": failure.unwrap_or("unknown") });
@@ -143,7 +163,7 @@ pub async fn login(
         return Err(AppError::bad_credentials());
     };
 
-    throttle::clear(&mut tx.c(), &keys[0]).await?;
+    throttle::clear(&mut tx.c(), &account_key).await?;
     let session_id = open_session(state, &mut tx.c(), user.id, client, now).await?;
     let mut entry = audit_entry("auth.login", client);
     entry.actor_id = Some(user.id);
@@ -304,12 +324,21 @@ pub async fn complete_setup(
         return Err(AppError::invalid("password", "Choose a password."));
     }
     input.validate()?;
+    let token_hash = secret::digest(token);
+    // The link is checked before the password is hashed: hashing costs memory and a core, and
+    // nobody without the link may make the server spend them.
+    {
+        let mut h = state.db.handle().await?;
+        let found = tokens::find_one_time(&mut h.c(), &token_hash, tokens::Purpose::Setup).await?;
+        if let Some(problem) = link_problem(found.as_ref(), state.now()) {
+            return Err(problem);
+        }
+    }
     let hash = password::hash(input.password.as_deref().unwrap_or_default())
         .await
         .map_err(internal)?;
     let now = state.now();
     let email = normalize_email(&input.email);
-    let token_hash = secret::digest(token);
 
     let mut tx = state.db.begin().await?;
     let found = tokens::find_one_time(&mut tx.c(), &token_hash, tokens::Purpose::Setup).await?;
@@ -363,6 +392,7 @@ pub async fn set_password_with_link(
     client: &ClientInfo,
     token: &str,
     new_password: &str,
+    revoke_tokens: bool,
 ) -> AppResult<CurrentUser> {
     if let Some(p) = password_problem(new_password) {
         return Err(AppError::invalid("password", p));
@@ -391,11 +421,16 @@ pub async fn set_password_with_link(
     tokens::use_one_time(&mut tx.c(), &token_hash, now).await?;
     // A reset link is often sent because an account may be in the wrong hands.
     let ended = sessions::end_all_for_user(&mut tx.c(), user.id, "password_reset", now).await?;
+    let revoked = if revoke_tokens {
+        tokens::revoke_all_for_user(&mut tx.c(), user.id, now).await?
+    } else {
+        0
+    };
     let mut entry = audit_entry("user.password_set", client);
     entry.actor_id = Some(user.id);
     entry.target_type = Some("user".into());
     entry.target_id = Some(user.id.to_string());
-    entry.details = json!({ "sessions_ended": ended });
+    entry.details = json!({ "sessions_ended": ended, "tokens_revoked": revoked });
     audit::insert(&mut tx.c(), &entry, now).await?;
     let session_id = open_session(state, &mut tx.c(), user.id, client, now).await?;
     tx.commit().await?;
@@ -493,6 +528,19 @@ pub async fn create_staff_user(
     })
 }
 
+/// What turning a user off does, inside the caller's transaction: every session of theirs
+/// ends, and their API tokens are revoked for good, so turning them on again later does not
+/// bring old credentials back to life. Returns (sessions ended, tokens revoked).
+pub(crate) async fn cut_off(
+    c: &mut Conn<'_>,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<(u64, u64)> {
+    let ended = sessions::end_all_for_user(c, user_id, "deactivated", now).await?;
+    let revoked = tokens::revoke_all_for_user(c, user_id, now).await?;
+    Ok((ended, revoked))
+}
+
 /// Turns a user on or off. Turning off ends every session of theirs at once.
 pub async fn set_user_active(
     state: &AppState,
@@ -506,10 +554,10 @@ pub async fn set_user_active(
     if !users::set_active(&mut tx.c(), user_id, active, now).await? {
         return Err(AppError::NotFound);
     }
-    let ended = if active {
-        0
+    let (ended, revoked) = if active {
+        (0, 0)
     } else {
-        sessions::end_all_for_user(&mut tx.c(), user_id, "deactivated", now).await?
+        cut_off(&mut tx.c(), user_id, now).await?
     };
     let mut entry = audit_entry(
         if active {
@@ -522,7 +570,7 @@ pub async fn set_user_active(
     entry.actor_id = actor;
     entry.target_type = Some("user".into());
     entry.target_id = Some(user_id.to_string());
-    entry.details = json!({ "sessions_ended": ended });
+    entry.details = json!({ "sessions_ended": ended, "tokens_revoked": revoked });
     audit::insert(&mut tx.c(), &entry, now).await?;
     tx.commit().await?;
     Ok(())

@@ -18,6 +18,7 @@ pub mod list;
 pub mod opportunities;
 pub mod pipeline;
 pub mod portal;
+pub mod records;
 pub mod search;
 pub mod sessions;
 pub mod sql;
@@ -115,9 +116,20 @@ pub enum Backend {
 /// A pool on one of the two backends.
 #[derive(Clone, Debug)]
 pub enum Db {
-    /// The pool, and the read-only connections for point reads on the request's thread.
-    Sqlite(SqlitePool, std::sync::Arc<direct::Direct>),
+    /// The pool, and what this process keeps beside it (see [`SqliteSide`]).
+    Sqlite(SqlitePool, std::sync::Arc<SqliteSide>),
     Postgres(PgPool),
+}
+
+/// What a SQLite database needs beside its pool, shared by every clone of the [`Db`].
+#[derive(Debug)]
+pub struct SqliteSide {
+    /// Read-only connections for point reads on the request's thread.
+    pub direct: direct::Direct,
+    /// SQLite has one writer at a time. Writers wait here, in the order they came (tokio's
+    /// mutex is fair), before they begin: racing on the busy timeout instead lets a writer
+    /// lose again and again while others get in, and the slowest write grows without bound.
+    writers: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 /// A borrowed connection: a pooled one for reads, or the inside of a transaction.
@@ -132,10 +144,14 @@ pub enum Handle {
     Postgres(PoolConnection<Postgres>),
 }
 
-/// A write transaction. On SQLite it begins `IMMEDIATE`, so two writers queue on the busy
-/// timeout up front instead of failing half-way with `SQLITE_BUSY`.
+/// A write transaction. On SQLite it holds this process's turn to write (see
+/// [`SqliteSide::writers`]) and begins `IMMEDIATE`, so it never fails half-way with
+/// `SQLITE_BUSY`; the turn passes on when the transaction commits or is dropped.
 pub enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    Sqlite(
+        Transaction<'static, Sqlite>,
+        tokio::sync::OwnedMutexGuard<()>,
+    ),
     Postgres(Transaction<'static, Postgres>),
 }
 
@@ -151,14 +167,14 @@ impl Handle {
 impl Tx {
     pub fn c(&mut self) -> Conn<'_> {
         match self {
-            Tx::Sqlite(t) => Conn::Sqlite(&mut **t),
+            Tx::Sqlite(t, _) => Conn::Sqlite(&mut **t),
             Tx::Postgres(t) => Conn::Postgres(&mut **t),
         }
     }
 
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         match self {
-            Tx::Sqlite(t) => t.commit().await,
+            Tx::Sqlite(t, _turn) => t.commit().await,
             Tx::Postgres(t) => t.commit().await,
         }
     }
@@ -248,7 +264,10 @@ impl Db {
                     // Slow statements are logged at debug level: a bulk insert's text is huge.
                     .log_slow_statements(log::LevelFilter::Debug, Duration::from_secs(1));
                 let path = options.get_filename().to_path_buf();
-                let direct = std::sync::Arc::new(direct::Direct::new(&path));
+                let side = std::sync::Arc::new(SqliteSide {
+                    direct: direct::Direct::new(&path),
+                    writers: std::sync::Arc::new(tokio::sync::Mutex::new(())),
+                });
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                     std::fs::create_dir_all(dir).map_err(|source| ConnectError::Directory {
                         path: path.display().to_string(),
@@ -264,7 +283,7 @@ impl Db {
                     .acquire_timeout(Duration::from_secs(15))
                     .connect_with(options)
                     .await?;
-                Ok(Db::Sqlite(pool, direct))
+                Ok(Db::Sqlite(pool, side))
             }
             Backend::Postgres => {
                 let options = PgConnectOptions::from_str(url)?
@@ -314,10 +333,10 @@ impl Db {
             + Send
             + Unpin,
     {
-        if let Db::Sqlite(_, direct) = self
-            && direct.available()
+        if let Db::Sqlite(_, side) = self
+            && side.direct.available()
         {
-            match direct.one(sql, &args) {
+            match side.direct.one(sql, &args) {
                 Ok(found) => return Ok(found),
                 Err(e) => {
                     tracing::warn!(error = %e, "direct read failed; reading through the pool")
@@ -332,7 +351,7 @@ impl Db {
     /// The direct readers, on SQLite (tests compare what they read with the pool's answer).
     pub fn direct(&self) -> Option<&direct::Direct> {
         match self {
-            Db::Sqlite(_, direct) if direct.available() => Some(direct),
+            Db::Sqlite(_, side) if side.direct.available() => Some(&side.direct),
             _ => None,
         }
     }
@@ -346,7 +365,12 @@ impl Db {
 
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
-            Db::Sqlite(pool, _) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(pool, side) => {
+                // The turn first, then a connection: a queue of writers holds no connections
+                // the readers need.
+                let turn = side.writers.clone().lock_owned().await;
+                Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?, turn)
+            }
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }

@@ -209,3 +209,17 @@ pub async fn end_all_sessions(
     let sql = "update portal_sessions set ended_at = $2, end_reason = $3 where contact_id = $1 and ended_at is null";
     on!(c, c => sqlx::query(sql).bind(contact_id).bind(now).bind(reason).execute(c).await.map(|r| r.rows_affected()))
 }
+
+/// Ends a contact's portal sign-ins but `keep` (the one asking).
+pub async fn end_other_sessions(
+    c: &mut Conn<'_>,
+    contact_id: Uuid,
+    keep: Uuid,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    let sql = "update portal_sessions set ended_at = $3, end_reason = $4
+               where contact_id = $1 and id <> $2 and ended_at is null";
+    on!(c, c => sqlx::query(sql).bind(contact_id).bind(keep).bind(now).bind(reason)
+        .execute(c).await.map(|r| r.rows_affected()))
+}

@@ -169,3 +169,14 @@ pub async fn revoke(
     on!(c, c => sqlx::query(sql).bind(id).bind(user_id).bind(now).execute(c).await
         .map(|r| r.rows_affected() == 1))
 }
+
+/// Revokes every live API token of a user; how many were.
+pub async fn revoke_all_for_user(
+    c: &mut Conn<'_>,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    let sql = "update api_tokens set revoked_at = $2 where user_id = $1 and revoked_at is null";
+    on!(c, c => sqlx::query(sql).bind(user_id).bind(now).execute(c).await
+        .map(|r| r.rows_affected()))
+}

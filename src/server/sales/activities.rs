@@ -1,8 +1,6 @@
 //! Activities, tasks, and a record's timeline.
 
-use super::{
-    IdemKey, Writer, changes, commit_create, replay, require_active_staff, require_exists, stale,
-};
+use super::{IdemKey, Writer, changes, commit_create, replay, require_active_staff, stale};
 use crate::domain::activity::{
     Activity, FieldChange, NewActivity, NewTask, Task, TaskPatch, TimelineEntry, TimelineKind,
     linkable,
@@ -12,8 +10,8 @@ use crate::domain::records::{ListQuery, Page, RecordKind};
 use crate::server::auth::{ClientInfo, Principal, Staff};
 use crate::server::db::list::{self, Filter};
 use crate::server::db::sql::Arg;
-use crate::server::db::{activities, audit, opportunities, users};
-use crate::server::policy::{Action, Target, authorize};
+use crate::server::db::{Conn, activities, audit, opportunities, records, users};
+use crate::server::policy::{Action, Target, authorize, authorize_record, ticket_scope};
 use crate::server::state::AppState;
 use chrono::Duration;
 use serde_json::{Value, json};
@@ -50,9 +48,13 @@ pub async fn list_activities(
     if kinds.is_empty() {
         return Err(AppError::forbidden("Your role cannot see activities."));
     }
+    let mut h = state.db.handle().await?;
     let mut filters = Vec::new();
     if let Some(kind) = query.related_type {
         authorize(principal, Action::Read, Target::activity_on(kind))?;
+        if let Some(id) = query.related_id {
+            authorize_record(&mut h.c(), principal, Action::Read, kind, id).await?;
+        }
         filters.push(Filter::new(
             "t.related_type = ?",
             vec![Arg::Text(kind.as_str().into())],
@@ -65,14 +67,49 @@ pub async fn list_activities(
             .join(", ");
         filters.push(Filter::new(&format!("t.related_type in ({list})"), vec![]));
     }
+    // Notes on tickets the asker may not see stay out of every listing.
+    filters.extend(records::related_tickets_within(ticket_scope(staff)));
     if let Some(id) = query.related_id {
         filters.push(Filter::new("t.related_id = ?", vec![Arg::Uuid(id)]));
     }
     if let Some(owner) = query.owner_id {
         filters.push(Filter::new("t.owner_id = ?", vec![Arg::Uuid(owner)]));
     }
-    let mut h = state.db.handle().await?;
     list::page(&mut h.c(), &activities::ACTIVITIES, query, filters).await
+}
+
+/// Authorizes reaching the record `kind`/`id` to attach something to it (a note, a task): a
+/// record that does not exist, or one the asker may not see, is the same invalid reference.
+async fn require_related(
+    c: &mut Conn<'_>,
+    principal: &Principal,
+    kind: RecordKind,
+    id: Option<Uuid>,
+) -> AppResult<()> {
+    let Some(id) = id else { return Ok(()) };
+    match authorize_record(c, principal, Action::Read, kind, id).await {
+        Err(AppError::NotFound) => Err(AppError::invalid(
+            "related_id",
+            format!("No such {}.", kind.label().to_lowercase()),
+        )),
+        other => other.map(|_| ()),
+    }
+}
+
+/// Whether the asker may see a task: their own, or one whose record they may see.
+async fn task_visible(c: &mut Conn<'_>, principal: &Principal, task: &Task) -> AppResult<bool> {
+    if principal.user_id() == Some(task.assignee_id) {
+        return Ok(true);
+    }
+    let (Some(kind), Some(id)) = (task.related_type, task.related_id) else {
+        return Ok(true);
+    };
+    match authorize_record(c, principal, Action::Read, kind, id).await {
+        Ok(_) => Ok(true),
+        // The record it was about is gone: the task stands on its own.
+        Err(AppError::NotFound) => Ok(records::facts(c, kind, id).await?.is_none()),
+        Err(e) => Err(e),
+    }
 }
 
 pub async fn create_activity(
@@ -96,11 +133,11 @@ pub async fn create_activity(
     if let Some(done) = replay::<Activity>(&mut tx.c(), key.as_ref()).await? {
         return Ok(done);
     }
-    require_exists(
+    require_related(
         &mut tx.c(),
+        principal,
         input.related_type,
         Some(input.related_id),
-        "related_id",
     )
     .await?;
     let id = Uuid::now_v7();
@@ -157,7 +194,15 @@ pub async fn list_tasks(
     if let Some(a) = assignee {
         filters.push(Filter::new("t.assignee_id = ?", vec![Arg::Uuid(a)]));
     }
+    // Tasks about tickets the asker may not see are listed only to whoever does them.
+    if let Some(Filter(visible, args)) = records::related_tickets_within(ticket_scope(staff)) {
+        let mut all = vec![Arg::Uuid(staff.user.id)];
+        all.extend(args);
+        filters.push(Filter(format!("(t.assignee_id = ? or {visible})"), all));
+    }
+    let mut h = state.db.handle().await?;
     if let (Some(kind), Some(id)) = (query.related_type, query.related_id) {
+        authorize_record(&mut h.c(), principal, Action::Read, kind, id).await?;
         filters.push(Filter::new(
             "t.related_type = ? and t.related_id = ?",
             vec![Arg::Text(kind.as_str().into()), Arg::Uuid(id)],
@@ -173,7 +218,6 @@ pub async fn list_tasks(
             vec![],
         ));
     }
-    let mut h = state.db.handle().await?;
     list::page(&mut h.c(), &activities::TASKS, query, filters).await
 }
 
@@ -191,9 +235,6 @@ pub async fn create_task(
         Action::Create,
         Target::task(Some(input.assignee_id.unwrap_or(me)), input.related_type),
     )?;
-    if let Some(kind) = input.related_type {
-        authorize(principal, Action::Read, Target::kind(kind))?;
-    }
     let w = Writer { staff, client };
     let key = IdemKey::new(staff.user.id, key, "task.create", &input)?;
     let now = state.now();
@@ -204,7 +245,8 @@ pub async fn create_task(
     let assignee_id = input.assignee_id.unwrap_or(staff.user.id);
     require_active_staff(&mut tx.c(), assignee_id, "assignee_id").await?;
     if let Some(kind) = input.related_type {
-        require_exists(&mut tx.c(), kind, input.related_id, "related_id").await?;
+        authorize(principal, Action::Read, Target::kind(kind))?;
+        require_related(&mut tx.c(), principal, kind, input.related_id).await?;
     }
     let id = Uuid::now_v7();
     let task = Task {
@@ -252,6 +294,9 @@ pub async fn update_task(
     let current = activities::get_task(&mut tx.c(), id)
         .await?
         .ok_or(AppError::NotFound)?;
+    if !task_visible(&mut tx.c(), principal, &current).await? {
+        return Err(AppError::NotFound);
+    }
     let staff = authorize(
         principal,
         Action::Update,
@@ -272,6 +317,14 @@ pub async fn update_task(
         next.due_at = due;
     }
     if let Some(assignee) = patch.assignee_id.filter(|a| *a != current.assignee_id) {
+        authorize(
+            principal,
+            Action::Reassign,
+            Target {
+                owner_id: Some(current.owner_id),
+                ..Target::task(Some(current.assignee_id), current.related_type)
+            },
+        )?;
         require_active_staff(&mut tx.c(), assignee, "assignee_id").await?;
         next.assignee_id = assignee;
     }
@@ -334,8 +387,8 @@ pub async fn tasks_for(
     kind: RecordKind,
     id: Uuid,
 ) -> AppResult<Vec<Task>> {
-    authorize(principal, Action::Read, Target::kind(kind))?;
     let mut h = state.db.handle().await?;
+    authorize_record(&mut h.c(), principal, Action::Read, kind, id).await?;
     Ok(activities::open_tasks_for(&mut h.c(), kind, id).await?)
 }
 
@@ -346,12 +399,12 @@ pub async fn timeline(
     kind: RecordKind,
     id: Uuid,
 ) -> AppResult<Vec<TimelineEntry>> {
-    authorize(principal, Action::Read, Target::kind(kind))?;
     if !linkable(kind) {
         return Err(AppError::NotFound);
     }
     let mut h = state.db.handle().await?;
     let c = &mut h.c();
+    authorize_record(c, principal, Action::Read, kind, id).await?;
     let mut entries: Vec<TimelineEntry> = activities::for_record(c, kind, id, 100)
         .await?
         .into_iter()

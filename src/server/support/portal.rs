@@ -2,6 +2,7 @@
 //! and profile. Every read is scoped by the contact and account of the session, in the query.
 
 use super::tickets::{Opener, insert as insert_ticket, move_status};
+use crate::domain::admin::{PasswordChange, PasswordChanged};
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::portal::{
     NewPortalTicket, PortalAccess, PortalComment, PortalInvite, PortalMe, PortalProfilePatch,
@@ -10,11 +11,14 @@ use crate::domain::portal::{
 use crate::domain::records::RecordKind;
 use crate::domain::ticket::{NewTicket, TicketChannel, TicketComment, TicketStatus};
 use crate::domain::user::{normalize_email, password_problem};
-use crate::server::auth::service::{attach_session, audit_entry};
+use crate::server::auth::service::{Limit, attach_session, audit_entry, check_throttle, email_key};
 use crate::server::auth::{ClientInfo, PortalUser, Principal, SessionAuth, password, secret};
-use crate::server::db::{Conn, audit, contacts, portal, tickets};
+use crate::server::db::{Conn, audit, contacts, portal, throttle, tickets};
 use crate::server::error::internal;
-use crate::server::policy::{Action, Target, authorize, authorize_portal, portal_scope};
+use crate::server::policy::{
+    Action, Guarded, Target, authorize, authorize_portal, authorize_record, portal_scope,
+    refuse_while_impersonating,
+};
 use crate::server::sales::Writer;
 use crate::server::state::AppState;
 use chrono::{DateTime, Duration, Utc};
@@ -73,18 +77,27 @@ pub async fn access(
     })
 }
 
-/// Turns portal access on and makes a one-time invite link (valid 72 hours; a newer invite
-/// retires older ones). The link is also written to the log, for a console-only setup.
+/// Turns portal access on and makes a one-time link (valid 72 hours; a newer one retires
+/// older ones): an invite, or for a contact who already uses the portal a reset, which never
+/// touches their password until they choose a new one through it. Only those the policy lets
+/// manage the contact's portal access get a link.
 pub async fn invite(
     state: &AppState,
     principal: &Principal,
     client: &ClientInfo,
     contact_id: Uuid,
 ) -> AppResult<PortalInvite> {
-    let staff = authorize(principal, Action::Update, Target::kind(RecordKind::Contact))?;
-    let w = Writer { staff, client };
     let now = state.now();
     let mut tx = state.db.begin().await?;
+    let staff = authorize_record(
+        &mut tx.c(),
+        principal,
+        Action::ManagePortal,
+        RecordKind::Contact,
+        contact_id,
+    )
+    .await?;
+    let w = Writer { staff, client };
     let k = portal::by_id(&mut tx.c(), contact_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -118,9 +131,14 @@ pub async fn invite(
         expires_at,
     )
     .await?;
+    let reset = k.portal_password_hash.is_some();
     w.audit(
         &mut tx.c(),
-        "contact.portal_invited",
+        if reset {
+            "contact.portal_reset_issued"
+        } else {
+            "contact.portal_invited"
+        },
         RecordKind::Contact,
         contact_id,
         json!({ "expires_at": expires_at }),
@@ -129,10 +147,10 @@ pub async fn invite(
     .await?;
     tx.commit().await?;
     let invite_url = format!("{}/portal/accept?token={token}", state.config.public_url());
-    tracing::info!(contact = %contact_id, %invite_url, "portal invite created");
     Ok(PortalInvite {
         invite_url,
         expires_at,
+        reset,
     })
 }
 
@@ -143,10 +161,17 @@ pub async fn disable(
     client: &ClientInfo,
     contact_id: Uuid,
 ) -> AppResult<PortalAccess> {
-    let staff = authorize(principal, Action::Update, Target::kind(RecordKind::Contact))?;
-    let w = Writer { staff, client };
     let now = state.now();
     let mut tx = state.db.begin().await?;
+    let staff = authorize_record(
+        &mut tx.c(),
+        principal,
+        Action::ManagePortal,
+        RecordKind::Contact,
+        contact_id,
+    )
+    .await?;
+    let w = Writer { staff, client };
     if !portal::set_enabled(&mut tx.c(), contact_id, false, now).await? {
         return Err(AppError::NotFound);
     }
@@ -226,9 +251,20 @@ pub async fn accept_invite(
             "This invite has already been used. Ask for a new one.",
         ));
     }
+    let reset = k.portal_password_hash.is_some();
     portal::set_password(&mut tx.c(), contact_id, &hash).await?;
+    // A reset is often asked for because someone else may know the old password.
+    let ended = portal::end_all_sessions(&mut tx.c(), contact_id, "password_reset", now).await?;
     let session_id = open(state, &mut tx.c(), contact_id, client, now).await?;
-    let mut entry = audit_entry("portal.invite_accepted", client);
+    let mut entry = audit_entry(
+        if reset {
+            "portal.password_reset"
+        } else {
+            "portal.invite_accepted"
+        },
+        client,
+    );
+    entry.details = json!({ "sessions_ended": ended });
     entry.actor_label = Some(format!("{} (portal)", k.email.clone().unwrap_or_default()));
     entry.target_type = Some("contact".into());
     entry.target_id = Some(contact_id.to_string());
@@ -365,6 +401,97 @@ pub async fn update_me(
         .ok_or(AppError::NotFound)?;
     tx.commit().await?;
     Ok(me_of(state, &k))
+}
+
+/// A portal user changes their own password: the current one must be right (wrong guesses
+/// count toward the sign-in limit of their email), and their other portal sessions end.
+pub async fn change_password(
+    state: &AppState,
+    principal: &Principal,
+    client: &ClientInfo,
+    input: &PasswordChange,
+) -> AppResult<PasswordChanged> {
+    refuse_while_impersonating(principal, Guarded::ChangePassword)?;
+    let me = authorize_portal(principal, Action::Update, Target::own_contact(principal))?;
+    if let Some(p) = password_problem(&input.new_password) {
+        return Err(AppError::invalid("new_password", p));
+    }
+    let now = state.now();
+    let key = email_key(&normalize_email(&me.email));
+    let stored = {
+        let mut h = state.db.handle().await?;
+        check_throttle(&mut h.c(), &[Limit::Account(&key)], now).await?;
+        portal::by_id(&mut h.c(), me.contact_id)
+            .await?
+            .and_then(|k| k.portal_password_hash)
+    };
+    if !password::verify(&input.current_password, stored.as_deref()).await {
+        let mut tx = state.db.begin().await?;
+        throttle::record_failure(&mut tx.c(), &key, now).await?;
+        tx.commit().await?;
+        return Err(AppError::invalid(
+            "current_password",
+            "That is not your current password.",
+        ));
+    }
+    let hash = password::hash(&input.new_password)
+        .await
+        .map_err(internal)?;
+    let mut tx = state.db.begin().await?;
+    portal::set_password(&mut tx.c(), me.contact_id, &hash).await?;
+    let ended = portal::end_other_sessions(
+        &mut tx.c(),
+        me.contact_id,
+        me.session_id,
+        "password_changed",
+        now,
+    )
+    .await?;
+    let entry = portal_entry(
+        me,
+        client,
+        "portal.password_changed",
+        "contact",
+        me.contact_id,
+        json!({ "sessions_ended": ended }),
+    );
+    audit::insert(&mut tx.c(), &entry, now).await?;
+    tx.commit().await?;
+    Ok(PasswordChanged {
+        ended,
+        tokens_revoked: 0,
+    })
+}
+
+/// A portal user signs out everywhere but here.
+pub async fn end_other_sessions(
+    state: &AppState,
+    principal: &Principal,
+    client: &ClientInfo,
+) -> AppResult<u64> {
+    refuse_while_impersonating(principal, Guarded::EndOtherSessions)?;
+    let me = authorize_portal(principal, Action::Update, Target::own_contact(principal))?;
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    let ended = portal::end_other_sessions(
+        &mut tx.c(),
+        me.contact_id,
+        me.session_id,
+        "ended_by_user",
+        now,
+    )
+    .await?;
+    let entry = portal_entry(
+        me,
+        client,
+        "portal.sessions_ended",
+        "contact",
+        me.contact_id,
+        json!({ "sessions_ended": ended }),
+    );
+    audit::insert(&mut tx.c(), &entry, now).await?;
+    tx.commit().await?;
+    Ok(ended)
 }
 
 pub async fn tickets(state: &AppState, principal: &Principal) -> AppResult<Vec<PortalTicket>> {

@@ -50,21 +50,31 @@ fn Overview(o: AccountOverview, after: Callback<Result<String, AppError>>) -> im
     let new = RwSignal::new(String::new());
     let label = RwSignal::new(String::new());
     let fresh_token = RwSignal::new(None::<String>);
+    let revoke_tokens = RwSignal::new(false);
     let change_password = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let input = PasswordChange {
             current_password: current.get_untracked(),
             new_password: new.get_untracked(),
+            revoke_tokens: revoke_tokens.get_untracked(),
         };
         leptos::task::spawn_local(async move {
             let r = change_my_password(input).await;
-            current.set(String::new());
+            // After an error the fields keep what was typed, so one slip is fixed in place.
             if r.is_ok() {
+                current.set(String::new());
                 new.set(String::new());
+                revoke_tokens.set(false);
             }
-            after.run(r.map(|n| match n {
-                0 => "Password changed.".to_string(),
-                n => format!("Password changed; {n} other session(s) ended."),
+            after.run(r.map(|c| {
+                let mut done = vec!["Password changed.".to_string()];
+                if c.ended > 0 {
+                    done.push(format!("{} other session(s) ended.", c.ended));
+                }
+                if c.tokens_revoked > 0 {
+                    done.push(format!("{} API token(s) revoked.", c.tokens_revoked));
+                }
+                done.join(" ")
             }));
         });
     };
@@ -104,6 +114,10 @@ fn Overview(o: AccountOverview, after: Callback<Result<String, AppError>>) -> im
                     <div class="field">
                         <label for="pw-new">"New password (10 characters or more)"</label>
                         <input id="pw-new" type="password" autocomplete="new-password" bind:value=new/>
+                    </div>
+                    <div class="field checkbox">
+                        <label><input type="checkbox" bind:checked=revoke_tokens/>
+                            "Also revoke all my API tokens (scripts using them stop working)"</label>
                     </div>
                     <p class="muted small">"Your other sessions end when the password changes."</p>
                     <div class="form-actions"><button type="submit" class="button primary">"Change password"</button></div>

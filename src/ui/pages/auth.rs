@@ -116,7 +116,8 @@ pub fn LoginForm(
         }
         None
     };
-    let on_submit = enhanced_submit(safe_next(Some(&next)), check, error, pending);
+    let next = safe_next(Some(&next));
+    let on_submit = enhanced_submit(next.clone(), check, error, pending);
     view! {
         <form class="stack" method="post" action="/api/auth/login" on:submit=on_submit novalidate>
             <input type="hidden" name="next" value=next.clone()/>
@@ -271,6 +272,7 @@ fn password_link_form(
     button: &'static str,
     token: String,
     error: Option<AppError>,
+    offer_token_revocation: bool,
 ) -> impl IntoView {
     let error = RwSignal::new(error);
     let pending = RwSignal::new(false);
@@ -290,6 +292,12 @@ fn password_link_form(
                 <p class="hint" id="password-hint">{format!("At least {PASSWORD_MIN_CHARS} characters.")}</p>
                 {field_error(error, "password")}
             </div>
+            {offer_token_revocation.then(|| view! {
+                <div class="field checkbox">
+                    <label><input type="checkbox" name="revoke_tokens" value="on"/>
+                        "Also revoke all my API tokens (scripts using them stop working)"</label>
+                </div>
+            })}
             <button type="submit" class="button primary" disabled=move || pending.get()>
                 {move || if pending.get() { "Saving…" } else { button }}
             </button>
@@ -308,6 +316,7 @@ pub fn SetPasswordForm(
         "Set password and sign in",
         token,
         error,
+        true,
     )
 }
 
@@ -322,6 +331,7 @@ pub fn AcceptInviteForm(
         "Set password and open the portal",
         token,
         error,
+        false,
     )
 }
 
@@ -366,15 +376,7 @@ pub fn standalone_page<V: IntoView + 'static>(
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\
          <title>{} · CRM</title><link rel=\"stylesheet\" href=\"/pkg/crm.css\"/></head>\
          <body>{body}</body></html>",
-        html_escape(title)
+        crate::domain::links::escape_html(title)
     );
     axum::response::Html(page).into_response()
-}
-
-#[cfg(feature = "ssr")]
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }

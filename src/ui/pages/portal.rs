@@ -2,9 +2,11 @@
 //! ticket's public conversation, and their profile. Built for a phone first.
 
 use crate::api::portal::{
-    get_portal_profile, get_portal_ticket, list_portal_tickets, open_portal_ticket,
-    reply_portal_ticket, resolve_portal_ticket, save_portal_profile,
+    change_portal_password, end_other_portal_sessions, get_portal_profile, get_portal_ticket,
+    list_portal_tickets, open_portal_ticket, reply_portal_ticket, resolve_portal_ticket,
+    save_portal_profile,
 };
+use crate::domain::admin::PasswordChange;
 use crate::domain::error::AppError;
 use crate::domain::portal::{
     NewPortalTicket, PortalProfilePatch, PortalReply, PortalTicketDetail, PortalTicketPatch,
@@ -291,11 +293,90 @@ pub fn PortalProfilePage() -> impl IntoView {
                                 <div class="field"><label for="pf-title">"Job title"</label><input id="pf-title" bind:value=title/></div>
                                 <button type="submit" class="button primary">"Save"</button>
                             </form>
+                            <PortalSecurity/>
                         }.into_any()
                     }
                     Err(e) => view! { <p class="form-error">{e.message()}</p> }.into_any(),
                 }
             })}
         </Suspense>
+    }
+}
+
+/// The customer's own password and sign-ins.
+#[component]
+fn PortalSecurity() -> impl IntoView {
+    let current = RwSignal::new(String::new());
+    let new = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<AppError>);
+    let notice = RwSignal::new(None::<String>);
+    let change = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let input = PasswordChange {
+            current_password: current.get_untracked(),
+            new_password: new.get_untracked(),
+            revoke_tokens: false,
+        };
+        leptos::task::spawn_local(async move {
+            match change_portal_password(input).await {
+                Ok(c) => {
+                    current.set(String::new());
+                    new.set(String::new());
+                    error.set(None);
+                    notice.set(Some(match c.ended {
+                        0 => "Password changed.".to_string(),
+                        n => {
+                            format!("Password changed; you were signed out on {n} other device(s).")
+                        }
+                    }));
+                }
+                Err(e) => {
+                    notice.set(None);
+                    error.set(Some(e));
+                }
+            }
+        });
+    };
+    let sign_out_elsewhere = move |_| {
+        leptos::task::spawn_local(async move {
+            match end_other_portal_sessions().await {
+                Ok(n) => {
+                    error.set(None);
+                    notice.set(Some(format!("Signed out on {n} other device(s).")));
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let field_error = move |name: &'static str| {
+        move || {
+            error.get().and_then(|e| e.field(name)).map(|m| {
+                view! { <p class="field-error" id=format!("pp-{name}-error")>{m}</p> }
+            })
+        }
+    };
+    view! {
+        <section class="stack panel" aria-labelledby="pp-security">
+            <h2 id="pp-security">"Password and sign-ins"</h2>
+            {move || error.get().filter(|e| !matches!(e, AppError::Validation { .. })).map(|e| {
+                view! { <p class="form-error" role="alert">{e.message()}</p> }
+            })}
+            {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
+            <form class="stack" on:submit=change novalidate>
+                <div class="field">
+                    <label for="pp-current">"Current password"</label>
+                    <input id="pp-current" type="password" autocomplete="current-password" bind:value=current/>
+                    {field_error("current_password")}
+                </div>
+                <div class="field">
+                    <label for="pp-new">"New password (10 characters or more)"</label>
+                    <input id="pp-new" type="password" autocomplete="new-password" bind:value=new/>
+                    {field_error("new_password")}
+                </div>
+                <p class="muted small">"You stay signed in here; other devices are signed out."</p>
+                <button type="submit" class="button primary">"Change password"</button>
+            </form>
+            <button type="button" class="button" on:click=sign_out_elsewhere>"Sign out on other devices"</button>
+        </section>
     }
 }
