@@ -23,32 +23,32 @@ pub async fn staff_users() -> Result<Vec<StaffUser>, AppError> {
     ctx::answer(users::list(&state, &principal).await)
 }
 
-#[server(prefix = "/api/fn", input = Json)]
+#[server(prefix = "/api/fn/w", input = Json)]
 pub async fn create_staff_user(input: NewUserInput) -> Result<UserLink, AppError> {
     let (state, principal) = ctx::request().await?;
     ctx::answer(users::create(&state, &principal, &ctx::client(), input).await)
 }
 
-#[server(prefix = "/api/fn", input = Json)]
+#[server(prefix = "/api/fn/w", input = Json)]
 pub async fn update_staff_user(id: Uuid, change: UserUpdate) -> Result<StaffUser, AppError> {
     let (state, principal) = ctx::request().await?;
     ctx::answer(users::update(&state, &principal, &ctx::client(), id, change).await)
 }
 
-#[server(prefix = "/api/fn", input = Json)]
+#[server(prefix = "/api/fn/w", input = Json)]
 pub async fn end_staff_sessions(id: Uuid) -> Result<u64, AppError> {
     let (state, principal) = ctx::request().await?;
     ctx::answer(users::end_sessions(&state, &principal, &ctx::client(), id).await)
 }
 
-#[server(prefix = "/api/fn", input = Json)]
+#[server(prefix = "/api/fn/w", input = Json)]
 pub async fn password_reset_link(id: Uuid) -> Result<UserLink, AppError> {
     let (state, principal) = ctx::request().await?;
     ctx::answer(users::password_reset_link(&state, &principal, &ctx::client(), id).await)
 }
 
 /// Starts viewing as someone; the browser then loads `home` afresh as them.
-#[server(prefix = "/api/fn", input = Json)]
+#[server(prefix = "/api/fn/w", input = Json)]
 pub async fn start_impersonation(
     input: ImpersonationRequest,
 ) -> Result<ImpersonationStarted, AppError> {
@@ -91,31 +91,31 @@ pub async fn my_account() -> Result<AccountOverview, AppError> {
     ctx::answer(account::overview(&state, &principal).await)
 }
 
-#[server(prefix = "/api/fn", input = Json)]
+#[server(prefix = "/api/fn/w", input = Json)]
 pub async fn change_my_password(input: PasswordChange) -> Result<PasswordChanged, AppError> {
     let (state, principal) = ctx::request().await?;
     ctx::answer(account::change_password(&state, &principal, &ctx::client(), &input).await)
 }
 
-#[server(prefix = "/api/fn", input = Json)]
+#[server(prefix = "/api/fn/w", input = Json)]
 pub async fn end_my_session(id: Uuid) -> Result<(), AppError> {
     let (state, principal) = ctx::request().await?;
     ctx::answer(account::end_session(&state, &principal, &ctx::client(), id).await)
 }
 
-#[server(prefix = "/api/fn", input = Json)]
+#[server(prefix = "/api/fn/w", input = Json)]
 pub async fn end_my_other_sessions() -> Result<u64, AppError> {
     let (state, principal) = ctx::request().await?;
     ctx::answer(account::end_other_sessions(&state, &principal, &ctx::client()).await)
 }
 
-#[server(prefix = "/api/fn", input = Json)]
+#[server(prefix = "/api/fn/w", input = Json)]
 pub async fn create_my_token(label: String) -> Result<NewApiToken, AppError> {
     let (state, principal) = ctx::request().await?;
     ctx::answer(account::create_token(&state, &principal, &ctx::client(), &label).await)
 }
 
-#[server(prefix = "/api/fn", input = Json)]
+#[server(prefix = "/api/fn/w", input = Json)]
 pub async fn revoke_my_token(id: Uuid) -> Result<(), AppError> {
     let (state, principal) = ctx::request().await?;
     ctx::answer(account::revoke_token(&state, &principal, &ctx::client(), id).await)

@@ -20,7 +20,7 @@ pub async fn pipeline_board(query: BoardQuery) -> Result<Board, AppError> {
 }
 
 /// Moves a card: the stage and whatever fields its gate asked for, in one request.
-#[server(prefix = "/api/fn", input = Json)]
+#[server(prefix = "/api/fn/w", input = Json)]
 pub async fn move_opportunity(id: Uuid, patch: OpportunityPatch) -> Result<Opportunity, AppError> {
     let (state, principal) = ctx::request().await?;
     ctx::answer(pipeline::move_stage(&state, &principal, &ctx::client(), id, patch).await)
@@ -58,13 +58,13 @@ pub async fn pipeline_metrics(query: StatsQuery) -> Result<Metrics, AppError> {
     ctx::answer(result.await)
 }
 
-#[server(prefix = "/api/fn", input = Json)]
+#[server(prefix = "/api/fn/w", input = Json)]
 pub async fn save_pipeline_stages(update: PipelineUpdate) -> Result<Vec<StageDef>, AppError> {
     let (state, principal) = ctx::request().await?;
     ctx::answer(pipeline::save_stages(&state, &principal, &ctx::client(), update).await)
 }
 
-#[server(prefix = "/api/fn", input = Json)]
+#[server(prefix = "/api/fn/w", input = Json)]
 pub async fn set_pipeline_target(input: TargetInput) -> Result<(), AppError> {
     let (state, principal) = ctx::request().await?;
     ctx::answer(pipeline::set_target(&state, &principal, &ctx::client(), input).await)

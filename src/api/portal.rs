@@ -20,19 +20,19 @@ pub async fn get_portal_profile() -> Result<PortalMe, AppError> {
     ctx::answer(portal::me(&state, &principal).await)
 }
 
-#[server(prefix = "/api/fn/portal", input = Json)]
+#[server(prefix = "/api/fn/portal/w", input = Json)]
 pub async fn save_portal_profile(patch: PortalProfilePatch) -> Result<PortalMe, AppError> {
     let (state, principal) = ctx::request().await?;
     ctx::answer(portal::update_me(&state, &principal, &ctx::client(), patch).await)
 }
 
-#[server(prefix = "/api/fn/portal", input = Json)]
+#[server(prefix = "/api/fn/portal/w", input = Json)]
 pub async fn change_portal_password(input: PasswordChange) -> Result<PasswordChanged, AppError> {
     let (state, principal) = ctx::request().await?;
     ctx::answer(portal::change_password(&state, &principal, &ctx::client(), &input).await)
 }
 
-#[server(prefix = "/api/fn/portal", input = Json)]
+#[server(prefix = "/api/fn/portal/w", input = Json)]
 pub async fn end_other_portal_sessions() -> Result<u64, AppError> {
     let (state, principal) = ctx::request().await?;
     ctx::answer(portal::end_other_sessions(&state, &principal, &ctx::client()).await)
@@ -50,13 +50,13 @@ pub async fn get_portal_ticket(id: Uuid) -> Result<PortalTicketDetail, AppError>
     ctx::answer(portal::ticket(&state, &principal, id).await)
 }
 
-#[server(prefix = "/api/fn/portal", input = Json)]
+#[server(prefix = "/api/fn/portal/w", input = Json)]
 pub async fn open_portal_ticket(input: NewPortalTicket) -> Result<PortalTicketDetail, AppError> {
     let (state, principal) = ctx::request().await?;
     ctx::answer(portal::open_ticket(&state, &principal, &ctx::client(), input).await)
 }
 
-#[server(prefix = "/api/fn/portal", input = Json)]
+#[server(prefix = "/api/fn/portal/w", input = Json)]
 pub async fn reply_portal_ticket(
     id: Uuid,
     input: PortalReply,
@@ -65,7 +65,7 @@ pub async fn reply_portal_ticket(
     ctx::answer(portal::reply(&state, &principal, &ctx::client(), id, input).await)
 }
 
-#[server(prefix = "/api/fn/portal", input = Json)]
+#[server(prefix = "/api/fn/portal/w", input = Json)]
 pub async fn resolve_portal_ticket(
     id: Uuid,
     patch: PortalTicketPatch,

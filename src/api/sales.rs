@@ -36,7 +36,7 @@ macro_rules! record_fns {
         }
 
         /// `key` is made by the form once per submission: a retry creates nothing new.
-        #[server(prefix = "/api/fn", input = Json)]
+        #[server(prefix = "/api/fn/w", input = Json)]
         pub async fn $create(input: $New, key: String) -> Result<$Created, AppError> {
             let (state, principal) = ctx::request().await?;
             ctx::answer(
@@ -45,7 +45,7 @@ macro_rules! record_fns {
             )
         }
 
-        #[server(prefix = "/api/fn", input = Json)]
+        #[server(prefix = "/api/fn/w", input = Json)]
         pub async fn $update(id: Uuid, patch: $Patch) -> Result<$Record, AppError> {
             let (state, principal) = ctx::request().await?;
             ctx::answer(
@@ -100,7 +100,7 @@ record_fns!(
     OpportunityPatch
 );
 
-#[server(prefix = "/api/fn", input = Json)]
+#[server(prefix = "/api/fn/w", input = Json)]
 pub async fn qualify_lead(id: Uuid, input: QualifyInput) -> Result<QualifyResult, AppError> {
     let (state, principal) = ctx::request().await?;
     ctx::answer(sales::qualify::qualify(&state, &principal, &ctx::client(), id, input).await)
@@ -130,7 +130,7 @@ pub async fn record_tasks(kind: RecordKind, id: Uuid) -> Result<Vec<Task>, AppEr
     ctx::answer(sales::activities::tasks_for(&state, &principal, kind, id).await)
 }
 
-#[server(prefix = "/api/fn", input = Json)]
+#[server(prefix = "/api/fn/w", input = Json)]
 pub async fn log_activity(input: NewActivity, key: String) -> Result<Activity, AppError> {
     let (state, principal) = ctx::request().await?;
     ctx::answer(
@@ -139,7 +139,7 @@ pub async fn log_activity(input: NewActivity, key: String) -> Result<Activity, A
     )
 }
 
-#[server(prefix = "/api/fn", input = Json)]
+#[server(prefix = "/api/fn/w", input = Json)]
 pub async fn create_task(input: NewTask, key: String) -> Result<Task, AppError> {
     let (state, principal) = ctx::request().await?;
     ctx::answer(
@@ -147,7 +147,7 @@ pub async fn create_task(input: NewTask, key: String) -> Result<Task, AppError> 
     )
 }
 
-#[server(prefix = "/api/fn", input = Json)]
+#[server(prefix = "/api/fn/w", input = Json)]
 pub async fn update_task(id: Uuid, patch: TaskPatch) -> Result<Task, AppError> {
     let (state, principal) = ctx::request().await?;
     ctx::answer(sales::activities::update_task(&state, &principal, &ctx::client(), id, patch).await)

@@ -30,19 +30,19 @@ pub async fn get_ticket(id: Uuid) -> Result<TicketDetail, AppError> {
     ctx::answer(tickets::detail(&state, &principal, id).await)
 }
 
-#[server(prefix = "/api/fn", input = Json)]
+#[server(prefix = "/api/fn/w", input = Json)]
 pub async fn create_ticket(input: NewTicket) -> Result<Ticket, AppError> {
     let (state, principal) = ctx::request().await?;
     ctx::answer(tickets::create(&state, &principal, &ctx::client(), input).await)
 }
 
-#[server(prefix = "/api/fn", input = Json)]
+#[server(prefix = "/api/fn/w", input = Json)]
 pub async fn update_ticket(id: Uuid, patch: TicketPatch) -> Result<Ticket, AppError> {
     let (state, principal) = ctx::request().await?;
     ctx::answer(tickets::update(&state, &principal, &ctx::client(), id, patch).await)
 }
 
-#[server(prefix = "/api/fn", input = Json)]
+#[server(prefix = "/api/fn/w", input = Json)]
 pub async fn comment_ticket(id: Uuid, input: NewComment) -> Result<TicketComment, AppError> {
     let (state, principal) = ctx::request().await?;
     ctx::answer(tickets::comment(&state, &principal, &ctx::client(), id, input).await)
@@ -54,7 +54,7 @@ pub async fn sla_policies() -> Result<Vec<SlaPolicy>, AppError> {
     ctx::answer(tickets::sla_policies(&state, &principal).await)
 }
 
-#[server(prefix = "/api/fn", input = Json)]
+#[server(prefix = "/api/fn/w", input = Json)]
 pub async fn save_sla_policies(policies: Vec<SlaPolicy>) -> Result<Vec<SlaPolicy>, AppError> {
     let (state, principal) = ctx::request().await?;
     ctx::answer(tickets::save_sla_policies(&state, &principal, &ctx::client(), policies).await)
@@ -66,13 +66,13 @@ pub async fn get_portal_access(contact_id: Uuid) -> Result<PortalAccess, AppErro
     ctx::answer(portal::access(&state, &principal, contact_id).await)
 }
 
-#[server(prefix = "/api/fn", input = Json)]
+#[server(prefix = "/api/fn/w", input = Json)]
 pub async fn invite_to_portal(contact_id: Uuid) -> Result<PortalInvite, AppError> {
     let (state, principal) = ctx::request().await?;
     ctx::answer(portal::invite(&state, &principal, &ctx::client(), contact_id).await)
 }
 
-#[server(prefix = "/api/fn", input = Json)]
+#[server(prefix = "/api/fn/w", input = Json)]
 pub async fn disable_portal(contact_id: Uuid) -> Result<PortalAccess, AppError> {
     let (state, principal) = ctx::request().await?;
     ctx::answer(portal::disable(&state, &principal, &ctx::client(), contact_id).await)
@@ -85,7 +85,7 @@ pub async fn list_forms() -> Result<Vec<FormDef>, AppError> {
 }
 
 /// Creates a form (`id` empty) or saves one (`id` and the `version` read).
-#[server(prefix = "/api/fn", input = Json)]
+#[server(prefix = "/api/fn/w", input = Json)]
 pub async fn save_form(
     id: Option<Uuid>,
     version: i64,

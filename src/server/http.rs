@@ -79,6 +79,15 @@ pub async fn frame(State(state): State<AppState>, mut req: Request, next: Next) 
 }
 
 fn add_security_headers(h: &mut HeaderMap, secure: bool) {
+    // Pages and API answers carry personal data: no copy stays in the browser's cache (Back
+    // after signing out showed the account page from it). Files that may be cached say so.
+    let dynamic = h
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html") || v.starts_with("application/json"));
+    if dynamic && !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
         h.insert(
             header::CONTENT_SECURITY_POLICY,
@@ -255,6 +264,36 @@ pub async fn limit_body(req: Request, next: Next) -> Response {
     }
 }
 
+/// Whether a request changes data: a REST write, or a server function declared under a
+/// writes prefix (`/api/fn/w/`, `/api/fn/portal/w/`). Uploads stream for minutes and stay
+/// where they are.
+pub fn is_write(req: &Request) -> bool {
+    let path = req.uri().path();
+    if !path.starts_with("/api/") || is_upload(req) {
+        return false;
+    }
+    if path.starts_with("/api/fn/") {
+        return path.starts_with("/api/fn/w/") || path.starts_with("/api/fn/portal/w/");
+    }
+    !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Writes are answered on the database's writer thread (see [`crate::server::db::Db::on_writer`]):
+/// on a busy machine each of a write's short trips to SQLite would otherwise wait for the
+/// request threads, stretching the one-writer-at-a-time section every other write queues
+/// behind. The write also runs to its end when the client goes away.
+pub async fn writes_on_writer_thread(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if is_write(&req) {
+        state.db.on_writer(next.run(req)).await
+    } else {
+        next.run(req).await
+    }
+}
+
 /// A CSV upload: streamed to disk by the importer with its own (much larger) limit.
 fn is_upload(req: &Request) -> bool {
     req.method() == Method::POST && req.uri().path() == crate::rest::imports::UPLOAD_PATH
@@ -322,7 +361,10 @@ pub async fn page_guard(req: Request, next: Next) -> Response {
         return Redirect::to("/").into_response();
     }
     if path == "/" {
-        return Redirect::to("/pipeline").into_response();
+        let home = principal
+            .and_then(|p| p.staff())
+            .map_or("/pipeline", |s| s.user.role.home());
+        return Redirect::to(home).into_response();
     }
     next.run(req).await
 }

@@ -49,6 +49,7 @@ pub async fn app_state(config: Config, db: Db, clock: Clock) -> AppState {
         db,
         config: Arc::new(config),
         clock,
+        background: tokio::runtime::Handle::current(),
     })
 }
 
@@ -73,6 +74,10 @@ pub fn router(state: AppState, store: CrmSessionStore) -> Router {
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(from_fn_with_state(
+            state.clone(),
+            http::writes_on_writer_thread,
+        ))
         .layer(from_fn(http::page_guard))
         .layer(from_fn(http::server_fn_status))
         .layer(from_fn(http::api_gate))

@@ -9,7 +9,9 @@ use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
 #[derive(Clone, Debug)]
 pub enum CrmSessionStore {
-    Sqlite(SqliteStore),
+    /// On SQLite the store's writes wait their turn among the CRM's writers (see
+    /// `db::SqliteSide`), like every other write.
+    Sqlite(SqliteStore, Db),
     Postgres(PostgresStore),
 }
 
@@ -20,7 +22,7 @@ impl CrmSessionStore {
             Db::Sqlite(pool, _) => {
                 let store = SqliteStore::new(pool.clone());
                 store.migrate().await?;
-                CrmSessionStore::Sqlite(store)
+                CrmSessionStore::Sqlite(store, db.clone())
             }
             Db::Postgres(pool) => {
                 let store = PostgresStore::new(pool.clone());
@@ -35,28 +37,37 @@ impl CrmSessionStore {
 impl SessionStore for CrmSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         match self {
-            CrmSessionStore::Sqlite(s) => s.create(record).await,
+            CrmSessionStore::Sqlite(s, db) => {
+                let _turn = db.write_turn().await;
+                s.create(record).await
+            }
             CrmSessionStore::Postgres(s) => s.create(record).await,
         }
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         match self {
-            CrmSessionStore::Sqlite(s) => s.save(record).await,
+            CrmSessionStore::Sqlite(s, db) => {
+                let _turn = db.write_turn().await;
+                s.save(record).await
+            }
             CrmSessionStore::Postgres(s) => s.save(record).await,
         }
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         match self {
-            CrmSessionStore::Sqlite(s) => s.load(id).await,
+            CrmSessionStore::Sqlite(s, _) => s.load(id).await,
             CrmSessionStore::Postgres(s) => s.load(id).await,
         }
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
         match self {
-            CrmSessionStore::Sqlite(s) => s.delete(id).await,
+            CrmSessionStore::Sqlite(s, db) => {
+                let _turn = db.write_turn().await;
+                s.delete(id).await
+            }
             CrmSessionStore::Postgres(s) => s.delete(id).await,
         }
     }
@@ -66,7 +77,10 @@ impl SessionStore for CrmSessionStore {
 impl ExpiredDeletion for CrmSessionStore {
     async fn delete_expired(&self) -> session_store::Result<()> {
         match self {
-            CrmSessionStore::Sqlite(s) => s.delete_expired().await,
+            CrmSessionStore::Sqlite(s, db) => {
+                let _turn = db.write_turn().await;
+                s.delete_expired().await
+            }
             CrmSessionStore::Postgres(s) => s.delete_expired().await,
         }
     }

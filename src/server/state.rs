@@ -17,6 +17,20 @@ pub struct Shared {
     pub db: Db,
     pub config: Arc<Config>,
     pub clock: Clock,
+    /// Where background work (imports, and later mail and automations) runs: the runtime the
+    /// state was made on, never the writer thread a request that starts the work is on.
+    pub background: tokio::runtime::Handle,
+}
+
+impl Shared {
+    /// Starts background work on the [`Shared::background`] runtime.
+    pub fn spawn_background<F>(&self, work: F) -> tokio::task::JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.background.spawn(work)
+    }
 }
 
 impl AppState {

@@ -98,10 +98,10 @@ async fn record_names_are_escaped_in_every_page_title() {
         .post_json("/api/crm/contacts", json!({"first_name": HOSTILE, "email": "h@client.example", "account_id": acc, "role": "client"}))
         .await
         .json());
-    assert_title_escaped(
+    assert!(assert_title_escaped(
         &admin.get_html(&format!("/contacts/{con}")).await,
         "contact",
-    );
+    ));
     let opp = id(&admin
         .post_json(
             "/api/crm/opportunities",
@@ -109,10 +109,10 @@ async fn record_names_are_escaped_in_every_page_title() {
         )
         .await
         .json());
-    assert_title_escaped(
+    assert!(assert_title_escaped(
         &admin.get_html(&format!("/opportunities/{opp}")).await,
         "opportunity",
-    );
+    ));
 
     // A portal user plants one through a ticket subject: the portal page and the queue's.
     let mut customer = portal_user(&app, &mut admin, &con).await;
@@ -125,10 +125,10 @@ async fn record_names_are_escaped_in_every_page_title() {
         &customer.get_html(&format!("/portal/tickets/{tid}")).await,
         "portal ticket",
     ));
-    assert_title_escaped(
+    assert!(assert_title_escaped(
         &admin.get_html(&format!("/tickets/{tid}")).await,
         "staff ticket",
-    );
+    ));
 }
 
 #[tokio::test]
@@ -153,6 +153,11 @@ async fn portal_access_is_given_only_by_those_who_look_after_the_customer() {
         )
         .await;
         let invite = format!("/api/crm/contacts/{grace}/portal-invite");
+        // The contact page offers the invite to exactly those the policy lets invite.
+        let access = format!("/api/crm/contacts/{grace}/portal");
+        assert_eq!(other_rep.get(&access).await.json()["may_manage"], false);
+        assert_eq!(rep.get(&access).await.json()["may_manage"], true);
+        assert_eq!(support.get(&access).await.json()["may_manage"], true);
 
         // Another rep may not hand out (or take away) this customer's key.
         let r = other_rep.post_json(&invite, json!({})).await;
@@ -395,13 +400,29 @@ async fn a_setup_attempt_without_the_link_costs_no_hashing() {
         .unwrap()
         .unwrap();
     let token = link.split("token=").nth(1).unwrap().to_string();
-    let body = |token: &str| json!({"token": token, "name": "Ada", "email": "ada@example.com", "password": "long enough password"});
-    let mut c = app.client();
-    let (r, hashes) = counting_hashes(c.post_json("/api/auth/setup", body("setup_wrong"))).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let session = tower_sessions::Session::new(
+        None,
+        std::sync::Arc::new(tower_sessions::MemoryStore::default()),
+        None,
+    );
+    let input = || crm::domain::user::NewStaffUser {
+        email: "ada@example.com".into(),
+        name: "Ada".into(),
+        password: Some("long enough password".into()),
+    };
+    let client = crm::server::auth::ClientInfo::default();
+    let setup = |token: String| {
+        let (state, session, client) = (app.state.clone(), session.clone(), client.clone());
+        async move {
+            crm::server::auth::service::complete_setup(&state, &session, &client, &token, input())
+                .await
+        }
+    };
+    let (r, hashes) = counting_hashes(setup("setup_wrong".into())).await;
+    assert_eq!(r.unwrap_err().status(), 422);
     assert_eq!(hashes, 0, "a wrong token is refused before any hashing");
-    let (r, hashes) = counting_hashes(c.post_json("/api/auth/setup", body(&token))).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let (r, hashes) = counting_hashes(setup(token)).await;
+    assert!(r.is_ok(), "{r:?}");
     assert_eq!(hashes, 1);
 }
 
@@ -614,4 +635,34 @@ async fn behind_a_tls_proxy_the_cookie_is_secure() {
     let cookie = r.set_cookies().join("\n");
     assert!(cookie.contains("Secure"), "{cookie}");
     assert!(r.header("strict-transport-security").is_some());
+}
+
+#[tokio::test]
+async fn pages_and_answers_with_personal_data_are_never_cached() {
+    let app = TestApp::new().await;
+    let (mut admin, _) = app.signed_in("admin@example.com", Role::Admin).await;
+    for path in ["/leads", "/account", "/tickets"] {
+        let r = admin.get_html(path).await;
+        assert_eq!(
+            r.header("cache-control").as_deref(),
+            Some("no-store"),
+            "{path}"
+        );
+    }
+    let r = admin.get("/api/auth/me").await;
+    assert_eq!(r.header("cache-control").as_deref(), Some("no-store"));
+}
+
+#[tokio::test]
+async fn each_role_lands_on_its_own_first_page() {
+    let app = TestApp::new().await;
+    for (email, role, home) in [
+        ("sue@example.com", Role::Support, "/tickets"),
+        ("sam@example.com", Role::Sales, "/pipeline"),
+        ("meg@example.com", Role::Manager, "/pipeline"),
+    ] {
+        let (mut c, _) = app.signed_in(email, role).await;
+        let r = c.get_html("/").await;
+        assert_eq!(r.header("location").as_deref(), Some(home), "{role:?}");
+    }
 }

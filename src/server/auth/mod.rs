@@ -291,7 +291,7 @@ async fn principal_for(
             return Ok(Principal::Anonymous);
         }
         if found.last_used_at.is_none_or(|t| now - t > TOUCH_EVERY) {
-            let mut h = state.db.handle().await?;
+            let mut h = state.db.write_handle().await?;
             tokens::touch_api_token(&mut h.c(), found.token_id, now).await?;
         }
         return Ok(Principal::Staff(Staff {
@@ -322,7 +322,7 @@ async fn principal_for(
     match (found, ended) {
         (Some(s), None) => {
             if now - s.last_seen_at > TOUCH_EVERY {
-                let mut h = state.db.handle().await?;
+                let mut h = state.db.write_handle().await?;
                 sessions::touch(&mut h.c(), s.session_id, now).await?;
             }
             let admin = Staff {
@@ -338,7 +338,7 @@ async fn principal_for(
             }
         }
         (found, reason) => {
-            let mut h = state.db.handle().await?;
+            let mut h = state.db.write_handle().await?;
             if let Some(s) = found.filter(|s| s.ended_at.is_none()) {
                 sessions::end(&mut h.c(), s.session_id, reason.unwrap_or("ended"), now).await?;
             }
@@ -351,6 +351,8 @@ async fn principal_for(
                 )
                 .await?;
             }
+            // The write turn goes before the session store takes its own (it is not reentrant).
+            drop(h);
             session.flush().await?;
             Ok(Principal::Anonymous)
         }
@@ -379,7 +381,9 @@ async fn portal_principal(
     match (found, ended) {
         (Some(s), None) => {
             if now - s.last_seen_at > TOUCH_EVERY {
-                portal::touch_session(&mut h.c(), s.session_id, now).await?;
+                drop(h);
+                let mut w = state.db.write_handle().await?;
+                portal::touch_session(&mut w.c(), s.session_id, now).await?;
             }
             let k = s.contact;
             Ok(Principal::Portal(PortalUser {
@@ -397,7 +401,9 @@ async fn portal_principal(
         }
         (found, reason) => {
             if let Some(s) = found.filter(|s| s.ended_at.is_none()) {
-                portal::end_session(&mut h.c(), s.session_id, reason.unwrap_or("ended"), now)
+                drop(h);
+                let mut w = state.db.write_handle().await?;
+                portal::end_session(&mut w.c(), s.session_id, reason.unwrap_or("ended"), now)
                     .await?;
             }
             session.flush().await?;

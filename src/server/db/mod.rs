@@ -138,9 +138,13 @@ pub enum Conn<'c> {
     Postgres(&'c mut PgConnection),
 }
 
-/// A connection taken from the pool, for reads that need no transaction.
+/// A connection taken from the pool: for reads ([`Db::handle`]), or for single writes that
+/// need no transaction ([`Db::write_handle`], which on SQLite also holds the turn to write).
 pub enum Handle {
-    Sqlite(PoolConnection<Sqlite>),
+    Sqlite(
+        PoolConnection<Sqlite>,
+        Option<tokio::sync::OwnedMutexGuard<()>>,
+    ),
     Postgres(PoolConnection<Postgres>),
 }
 
@@ -158,7 +162,7 @@ pub enum Tx {
 impl Handle {
     pub fn c(&mut self) -> Conn<'_> {
         match self {
-            Handle::Sqlite(h) => Conn::Sqlite(&mut **h),
+            Handle::Sqlite(h, _) => Conn::Sqlite(&mut **h),
             Handle::Postgres(h) => Conn::Postgres(&mut **h),
         }
     }
@@ -356,11 +360,34 @@ impl Db {
         }
     }
 
+    /// A connection for reads. Never write through it on SQLite: a write that has not waited
+    /// its turn (see [`SqliteSide`]) can lose the lock to queued writers until it times out.
     pub async fn handle(&self) -> Result<Handle, sqlx::Error> {
         Ok(match self {
-            Db::Sqlite(pool, _) => Handle::Sqlite(pool.acquire().await?),
+            Db::Sqlite(pool, _) => Handle::Sqlite(pool.acquire().await?, None),
             Db::Postgres(pool) => Handle::Postgres(pool.acquire().await?),
         })
+    }
+
+    /// A connection for writes that need no transaction (one statement: touching a session,
+    /// an import's progress): on SQLite it waits its turn among the writers first.
+    pub async fn write_handle(&self) -> Result<Handle, sqlx::Error> {
+        Ok(match self {
+            Db::Sqlite(pool, side) => {
+                let turn = side.writers.clone().lock_owned().await;
+                Handle::Sqlite(pool.acquire().await?, Some(turn))
+            }
+            Db::Postgres(pool) => Handle::Postgres(pool.acquire().await?),
+        })
+    }
+
+    /// The turn to write on SQLite (for writers outside this module: the session store);
+    /// nothing to wait for on PostgreSQL.
+    pub async fn write_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        match self {
+            Db::Sqlite(_, side) => Some(side.writers.clone().lock_owned().await),
+            Db::Postgres(_) => None,
+        }
     }
 
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
@@ -375,12 +402,70 @@ impl Db {
         })
     }
 
+    /// Runs `work` (a write) to completion on the writer thread when the database is SQLite,
+    /// else right here. On a busy machine a write's many short trips to SQLite's connection
+    /// thread each wait for the request threads to come round; on a thread of its own the
+    /// critical section stays short. It also runs to the end if the client goes away.
+    pub async fn on_writer<T: Send + 'static>(
+        &self,
+        work: impl Future<Output = T> + Send + 'static,
+    ) -> T {
+        match (self, writer_runtime()) {
+            (Db::Sqlite(..), Some(rt)) => {
+                let id = crate::server::error::current_request_id();
+                let span = tracing::Span::current();
+                let task = rt.spawn(tracing::Instrument::instrument(
+                    crate::server::error::with_request_id(id, work),
+                    span,
+                ));
+                match task.await {
+                    Ok(out) => out,
+                    Err(e) => std::panic::resume_unwind(e.into_panic()),
+                }
+            }
+            _ => work.await,
+        }
+    }
+
     pub async fn close(&self) {
         match self {
             Db::Sqlite(pool, _) => pool.close().await,
             Db::Postgres(pool) => pool.close().await,
         }
     }
+}
+
+/// The writer thread's runtime (see [`Db::on_writer`]), started on first use.
+fn writer_runtime() -> Option<&'static tokio::runtime::Handle> {
+    static WRITER: std::sync::LazyLock<Option<tokio::runtime::Handle>> =
+        std::sync::LazyLock::new(|| {
+            let (sender, receiver) = std::sync::mpsc::channel();
+            let started = std::thread::Builder::new()
+                .name("crm-writer".into())
+                .spawn(move || {
+                    match tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                    {
+                        Ok(rt) => {
+                            let _ = sender.send(Some(rt.handle().clone()));
+                            rt.block_on(std::future::pending::<()>());
+                        }
+                        Err(e) => {
+                            tracing::error!(error = %e, "cannot start the writer thread");
+                            let _ = sender.send(None);
+                        }
+                    }
+                });
+            match started {
+                Ok(_) => receiver.recv().ok().flatten(),
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot start the writer thread");
+                    None
+                }
+            }
+        });
+    WRITER.as_ref()
 }
 
 /// True when `err` is a unique-constraint violation on the named index or constraint.

@@ -112,6 +112,12 @@ pub async fn create(
     input.validate()?;
     let key = IdemKey::new(staff.user.id, key, "lead.create", &input)?;
     let now = state.now();
+    // The duplicate warnings are advice, read before the write begins so they do not lengthen
+    // the one-writer-at-a-time section.
+    let warnings = {
+        let mut h = state.db.handle().await?;
+        possible_duplicates(&mut h.c(), input.fields.email.as_deref(), None).await?
+    };
     let mut tx = state.db.begin().await?;
     if let Some(done) = replay::<CreatedLead>(&mut tx.c(), key.as_ref()).await? {
         return Ok(done);
@@ -134,7 +140,6 @@ pub async fn create(
         custom: Default::default(),
     };
     leads::insert(&mut tx.c(), &lead).await?;
-    let warnings = possible_duplicates(&mut tx.c(), lead.fields.email.as_deref(), Some(id)).await?;
     let lead = leads::get(&mut tx.c(), id)
         .await?
         .ok_or(AppError::NotFound)?;
