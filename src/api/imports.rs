@@ -22,14 +22,14 @@ pub async fn import_status(id: Uuid) -> Result<ImportView, AppError> {
     ctx::answer(import::view(&state, &principal, id).await)
 }
 
-#[server(prefix = "/api/fn", input = Json)]
+#[server(prefix = "/api/fn/w", input = Json)]
 pub async fn save_import_options(id: Uuid, options: ImportOptions) -> Result<ImportView, AppError> {
     let (state, principal) = ctx::request().await?;
     ctx::answer(import::set_options(&state, &principal, id, options).await)
 }
 
 /// Saves the choices and starts the dry run.
-#[server(prefix = "/api/fn", input = Json)]
+#[server(prefix = "/api/fn/w", input = Json)]
 pub async fn check_import(id: Uuid, options: ImportOptions) -> Result<ImportView, AppError> {
     let (state, principal) = ctx::request().await?;
     let result = async {
@@ -41,7 +41,7 @@ pub async fn check_import(id: Uuid, options: ImportOptions) -> Result<ImportView
 }
 
 /// Saves the choices (unless the dry run already fixed them) and starts the run.
-#[server(prefix = "/api/fn", input = Json)]
+#[server(prefix = "/api/fn/w", input = Json)]
 pub async fn run_import(id: Uuid, options: ImportOptions) -> Result<ImportView, AppError> {
     let (state, principal) = ctx::request().await?;
     let result = async {
@@ -52,13 +52,13 @@ pub async fn run_import(id: Uuid, options: ImportOptions) -> Result<ImportView, 
     ctx::answer(result)
 }
 
-#[server(prefix = "/api/fn", input = Json)]
+#[server(prefix = "/api/fn/w", input = Json)]
 pub async fn cancel_import(id: Uuid) -> Result<ImportView, AppError> {
     let (state, principal) = ctx::request().await?;
     ctx::answer(import::cancel(&state, &principal, id).await)
 }
 
-#[server(prefix = "/api/fn", input = Json)]
+#[server(prefix = "/api/fn/w", input = Json)]
 pub async fn undo_import(id: Uuid) -> Result<i64, AppError> {
     let (state, principal) = ctx::request().await?;
     ctx::answer(import::undo(&state, &principal, &ctx::client(), id).await)

@@ -484,6 +484,9 @@ pub struct ImportView {
     pub finished_at: Option<DateTime<Utc>>,
     /// Records of this import deleted by an admin's undo.
     pub undone: i64,
+    /// Waiting for the person's earlier import, or for the server's others, to finish.
+    #[serde(default)]
+    pub waiting: bool,
 }
 
 impl ImportView {

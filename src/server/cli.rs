@@ -270,6 +270,20 @@ async fn serve(config: Config) -> Result<(), CliError> {
         }
     });
 
+    // Uploaded files nobody imported are not kept forever.
+    let sweeper = state.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(tokio::time::Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            match super::import::job::expire_unstarted(&sweeper).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(uploads = n, "unstarted uploads removed after 24 hours"),
+                Err(e) => tracing::warn!(error = %e, "upload sweep failed"),
+            }
+        }
+    });
+
     // Imports a previous run of the server left unfinished carry on from their last batch.
     super::import::job::resume_all(&state).await;
 
@@ -355,7 +369,16 @@ async fn import_file(config: Config, args: ImportArgs) -> Result<(), CliError> {
     }
     .filter(|u| u.active)
     .ok_or_else(|| {
-        CliError::App("no such active staff user (create one with `crm user create`)".into())
+        CliError::App(match &args.as_user {
+            Some(email) => format!(
+                "no active staff user {email}: pass `--as EMAIL` of an active user who may import \
+                 (an admin, manager or sales user; `crm user create` adds one)"
+            ),
+            None => "without `--as EMAIL` the import is done as the first active super admin, and \
+                     there is none: pass `--as EMAIL` of an active admin, manager or sales user \
+                     (`crm user create` adds one)"
+                .into(),
+        })
     })?;
     let principal = Principal::Staff(Staff {
         user: CurrentUser {

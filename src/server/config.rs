@@ -206,6 +206,12 @@ pub struct Config {
         global = true
     )]
     pub import_max_bytes: u64,
+
+    /// Imports (dry runs included) worked on at once by this server; more wait their turn, and
+    /// each person's imports run one at a time. Each holds its file's duplicate keys in memory
+    /// (about 28 bytes a row).
+    #[arg(long, env = "CRM_IMPORTS_AT_ONCE", default_value_t = 2, global = true)]
+    pub imports_at_once: usize,
 }
 
 impl Config {
@@ -264,6 +270,7 @@ impl fmt::Debug for Config {
             .field("business_name", &self.business_name)
             .field("upload_dir", &self.upload_dir)
             .field("import_max_bytes", &self.import_max_bytes)
+            .field("imports_at_once", &self.imports_at_once)
             .finish()
     }
 }

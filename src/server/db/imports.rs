@@ -94,6 +94,7 @@ impl Import {
             started_at: self.started_at,
             finished_at: self.finished_at,
             undone: self.undone,
+            waiting: false,
         }
     }
 }
@@ -131,6 +132,16 @@ pub async fn unfinished(c: &mut Conn<'_>) -> Result<Vec<Uuid>, sqlx::Error> {
         "select id from imports where status in ('analysing', 'queued', 'running', 'cancelling')
                order by created_at";
     on!(c, c => sqlx::query_scalar(sql).fetch_all(c).await)
+}
+
+/// Imports uploaded or checked but never started, last touched before `before`: (id, file).
+pub async fn unstarted_before(
+    c: &mut Conn<'_>,
+    before: DateTime<Utc>,
+) -> Result<Vec<(Uuid, String)>, sqlx::Error> {
+    let sql = "select id, file_path from imports
+               where status in ('uploaded', 'analysed') and updated_at < $1 order by created_at";
+    on!(c, c => sqlx::query_as(sql).bind(before).fetch_all(c).await)
 }
 
 /// Moves an import from one of `from` to `to`; false when it was in none of them.

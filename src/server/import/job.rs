@@ -21,7 +21,7 @@ use serde_json::json;
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
-use std::sync::{LazyLock, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
@@ -35,7 +35,39 @@ const EXAMPLES: usize = 20;
 /// process is kept out by [`imports::advance`]).
 static RUNNING: LazyLock<Mutex<HashSet<Uuid>>> = LazyLock::new(|| Mutex::new(HashSet::new()));
 
-/// Runs the import's pending work (dry run or run) in the background.
+/// Turns to work on imports: this server's (a few at once) and each person's (one at a time).
+/// Whoever waits keeps their place in line (tokio's semaphore and mutex are fair).
+struct Turns {
+    server: Arc<tokio::sync::Semaphore>,
+    people: Mutex<HashMap<Uuid, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+static TURNS: LazyLock<Mutex<Option<Arc<Turns>>>> = LazyLock::new(|| Mutex::new(None));
+
+fn turns(at_once: usize) -> Arc<Turns> {
+    let mut t = TURNS.lock().unwrap_or_else(|p| p.into_inner());
+    t.get_or_insert_with(|| {
+        Arc::new(Turns {
+            server: Arc::new(tokio::sync::Semaphore::new(at_once.max(1))),
+            people: Mutex::new(HashMap::new()),
+        })
+    })
+    .clone()
+}
+
+/// Imports waiting for their turn here (for the import page: "waiting for another import").
+static WAITING: LazyLock<Mutex<HashSet<Uuid>>> = LazyLock::new(|| Mutex::new(HashSet::new()));
+
+/// Whether this import is waiting for another to finish before it starts.
+pub fn is_waiting(id: Uuid) -> bool {
+    WAITING
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .contains(&id)
+}
+
+/// Runs the import's pending work (dry run or run) in the background, when its person's
+/// earlier import and enough of the server's others have finished.
 pub fn spawn(state: AppState, id: Uuid) {
     {
         let mut running = RUNNING.lock().unwrap_or_else(|p| p.into_inner());
@@ -43,13 +75,69 @@ pub fn spawn(state: AppState, id: Uuid) {
             return;
         }
     }
-    tokio::spawn(async move {
+    let background = state.clone();
+    background.spawn_background(async move {
+        let owner = match state.db.handle().await {
+            Ok(mut h) => imports::get(&mut h.c(), id)
+                .await
+                .ok()
+                .flatten()
+                .map(|i| i.created_by),
+            Err(_) => None,
+        };
+        let turns = turns(state.config.imports_at_once);
+        let person = owner.map(|o| {
+            let mut people = turns.people.lock().unwrap_or_else(|p| p.into_inner());
+            people.entry(o).or_default().clone()
+        });
+        WAITING.lock().unwrap_or_else(|p| p.into_inner()).insert(id);
+        let mine = match &person {
+            Some(p) => Some(p.clone().lock_owned().await),
+            None => None,
+        };
+        let server = turns.server.clone().acquire_owned().await;
+        WAITING
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&id);
         work(&state, id).await;
+        drop((server, mine));
         RUNNING
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(&id);
     });
+}
+
+/// How long an uploaded file that was never imported is kept.
+pub const UNSTARTED_KEPT: chrono::Duration = chrono::Duration::hours(24);
+
+/// Removes the files of imports uploaded (or checked) more than [`UNSTARTED_KEPT`] ago and
+/// never started, and says so on each; returns how many.
+pub async fn expire_unstarted(state: &AppState) -> AppResult<usize> {
+    let now = state.now();
+    let stale = {
+        let mut h = state.db.handle().await?;
+        imports::unstarted_before(&mut h.c(), now - UNSTARTED_KEPT).await?
+    };
+    for (id, path) in &stale {
+        if let Err(e) = tokio::fs::remove_file(path).await
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(%id, error = %e, "cannot remove an expired upload");
+            continue;
+        }
+        let mut tx = state.db.begin().await?;
+        imports::fail(
+            &mut tx.c(),
+            *id,
+            "The file was removed 24 hours after it was uploaded, as it was never imported. Upload it again to import it.",
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+    }
+    Ok(stale.len())
 }
 
 /// Picks up every import a previous process left unfinished.
@@ -79,7 +167,7 @@ pub async fn work(state: &AppState, id: Uuid) {
 pub async fn work_at_most(state: &AppState, id: Uuid, batches: Option<usize>) {
     if let Err(e) = run(state, id, batches).await {
         tracing::error!(%id, error = ?e, "import failed");
-        if let Ok(mut h) = state.db.handle().await {
+        if let Ok(mut h) = state.db.write_handle().await {
             let _ = imports::fail(&mut h.c(), id, "The import stopped on an internal error; its committed rows are kept. Start it again to continue.", state.now()).await;
         }
     }
@@ -780,7 +868,9 @@ async fn update_existing(
 /// The dry run: judges every row against the CRM as it is, writing nothing but the counts.
 async fn analyse(state: &AppState, import: &Import) -> AppResult<()> {
     let plan = Plan::new(import.kind, &import.mapping());
-    let mut rx = read_file(import, plan, 0, false);
+    // The rows are counted first, like the run's, so the set of keys is sized once: growing it
+    // row by row held the old and the new table at once, twice the memory at its peak.
+    let mut rx = read_file(import, plan, 0, import.total_rows.is_none());
     let mut seen = seen_for(import.total_rows);
     let mut made = Made::new();
     let mut counts = ImportCounts::default();
@@ -788,9 +878,14 @@ async fn analyse(state: &AppState, import: &Import) -> AppResult<()> {
     let ctx = Ctx::of(import, state.now(), false);
     while let Some(feed) = rx.recv().await {
         match feed {
-            Feed::Total(_) | Feed::Seen(_) => {}
+            Feed::Total(n) => {
+                seen.reserve((n.clamp(0, 50_000_000) as usize).saturating_sub(seen.len()));
+                let mut h = state.db.write_handle().await?;
+                imports::set_total(&mut h.c(), import.id, n).await?;
+            }
+            Feed::Seen(_) => {}
             Feed::Failed(message) => {
-                let mut h = state.db.handle().await?;
+                let mut h = state.db.write_handle().await?;
                 imports::fail(&mut h.c(), import.id, &message, state.now()).await?;
                 return Ok(());
             }
@@ -812,12 +907,14 @@ async fn analyse(state: &AppState, import: &Import) -> AppResult<()> {
                     }
                 }
                 add_counts(&mut counts, &batch.counts);
-                imports::dry_run_progress(&mut h.c(), import.id, counts.rows(), None, state.now())
+                drop(h);
+                let mut w = state.db.write_handle().await?;
+                imports::dry_run_progress(&mut w.c(), import.id, counts.rows(), None, state.now())
                     .await?;
             }
         }
     }
-    let mut h = state.db.handle().await?;
+    let mut h = state.db.write_handle().await?;
     imports::finish_dry_run(&mut h.c(), import.id, &counts, &examples, state.now()).await?;
     Ok(())
 }
@@ -833,7 +930,7 @@ fn add_counts(total: &mut ImportCounts, batch: &ImportCounts) {
 /// The run: from the last committed batch to the end of the file.
 async fn execute(state: &AppState, import: &Import, max_batches: Option<usize>) -> AppResult<()> {
     {
-        let mut h = state.db.handle().await?;
+        let mut h = state.db.write_handle().await?;
         let from = [ImportStatus::Queued, ImportStatus::Running];
         if !imports::transition(
             &mut h.c(),
@@ -857,12 +954,12 @@ async fn execute(state: &AppState, import: &Import, max_batches: Option<usize>) 
         match feed {
             Feed::Total(n) => {
                 seen.reserve((n.clamp(0, 50_000_000) as usize).saturating_sub(seen.len()));
-                let mut h = state.db.handle().await?;
+                let mut h = state.db.write_handle().await?;
                 imports::set_total(&mut h.c(), import.id, n).await?;
             }
             Feed::Seen(keys) => seen.extend(keys),
             Feed::Failed(message) => {
-                let mut h = state.db.handle().await?;
+                let mut h = state.db.write_handle().await?;
                 imports::fail(&mut h.c(), import.id, &message, state.now()).await?;
                 return Ok(());
             }

@@ -189,7 +189,7 @@ pub async fn create(
         started_at: None,
         finished_at: None,
     };
-    let mut h = state.db.handle().await?;
+    let mut h = state.db.write_handle().await?;
     imports::insert(&mut h.c(), &import).await?;
     Ok(import.view(Vec::new(), now))
 }
@@ -226,7 +226,9 @@ pub async fn view(state: &AppState, principal: &Principal, id: Uuid) -> AppResul
     } else {
         serde_json::from_str(&import.examples).unwrap_or_default()
     };
-    Ok(import.view(examples, state.now()))
+    let mut view = import.view(examples, state.now());
+    view.waiting = job::is_waiting(view.id);
+    Ok(view)
 }
 
 /// The latest imports the asker may see.
@@ -238,7 +240,11 @@ pub async fn recent(state: &AppState, principal: &Principal) -> AppResult<Vec<Im
     Ok(all
         .into_iter()
         .filter(|i| may_see_import(principal, record_kind(i.kind), i.created_by).is_ok())
-        .map(|i| i.view(Vec::new(), now))
+        .map(|i| {
+            let mut view = i.view(Vec::new(), now);
+            view.waiting = job::is_waiting(view.id);
+            view
+        })
         .collect())
 }
 
@@ -259,7 +265,7 @@ pub async fn set_options(
     }
     check_mapping(import.kind, &options.mapping).map_err(|m| AppError::invalid("mapping", m))?;
     let text = serde_json::to_string(&options.mapping).map_err(crate::server::error::internal)?;
-    let mut h = state.db.handle().await?;
+    let mut h = state.db.write_handle().await?;
     if !imports::set_options(&mut h.c(), id, &text, options.dedup, state.now()).await? {
         return Err(AppError::invalid(
             "status",
@@ -275,7 +281,7 @@ pub async fn dry_run(state: &AppState, principal: &Principal, id: Uuid) -> AppRe
     let (import, _) = load(state, principal, id).await?;
     may_import(principal, import.kind)?;
     check_mapping(import.kind, &import.mapping()).map_err(|m| AppError::invalid("mapping", m))?;
-    let mut h = state.db.handle().await?;
+    let mut h = state.db.write_handle().await?;
     if !imports::begin_dry_run(&mut h.c(), id, state.now()).await? {
         return Err(AppError::invalid(
             "status",
@@ -332,7 +338,7 @@ pub async fn cancel(state: &AppState, principal: &Principal, id: Uuid) -> AppRes
     let (import, _) = load(state, principal, id).await?;
     may_import(principal, import.kind)?;
     let now = state.now();
-    let mut h = state.db.handle().await?;
+    let mut h = state.db.write_handle().await?;
     let running = [ImportStatus::Queued, ImportStatus::Running];
     if !imports::transition(&mut h.c(), id, &running, ImportStatus::Cancelling, now).await?
         && !imports::transition(
