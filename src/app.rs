@@ -80,6 +80,9 @@ pub fn App() -> impl IntoView {
     view! {
         <Stylesheet id="leptos" href="/pkg/crm.css"/>
         <Title text="CRM" formatter=title_text/>
+        // A record's page names the record in its <title>: those routes render `Async`, so the
+        // head is written after the record is read. Streaming (`InOrder`) sends the head with
+        // the first chunk, and whether the title made it in depended on which finished first.
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::InOrder/>
@@ -88,7 +91,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/portal/accept") view=AcceptInvitePage ssr=SsrMode::InOrder/>
                 <ParentRoute path=path!("/portal") view=PortalShell ssr=SsrMode::InOrder>
                     <Route path=path!("") view=PortalHome ssr=SsrMode::InOrder/>
-                    <Route path=path!("tickets/:id") view=PortalTicketPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("tickets/:id") view=PortalTicketPage ssr=SsrMode::Async/>
                     <Route path=path!("profile") view=PortalProfilePage ssr=SsrMode::InOrder/>
                 </ParentRoute>
                 <ParentRoute path=path!("") view=AppShell ssr=SsrMode::InOrder>
@@ -96,18 +99,18 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("pipeline/metrics") view=MetricsPage ssr=SsrMode::InOrder/>
                     <Route path=path!("pipeline/stages") view=StagesPage ssr=SsrMode::InOrder/>
                     <Route path=path!("leads") view=LeadsPage ssr=SsrMode::InOrder/>
-                    <Route path=path!("leads/:id") view=LeadPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("leads/:id") view=LeadPage ssr=SsrMode::Async/>
                     <Route path=path!("opportunities") view=OpportunitiesPage ssr=SsrMode::InOrder/>
-                    <Route path=path!("opportunities/:id") view=OpportunityPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("opportunities/:id") view=OpportunityPage ssr=SsrMode::Async/>
                     <Route path=path!("accounts") view=AccountsPage ssr=SsrMode::InOrder/>
-                    <Route path=path!("accounts/:id") view=AccountPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("accounts/:id") view=AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("contacts") view=ContactsPage ssr=SsrMode::InOrder/>
-                    <Route path=path!("contacts/:id") view=ContactPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("contacts/:id") view=ContactPage ssr=SsrMode::Async/>
                     <Route path=path!("tasks") view=TasksPage ssr=SsrMode::InOrder/>
                     <Route path=path!("imports") view=ImportsPage ssr=SsrMode::InOrder/>
-                    <Route path=path!("imports/:id") view=ImportPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("imports/:id") view=ImportPage ssr=SsrMode::Async/>
                     <Route path=path!("tickets") view=TicketsPage ssr=SsrMode::InOrder/>
-                    <Route path=path!("tickets/:id") view=TicketPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("tickets/:id") view=TicketPage ssr=SsrMode::Async/>
                     <Route path=path!("admin") view=AdminPage ssr=SsrMode::InOrder/>
                     <Route path=path!("admin/forms") view=FormsPage ssr=SsrMode::InOrder/>
                     <Route path=path!("admin/sla") view=SlaPage ssr=SsrMode::InOrder/>
