@@ -102,3 +102,25 @@ test("an admin views the portal as a client contact", async ({ page, browser }) 
   await expect(page.getByRole("region", { name: "Viewing as someone else" })).toHaveCount(0);
   expect(errors()).toEqual([]);
 });
+
+test("a role change or a deactivation is confirmed first, and cancelling changes nothing", async ({ page }) => {
+  await signIn(page);
+  const stamp = Date.now();
+  const name = `Confirm Me ${stamp}`;
+  await api(page, "POST", "/api/admin/users", { name, email: `confirm.${stamp}@example.com`, role: "sales" });
+  await page.goto("/admin/users");
+  await hydrated(page);
+  const row = page.getByRole("row", { name: new RegExp(name) });
+  const dialog = page.getByRole("dialog", { name: "Please confirm" });
+
+  await row.getByLabel(`Role of ${name}`).selectOption("manager");
+  await expect(dialog).toContainText(`Make ${name} Manager?`);
+  await dialog.getByRole("button", { name: "Cancel" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(row.getByLabel(`Role of ${name}`)).toHaveValue("sales");
+
+  await row.getByRole("button", { name: "Deactivate" }).click();
+  await expect(dialog).toContainText("sessions end at once");
+  await dialog.getByRole("button", { name: "Confirm" }).click();
+  await expect(row.getByText("Deactivated")).toBeVisible();
+});

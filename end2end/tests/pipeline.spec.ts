@@ -51,6 +51,7 @@ test("dropping on a stage that needs fields asks for exactly those, then moves",
   const dialog = page.getByRole("dialog", { name: "Complete the move" });
   await expect(dialog).toBeVisible();
   await expect(dialog.getByLabel("Lost reason *")).toBeVisible();
+  await expect(dialog.getByLabel("Lost reason *")).toHaveValue("");
   await expect(dialog.locator("label")).toHaveCount(1);
   // Nothing moved yet.
   await expect(column(page, "negotiation").locator("li.card", { hasText: "Gate Beta deal" })).toBeVisible();
@@ -63,9 +64,39 @@ test("dropping on a stage that needs fields asks for exactly those, then moves",
   expect([saved.stage, saved.lost_reason]).toEqual(["lost", "price"]);
 });
 
+test("the opportunity page asks for a stage's fields with the board's form, and no reason is preselected", async ({ page }) => {
+  await signIn(page);
+  const opp = await api(page, "POST", "/api/crm/opportunities", { name: "Page Epsilon deal", stage: "qualified" });
+  await page.goto(`/opportunities/${opp.id}`);
+  await hydrated(page);
+  // A fresh installation gates Proposal: a value and an expected close.
+  await page.getByRole("list", { name: "Stage" }).getByRole("button", { name: "Proposal" }).click();
+  const dialog = page.getByRole("dialog", { name: "Complete the move" });
+  await expect(dialog).toBeVisible();
+  await expect(dialog.getByLabel("Value *")).toBeVisible();
+  await expect(dialog.getByLabel("Expected close *")).toBeVisible();
+  await dialog.getByLabel("Value *").fill("4200");
+  await dialog.getByLabel("Expected close *").fill("2027-02-28");
+  await dialog.getByRole("button", { name: "Move to Proposal" }).click();
+  await expect(dialog).toBeHidden();
+  await expect.poll(async () => (await api(page, "GET", `/api/crm/opportunities/${opp.id}`)).stage).toBe("proposal");
+
+  // Lost asks for a reason, with none chosen for the person.
+  await page.getByRole("list", { name: "Stage" }).getByRole("button", { name: "Lost" }).click();
+  await expect(dialog).toBeVisible();
+  await expect(dialog.getByLabel("Lost reason *")).toHaveValue("");
+  await dialog.getByLabel("Lost reason *").selectOption("timing");
+  await dialog.getByRole("button", { name: "Move to Lost" }).click();
+  await expect(dialog).toBeHidden();
+  const saved = await api(page, "GET", `/api/crm/opportunities/${opp.id}`);
+  expect([saved.stage, saved.lost_reason]).toEqual(["lost", "timing"]);
+});
+
 test("a card moves with Shift+arrow keys, and the move is announced", async ({ page }) => {
   await signIn(page);
-  await api(page, "POST", "/api/crm/opportunities", { name: "Key Gamma expansion", stage: "lead" });
+  await api(page, "POST", "/api/crm/opportunities", {
+    name: "Key Gamma expansion", stage: "lead", value: 1200, expected_close: "2027-03-31",
+  });
   await page.goto("/pipeline?q=gamma");
   await hydrated(page);
   const title = card(page, "Key Gamma expansion").locator(".card-title");

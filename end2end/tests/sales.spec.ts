@@ -40,6 +40,26 @@ test("N creates a lead; qualifying it opens an opportunity, an account and a con
   await page.locator(".related").getByRole("link", { name: "Grace Quinn" }).click();
   await expect(page).toHaveURL(/\/contacts\/[0-9a-f-]{36}$/);
   await expect(page.getByRole("heading", { level: 1, name: "Grace Quinn" })).toBeVisible();
+  // An address is a link that writes to it.
+  await expect(page.locator("dl.fields").getByRole("link", { name: "grace@quinn-robotics.example" }))
+    .toHaveAttribute("href", "mailto:grace@quinn-robotics.example");
+});
+
+test("a field's error goes away as soon as the field is fixed", async ({ page }) => {
+  await signIn(page);
+  await hydrated(page);
+  await page.keyboard.press("n");
+  const dialog = page.getByRole("dialog", { name: "New lead" });
+  await dialog.getByLabel("Name *").fill("Error Fixer");
+  await dialog.getByLabel("Email").fill("not an address");
+  await dialog.getByRole("button", { name: "Create lead" }).click();
+  const error = dialog.locator(".field-error");
+  await expect(error).toHaveCount(1);
+  await expect(dialog.getByLabel("Email")).toHaveAttribute("aria-invalid", "true");
+  await dialog.getByLabel("Email").fill("fixer@example.com");
+  await expect(error).toHaveCount(0);
+  await dialog.getByRole("button", { name: "Create lead" }).click();
+  await expect(page).toHaveURL(/\/leads\/[0-9a-f-]{36}$/);
 });
 
 test("/ focuses the search; typing finds a lead and Enter opens it", async ({ page }) => {

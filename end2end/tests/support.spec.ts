@@ -13,6 +13,9 @@ test("staff invite a client, who opens a ticket; the client sees the public repl
     account_id: account.id, role: "client",
   });
   await api(page, "POST", "/api/crm/opportunities", { name: `Printer fleet ${stamp}`, account_id: account.id });
+  await api(page, "POST", "/api/crm/opportunities", {
+    name: `Toner deal ${stamp}`, account_id: account.id, stage: "won", value: 300,
+  });
 
   // Staff side: the contact page invites and shows the one-time link.
   await page.goto(`/contacts/${contact.id}`);
@@ -47,11 +50,19 @@ test("staff invite a client, who opens a ticket; the client sees the public repl
   await hydrated(page);
   // Support sees the customer's story beside the ticket.
   await expect(page.getByRole("region", { name: "Open opportunities" })).toContainText(`Printer fleet ${stamp}`);
+  // Only open ones: the won deal is history, and stages read as their labels.
+  await expect(page.getByRole("region", { name: "Open opportunities" })).not.toContainText(`Toner deal ${stamp}`);
+  await expect(page.getByRole("region", { name: "Open opportunities" })).toContainText("Lead");
   await expect(page.getByRole("region", { name: "Customer" })).toContainText("Peter Gibbons");
+  // The box starts as an internal note; a reply to the customer is chosen each time.
+  await expect(page.getByLabel("Internal note")).toBeChecked();
+  await expect(page.getByRole("button", { name: "Add internal note" })).toBeVisible();
+  await page.getByLabel("Reply to the customer").check();
   await page.getByLabel("Message").fill("We are sending a technician tomorrow.");
-  await page.getByRole("button", { name: "Send reply" }).click();
+  await page.getByRole("button", { name: "Send reply to customer" }).click();
   await expect(page.locator(".comment.reply")).toContainText("We are sending a technician tomorrow.");
-  await page.getByLabel("Visible to the customer").uncheck();
+  // After a reply it is back to a note: a second message does not reach the customer by mistake.
+  await expect(page.getByLabel("Internal note")).toBeChecked();
   await page.getByLabel("Message").fill("Internal: customer is on the legacy printer contract.");
   await page.getByRole("button", { name: "Add internal note" }).click();
   await expect(page.locator(".comment.note")).toContainText("legacy printer contract");
@@ -127,6 +138,8 @@ test("the portal fits a phone", async ({ page, browser }) => {
   expect(overflow).toBeLessThanOrEqual(0);
   await p.goto("/portal/profile");
   await hydrated(p);
+  // One menu item is current: Profile, not My tickets as well.
+  await expect(p.locator('.portal-top nav a[aria-current="page"]')).toHaveText(["Profile"]);
   await p.getByLabel("Job title").fill("Collator");
   await p.getByRole("button", { name: "Save" }).click();
   await expect(p.getByRole("status")).toContainText("Saved");

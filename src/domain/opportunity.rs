@@ -107,24 +107,39 @@ impl StageDef {
 }
 
 /// The pipeline of a fresh installation (seed 004): Lead, Qualified, Proposal, Negotiation,
-/// Won, Lost.
+/// Won, Lost; Proposal needs a value and an expected close, Negotiation a primary contact (seed
+/// 002's exit criteria; migration 0008 gives them to the stored stages).
 pub fn default_stages() -> Vec<StageDef> {
-    let stage = |key: &str, label: &str, position, probability, kind| StageDef {
+    let stage = |key: &str, label: &str, position, probability, kind, gate: &[&str]| StageDef {
         key: key.into(),
         label: label.into(),
         position,
         probability,
         kind,
-        required_fields: vec![],
+        required_fields: gate.iter().map(|f| (*f).to_string()).collect(),
         aging_days: None,
     };
     vec![
-        stage("lead", "Lead", 1, 10, StageKind::Open),
-        stage("qualified", "Qualified", 2, 25, StageKind::Open),
-        stage("proposal", "Proposal", 3, 50, StageKind::Open),
-        stage("negotiation", "Negotiation", 4, 75, StageKind::Open),
-        stage("won", "Won", 5, 100, StageKind::Won),
-        stage("lost", "Lost", 6, 0, StageKind::Lost),
+        stage("lead", "Lead", 1, 10, StageKind::Open, &[]),
+        stage("qualified", "Qualified", 2, 25, StageKind::Open, &[]),
+        stage(
+            "proposal",
+            "Proposal",
+            3,
+            50,
+            StageKind::Open,
+            &["value", "expected_close"],
+        ),
+        stage(
+            "negotiation",
+            "Negotiation",
+            4,
+            75,
+            StageKind::Open,
+            &["primary_contact_id"],
+        ),
+        stage("won", "Won", 5, 100, StageKind::Won, &[]),
+        stage("lost", "Lost", 6, 0, StageKind::Lost, &[]),
     ]
 }
 
@@ -245,6 +260,9 @@ pub struct Opportunity {
     #[cfg_attr(feature = "ssr", sqlx(flatten))]
     pub fields: OpportunityFields,
     pub stage: String,
+    /// The stage's label as configured (what people read; `stage` is its key).
+    #[serde(default)]
+    pub stage_label: Option<String>,
     pub probability: i32,
     #[serde(default)]
     pub account_name: Option<String>,
@@ -412,7 +430,11 @@ mod tests {
         let reopen =
             check_stage_move(&stage("won"), &stage("negotiation"), &f, Role::Sales).unwrap_err();
         assert_eq!(reopen.status(), 403);
-        assert!(check_stage_move(&stage("won"), &stage("negotiation"), &f, Role::Manager).is_ok());
+        assert!(check_stage_move(&stage("won"), &stage("qualified"), &f, Role::Manager).is_ok());
+        // Negotiation's shipped gate asks for a primary contact, reopening or not.
+        let gated =
+            check_stage_move(&stage("won"), &stage("negotiation"), &f, Role::Manager).unwrap_err();
+        assert!(gated.field("primary_contact_id").is_some(), "{gated:?}");
     }
 
     #[test]

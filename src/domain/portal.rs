@@ -152,4 +152,11 @@ pub struct PortalAccess {
     pub last_login_at: Option<DateTime<Utc>>,
     /// Why this contact could not sign in now, if they could not.
     pub blocked_because: Option<String>,
+    /// Whether the asker may invite this contact or turn their access off.
+    #[serde(default)]
+    pub may_manage: bool,
 }
+
+/// Who may invite a contact to the portal (what the policy allows, in words for the page).
+pub const WHO_MAY_INVITE: &str =
+    "Support, managers, admins and the sales owner of the contact or its account can invite.";

@@ -22,6 +22,16 @@ pub enum Role {
 }
 
 impl Role {
+    /// The first page of someone with this role: their own work, in their own menu (support
+    /// the ticket queue; everyone else in sales the board; customers the portal).
+    pub fn home(self) -> &'static str {
+        match self {
+            Role::Support => "/tickets",
+            Role::Prospect | Role::Client => "/portal",
+            Role::SuperAdmin | Role::Admin | Role::Manager | Role::Sales => "/pipeline",
+        }
+    }
+
     pub const STAFF: [Role; 5] = [
         Role::SuperAdmin,
         Role::Admin,

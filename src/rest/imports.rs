@@ -209,7 +209,12 @@ async fn undo(
     }))
 }
 
+/// Marks a CSV file as UTF-8 for spreadsheets: without it Excel reads the bytes in the
+/// machine's legacy code page and garbles every accented name. Our own importer removes it.
+const UTF8_BOM: &str = "\u{feff}";
+
 fn csv_response(name: &str, body: BoxStream<'static, Result<String, std::io::Error>>) -> Response {
+    let body = futures::stream::once(async { Ok(UTF8_BOM.to_string()) }).chain(body);
     let disposition = format!(
         "attachment; filename=\"{}\"",
         name.replace(['"', '\\', '\r', '\n'], "_")

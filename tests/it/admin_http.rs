@@ -505,7 +505,7 @@ async fn viewing_as_a_user_is_reauthenticated_limited_and_on_the_record() {
         let before = admin.cookies.clone();
         let r = view_as(&mut admin, target.clone()).await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-        assert_eq!(r.json()["home"], "/pipeline");
+        assert_eq!(r.json()["home"], "/");
         assert_ne!(admin.cookies, before, "the session id is cycled at start");
         let m = me(&mut admin).await;
         assert_eq!(m["user"]["id"], sales_id.to_string());
@@ -857,6 +857,39 @@ async fn the_audit_page_filters_and_names_people() {
             admin.get("/api/admin/audit?before=nope").await.status,
             StatusCode::UNPROCESSABLE_ENTITY
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn what_an_admin_does_while_viewing_as_someone_is_shown_as_theirs() {
+    on_every_backend(async |app| {
+        let (mut admin, _) = app.signed_in("ann@example.com", Role::Admin).await;
+        let (mut sales, _) = app.api("sid@example.com", Role::Sales).await;
+        let lead = sales.post_json("/api/crm/leads", json!({"name": "Viewed Lead"})).await.json();
+        let lead_id = lead["id"].as_str().expect("id").to_string();
+        let sales_id = me(&mut sales).await["user"]["id"].as_str().expect("id").parse::<uuid::Uuid>().expect("uuid");
+        let r = view_as(&mut admin, json!({"user_id": sales_id})).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let r = admin.post_json("/api/crm/activities", json!({"kind": "note", "subject": "Checked for them", "related_type": "lead", "related_id": lead_id})).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let r = admin.put_json(&format!("/api/crm/leads/{lead_id}"), json!({"version": 1, "company": "Viewed Co"})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        sales.post_json("/api/crm/activities", json!({"kind": "call", "subject": "My own call", "related_type": "lead", "related_id": lead_id})).await;
+
+        let principal = {
+            let mut h = app.state.db.handle().await.expect("handle");
+            let user = crm::server::db::users::by_email(&mut h.c(), "sid@example.com").await.expect("read").expect("user");
+            crm::server::auth::Principal::Staff(crm::server::auth::Staff { user: user.current(), impersonator: None, via: crm::server::auth::Via::Token { token_id: uuid::Uuid::nil() } })
+        };
+        let timeline = crm::server::sales::activities::timeline(&app.state, &principal, crm::domain::records::RecordKind::Lead, lead_id.parse().expect("uuid"))
+            .await
+            .expect("timeline");
+        let actor = |title: &str| timeline.iter().find(|e| e.title.contains(title)).and_then(|e| e.actor_name.clone()).unwrap_or_default();
+        let admin_as_sales = "Admin ann@example.com as Sales sid@example.com";
+        assert_eq!(actor("Checked for them"), admin_as_sales, "{timeline:?}");
+        assert_eq!(actor("Edited"), admin_as_sales, "{timeline:?}");
+        assert_eq!(actor("My own call"), "Sales sid@example.com");
     })
     .await;
 }

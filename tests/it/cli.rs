@@ -340,6 +340,30 @@ async fn import_prints_the_counts_and_writes_every_rows_outcome() {
     for db in TestDb::all().await {
         let url = db.url.clone();
         let dir = crate::common::TempDir::new();
+        // Without a super admin, the import says what to pass instead of "no such user".
+        let early = dir.path().join("early.csv");
+        std::fs::write(&early, "email\nx@example.com\n").expect("write");
+        let e = early.to_string_lossy().to_string();
+        let (ok, _, err) = crm(&url, &["import", "--kind", "leads", "--file", &e], None).await;
+        assert!(!ok && err.contains("pass `--as EMAIL`"), "{err}");
+        let (ok, _, err) = crm(
+            &url,
+            &[
+                "import",
+                "--kind",
+                "leads",
+                "--file",
+                &e,
+                "--as",
+                "nobody@example.com",
+            ],
+            None,
+        )
+        .await;
+        assert!(
+            !ok && err.contains("no active staff user nobody@example.com"),
+            "{err}"
+        );
         let (ok, _, err) = crm(
             &url,
             &[

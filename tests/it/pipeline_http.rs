@@ -26,11 +26,16 @@ async fn stage_gates_ask_for_exactly_the_missing_fields_and_moves_carry_them() {
     on_every_backend(async |app| {
         let (mut manager, _) = app.api("meg@example.com", Role::Manager).await;
         let (mut sales, _) = app.api("sam@example.com", Role::Sales).await;
-        // Proposal needs a value and an expected close (seed 004's gate, configured).
+        // A fresh installation gates its open stages (seed 002's exit criteria): Proposal needs
+        // a value and an expected close, Negotiation a primary contact; editable as any stage.
         let mut stages = manager.get("/api/crm/pipeline/stages").await.json();
-        stages[2]["required_fields"] = json!(["value", "expected_close"]);
+        assert_eq!(stages[2]["key"], "proposal");
+        assert_eq!(stages[2]["required_fields"], json!(["value", "expected_close"]));
+        assert_eq!(stages[3]["required_fields"], json!(["primary_contact_id"]));
+        stages[3]["required_fields"] = json!([]);
         let r = manager.put_json("/api/crm/pipeline/stages", json!({"stages": stages})).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert_eq!(manager.get("/api/crm/pipeline/stages").await.json()[3]["required_fields"], json!([]));
 
         let opp = sales.post_json("/api/crm/opportunities", json!({"name": "Gadget rollout"})).await.json();
         let r = move_to(&mut sales, &opp, json!({"stage": "proposal", "version": 1})).await;
@@ -181,7 +186,7 @@ async fn running_totals_follow_every_change() {
         for body in [
             json!({"version": 2, "stage": "won", "account_id": id(&account)}),
             json!({"version": 3, "stage": "lost", "lost_reason": "price"}),
-            json!({"version": 4, "stage": "negotiation"}),
+            json!({"version": 4, "stage": "qualified"}),
             json!({"version": 5, "stage": "lost", "lost_reason": "timing"}),
         ] {
             let r = meg.put_json(&path, body).await;
@@ -411,7 +416,7 @@ async fn every_metric_equals_the_figure_recomputed_from_the_rows() {
             let body = match outcome {
                 "won" => json!({"stage": "won", "version": current["version"], "account_id": acc}),
                 "lost" => json!({"stage": "lost", "version": current["version"], "lost_reason": reason.unwrap()}),
-                _ => json!({"stage": "proposal", "version": current["version"]}),
+                _ => json!({"stage": "proposal", "version": current["version"], "expected_close": "2027-06-30"}),
             };
             assert_eq!(move_to(&mut meg, deal, body).await.status, StatusCode::OK);
             app.clock.advance(Duration::days(2));
@@ -456,12 +461,16 @@ async fn every_metric_equals_the_figure_recomputed_from_the_rows() {
         let qualified = durations.as_array().unwrap().iter().find(|d| d["stage"] == "qualified").expect("qualified stays");
         assert_eq!(qualified["count"], 4);
         assert!((qualified["avg_days"].as_f64().unwrap() - 6.0).abs() < 0.05, "{durations}");
+        // …and it follows the owner filter like every other figure: another rep's stays are none.
+        let (_, sam_id) = app.api("sam@example.com", Role::Sales).await;
+        let theirs = meg.get(&format!("/api/crm/stats/stage_duration?owner_id={sam_id}")).await.json();
+        assert_eq!(theirs, json!([]), "{theirs}");
 
         // Coverage: open value expected to close this month against the target.
         let coverage = meg.get("/api/crm/stats/coverage").await.json();
         assert_eq!(coverage.as_array().unwrap().len(), 3);
         assert_eq!(minor(&coverage[0]["target"]), 400_000);
-        let (mut sam, _) = app.api("sam@example.com", Role::Sales).await;
+        let (mut sam, _) = app.api("sam2@example.com", Role::Sales).await;
         let r = sam.put_json("/api/crm/stats/targets", json!({"month": target_month, "target": 1})).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);
         // Each figure lists its rows: the lost-for-price deals, the deals won this month.

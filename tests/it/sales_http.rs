@@ -341,8 +341,8 @@ async fn opportunity_stage_rules_and_history() {
     assert_eq!((opp["stage"].as_str(), opp["probability"].as_i64()), (Some("lead"), Some(10)));
     let path = format!("/api/crm/opportunities/{}", id(&opp));
 
-    let r = sales.put_json(&path, json!({"version": 1, "stage": "proposal"})).await;
-    assert_eq!((r.status, r.json()["probability"].as_i64()), (StatusCode::OK, Some(50)), "open stages move freely");
+    let r = sales.put_json(&path, json!({"version": 1, "stage": "qualified"})).await;
+    assert_eq!((r.status, r.json()["probability"].as_i64()), (StatusCode::OK, Some(25)), "ungated open stages move freely");
     let r = sales.put_json(&path, json!({"version": 2, "stage": "won"})).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let fields = r.json()["error"]["fields"].clone();
@@ -357,9 +357,12 @@ async fn opportunity_stage_rules_and_history() {
     assert_eq!((won["value"].as_f64(), won["probability"].as_i64()), (Some(12500.5), Some(100)));
     assert!(won["closed_at"].is_string());
 
-    let r = sales.put_json(&path, json!({"version": 3, "stage": "negotiation"})).await;
+    let r = sales.put_json(&path, json!({"version": 3, "stage": "qualified"})).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "only managers reopen");
     let r = manager.put_json(&path, json!({"version": 3, "stage": "negotiation"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "reopening into a gated stage meets its gate");
+    let contact = sales.post_json("/api/crm/contacts", json!({"first_name": "Pat", "email": "pat@acme.example"})).await.json();
+    let r = manager.put_json(&path, json!({"version": 3, "stage": "negotiation", "primary_contact_id": id(&contact)})).await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.json()["closed_at"].is_null());
 
@@ -368,7 +371,7 @@ async fn opportunity_stage_rules_and_history() {
     let moves: Vec<_> = history.iter().rev().map(|h| (h.from_stage.clone(), h.to_stage.clone())).collect();
     assert_eq!(
         moves,
-        [(None, "lead".into()), (Some("lead".into()), "proposal".into()), (Some("proposal".into()), "won".into()), (Some("won".into()), "negotiation".into())]
+        [(None, "lead".into()), (Some("lead".into()), "qualified".into()), (Some("qualified".into()), "won".into()), (Some("won".into()), "negotiation".into())]
     );
     let created_won = sales.post_json("/api/crm/opportunities", json!({"name": "Instant", "stage": "won"})).await;
     assert_eq!(created_won.status, StatusCode::UNPROCESSABLE_ENTITY, "the gate applies to creates too");
@@ -767,7 +770,7 @@ async fn the_timeline_shows_activities_stage_moves_and_field_changes() {
     let (mut api, _) = app.api("sam@example.com", Role::Sales).await;
     let opp = api.post_json("/api/crm/opportunities", json!({"name": "Deal"})).await.json();
     app.clock.advance(chrono::Duration::minutes(1));
-    api.put_json(&format!("/api/crm/opportunities/{}", id(&opp)), json!({"version": 1, "stage": "proposal"})).await;
+    api.put_json(&format!("/api/crm/opportunities/{}", id(&opp)), json!({"version": 1, "stage": "qualified"})).await;
     app.clock.advance(chrono::Duration::minutes(1));
     api.put_json(&format!("/api/crm/opportunities/{}", id(&opp)), json!({"version": 2, "name": "Bigger deal"})).await;
     app.clock.advance(chrono::Duration::minutes(1));
@@ -782,7 +785,7 @@ async fn the_timeline_shows_activities_stage_moves_and_field_changes() {
         .await
         .unwrap();
     let titles: Vec<_> = timeline.iter().map(|e| e.title.as_str()).collect();
-    assert_eq!(titles, ["Call: Discussed pricing", "Edited", "Stage: Lead → Proposal", "Created in Lead", "Created this opportunity"]);
+    assert_eq!(titles, ["Call: Discussed pricing", "Edited", "Stage: Lead → Qualified", "Created in Lead", "Created this opportunity"]);
     assert_eq!(timeline[1].changes[0].old.as_deref(), Some("Deal"));
     assert_eq!(timeline[1].changes[0].new.as_deref(), Some("Bigger deal"));
     })

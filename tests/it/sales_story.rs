@@ -202,6 +202,7 @@ async fn sales_story(db: &Db) {
             ..Default::default()
         },
         stage: "qualified".into(),
+        stage_label: None,
         probability: 25,
         account_name: None,
         primary_contact_name: None,

@@ -290,8 +290,9 @@ async fn try_start(
     Ok(Started {
         impersonation_id: id,
         ends_at,
+        // A staff member's own first page follows their role ("/" sends each to theirs).
         home: if who.user_id.is_some() {
-            "/pipeline"
+            "/"
         } else {
             "/portal"
         },

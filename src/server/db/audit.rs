@@ -505,13 +505,65 @@ pub async fn for_target(
         #[sqlx(flatten)]
         entry: EntryRow,
         actor_name: Option<String>,
+        subject_name: Option<String>,
     }
     let sql = "select a.seq, a.id, a.at, a.actor_id, a.actor_label, a.subject_id, a.action, a.target_type,
-                      a.target_id, a.ip, a.user_agent, a.details, a.prev_hash, a.hash, u.name as actor_name
+                      a.target_id, a.ip, a.user_agent, a.details, a.prev_hash, a.hash, u.name as actor_name,
+                      su.name as subject_name
                from audit_log a left join users u on u.id = a.actor_id
+               left join users su on su.id = a.subject_id
                where a.target_type = $1 and a.target_id = $2 order by a.seq desc limit $3";
     let rows: Vec<Row> = on!(c, c => sqlx::query_as(sql).bind(target_type).bind(target_id).bind(limit).fetch_all(c).await)?;
-    Ok(rows.into_iter().map(|r| (r.entry, r.actor_name)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let who = acting_as(r.actor_name, r.subject_name);
+            (r.entry, who)
+        })
+        .collect())
+}
+
+/// How an actor is named wherever one is shown: while an admin viewed the CRM as someone, what
+/// was done is theirs, "Ann Admin as Sam Sales", never credited to the one they viewed as.
+pub fn acting_as(actor: Option<String>, subject: Option<String>) -> Option<String> {
+    match (actor, subject) {
+        (Some(a), Some(s)) if a != s => Some(format!("{a} as {s}")),
+        (a, s) => a.or(s),
+    }
+}
+
+/// For records of `target_type` among `ids` that were created (`action`) while an admin viewed
+/// the CRM as someone: id → "Admin as Someone". Records created plainly are not listed.
+pub async fn created_while_viewing_as(
+    c: &mut Conn<'_>,
+    target_type: &str,
+    action: &str,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, String>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let list = (0..ids.len())
+        .map(|i| format!("${}", i + 3))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "select a.target_id, u.name, su.name from audit_log a
+           left join users u on u.id = a.actor_id left join users su on su.id = a.subject_id
+          where a.target_type = $1 and a.action = $2 and a.subject_id is not null
+            and a.target_id in ({list})"
+    );
+    let rows: Vec<(Option<String>, Option<String>, Option<String>)> = on!(c, c => {
+        let mut q = sqlx::query_as(&sql).bind(target_type).bind(action);
+        for id in ids {
+            q = q.bind(id);
+        }
+        q.fetch_all(c).await
+    })?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, actor, subject)| Some((id?, acting_as(actor, subject)?)))
+        .collect())
 }
 
 /// An entry with the names of who acted and who was acted as.

@@ -12,13 +12,14 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 pub const SELECT: &str = "select o.id, o.owner_id, u.name as owner_name, o.name, o.account_id, o.primary_contact_id,
-        o.value_minor, o.currency, o.expected_close, o.lost_reason, o.stage, o.probability,
+        o.value_minor, o.currency, o.expected_close, o.lost_reason, o.stage, st.label as stage_label, o.probability,
         a.name as account_name,
         case when pc.id is null then null
              else trim(coalesce(pc.first_name, '') || ' ' || coalesce(pc.last_name, '')) end as primary_contact_name,
         o.stage_entered_at, o.closed_at, o.lead_id, o.created_at, o.updated_at, o.version
     from opportunities o left join users u on u.id = o.owner_id left join accounts a on a.id = o.account_id
-        left join contacts pc on pc.id = o.primary_contact_id";
+        left join contacts pc on pc.id = o.primary_contact_id
+        left join pipeline_stages st on st.key = o.stage";
 
 pub const LIST: ListSpec = ListSpec {
     select: SELECT,
@@ -101,6 +102,7 @@ impl FromDirect for Opportunity {
                 lost_reason: r.parse_opt("lost_reason")?,
             },
             stage: r.get("stage")?,
+            stage_label: r.get("stage_label")?,
             probability: r.get("probability")?,
             account_name: r.get("account_name")?,
             primary_contact_name: r.get("primary_contact_name")?,

@@ -187,6 +187,7 @@ pub async fn win_loss(
 /// stage change of the same opportunity): `(stage, avg_days, count)`.
 pub async fn stage_durations(
     c: &mut Conn<'_>,
+    owner: Option<Uuid>,
     since: DateTime<Utc>,
 ) -> Result<Vec<(String, f64, i64)>, sqlx::Error> {
     let days = match c.backend() {
@@ -198,12 +199,14 @@ pub async fn stage_durations(
              select h.to_stage as stage, h.at as entered,
                     lead(h.at) over (partition by h.opportunity_id order by h.at, h.id) as left_at
              from stage_history h
-             where h.opportunity_id in (select opportunity_id from stage_history where at >= $1)
+             where h.opportunity_id in (
+                 select sh.opportunity_id from stage_history sh join opportunities o on o.id = sh.opportunity_id
+                 where sh.at >= $1 and ($2 is null or o.owner_id = $2))
          ) stays
          where left_at is not null and left_at >= $1
          group by stage"
     );
-    on!(c, c => sqlx::query_as(&sql).bind(since).fetch_all(c).await)
+    on!(c, c => sqlx::query_as(&sql).bind(since).bind(owner).fetch_all(c).await)
 }
 
 /// Value and count won per month (`YYYY-MM`) since `since_month`.

@@ -405,13 +405,17 @@ pub async fn timeline(
     let mut h = state.db.handle().await?;
     let c = &mut h.c();
     authorize_record(c, principal, Action::Read, kind, id).await?;
-    let mut entries: Vec<TimelineEntry> = activities::for_record(c, kind, id, 100)
-        .await?
+    let logged = activities::for_record(c, kind, id, 100).await?;
+    let ids: Vec<String> = logged.iter().map(|a| a.id.to_string()).collect();
+    let mut viewed_as =
+        audit::created_while_viewing_as(c, RecordKind::Activity.as_str(), "activity.created", &ids)
+            .await?;
+    let mut entries: Vec<TimelineEntry> = logged
         .into_iter()
         .map(|a| TimelineEntry {
             at: a.occurred_at,
             kind: TimelineKind::Activity,
-            actor_name: a.owner_name,
+            actor_name: viewed_as.remove(&a.id.to_string()).or(a.owner_name),
             title: format!("{}: {}", a.kind.label(), a.subject),
             body: a.body,
             changes: vec![],

@@ -179,6 +179,7 @@ pub async fn insert(
         owner_name: None,
         fields,
         stage: at.stage.key.clone(),
+        stage_label: Some(at.stage.label.clone()),
         probability: at.probability.unwrap_or(at.stage.probability),
         account_name: None,
         primary_contact_name: None,

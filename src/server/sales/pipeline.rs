@@ -264,7 +264,7 @@ pub async fn stage_durations(
     let mut h = state.db.handle().await?;
     let c = &mut h.c();
     let stages = opportunities::stages(c).await?;
-    let rows = pipeline::stage_durations(c, since).await?;
+    let rows = pipeline::stage_durations(c, q.owner_id, since).await?;
     let mut out: Vec<StageDuration> = rows
         .into_iter()
         .map(|(stage, avg_days, count)| StageDuration {

@@ -16,7 +16,7 @@ use crate::server::auth::{ClientInfo, PortalUser, Principal, SessionAuth, passwo
 use crate::server::db::{Conn, audit, contacts, portal, throttle, tickets};
 use crate::server::error::internal;
 use crate::server::policy::{
-    Action, Guarded, Target, authorize, authorize_portal, authorize_record, portal_scope,
+    Action, Guarded, Target, authorize_portal, authorize_record, portal_scope,
     refuse_while_impersonating,
 };
 use crate::server::sales::Writer;
@@ -59,8 +59,25 @@ pub async fn access(
     principal: &Principal,
     contact_id: Uuid,
 ) -> AppResult<PortalAccess> {
-    authorize(principal, Action::Read, Target::kind(RecordKind::Contact))?;
     let mut h = state.db.handle().await?;
+    authorize_record(
+        &mut h.c(),
+        principal,
+        Action::Read,
+        RecordKind::Contact,
+        contact_id,
+    )
+    .await?;
+    // What the page offers comes from the same decision the invite itself is held to.
+    let may_manage = authorize_record(
+        &mut h.c(),
+        principal,
+        Action::ManagePortal,
+        RecordKind::Contact,
+        contact_id,
+    )
+    .await
+    .is_ok();
     let k = portal::by_id(&mut h.c(), contact_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -74,6 +91,7 @@ pub async fn access(
         has_password: k.portal_password_hash.is_some(),
         last_login_at: k.portal_last_login_at,
         blocked_because: blocked,
+        may_manage,
     })
 }
 

@@ -66,7 +66,7 @@ pub async fn detail(state: &AppState, principal: &Principal, id: Uuid) -> AppRes
     if let Some(account) = ticket.account_id {
         let open = crate::domain::records::ListQuery {
             account_id: Some(account),
-            open: Some(true),
+            status: Some("open".into()),
             limit: Some(5),
             ..Default::default()
         };

@@ -126,7 +126,7 @@ pub fn EditableFields(
                 <dl class="fields">
                     {move || fields.get().into_iter().map(|f| {
                         let shown = if f.shown.is_empty() { None } else { Some(f.shown.clone()) };
-                        let value = match (shown, f.href.clone()) {
+                        let value = match (shown, f.link()) {
                             (Some(s), Some(href)) => view! { <a href=href>{s}</a> }.into_any(),
                             (Some(s), None) => view! { <span>{s}</span> }.into_any(),
                             (None, _) => view! { <span class="muted">"—"</span> }.into_any(),

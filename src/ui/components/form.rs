@@ -18,7 +18,8 @@ pub enum Input {
     Money,
     Date,
     TextArea,
-    /// `(value, label)` pairs; an empty choice is offered when the field is optional.
+    /// `(value, label)` pairs; an empty choice is offered when the field is optional, and a
+    /// "Choose…" placeholder when it is required.
     Choice(Vec<(String, String)>),
     Check,
     /// Another record, chosen by searching.
@@ -103,6 +104,26 @@ impl Field {
         self.shown = name.unwrap_or_default();
         self.href = id.and(href);
         self
+    }
+
+    /// Where the shown value leads: the reference's page, else an email address writes to
+    /// it (`mailto:`) and a phone number calls it (`tel:`).
+    pub fn link(&self) -> Option<String> {
+        if self.href.is_some() {
+            return self.href.clone();
+        }
+        let raw = self.raw.trim();
+        match self.input {
+            Input::Email if raw.contains('@') => Some(format!("mailto:{raw}")),
+            Input::Tel => {
+                let number: String = raw
+                    .chars()
+                    .filter(|c| c.is_ascii_digit() || *c == '+')
+                    .collect();
+                (number.len() >= 3).then(|| format!("tel:{number}"))
+            }
+            _ => None,
+        }
     }
 
     pub fn shown(mut self, shown: impl Into<String>) -> Field {
@@ -208,12 +229,29 @@ pub fn FieldInputs(
     #[prop(into)]
     prefix: String,
 ) -> impl IntoView {
+    // The values as they were when the server refused them: a field's error stays only while
+    // its value is still the refused one, so fixing a field clears its message at once.
+    let refused = RwSignal::new(None::<BTreeMap<&'static str, String>>);
+    Effect::new(move |_| {
+        let failed = state.with(|s| s.error().is_some());
+        refused.set(failed.then(|| values.get_untracked()));
+    });
     fields
         .into_iter()
         .map(|f| {
             let id = format!("{prefix}-{}", f.key);
             let key = f.key;
-            let error = move || state.with(|s| s.error().and_then(|e| e.field(key)));
+            let unchanged = move || {
+                refused.with(|r| {
+                    r.as_ref()
+                        .is_none_or(|r| values.with(|v| v.get(key) == r.get(key)))
+                })
+            };
+            let error = move || {
+                unchanged()
+                    .then(|| state.with(|s| s.error().and_then(|e| e.field(key))))
+                    .flatten()
+            };
             let error_id = format!("{id}-error");
             let described = error_id.clone();
             let value = move || values.with(|v| v.get(key).cloned().unwrap_or_default());
@@ -230,7 +268,13 @@ pub fn FieldInputs(
                 }
                 .into_any(),
                 Input::Choice(options) => {
-                    let empty = (!required).then(|| view! { <option value="">"—"</option> });
+                    // A required choice starts unchosen ("Choose…", which cannot be submitted as
+                    // an answer) rather than silently on its first option.
+                    let empty = if required {
+                        view! { <option value="" disabled=true>"Choose…"</option> }.into_any()
+                    } else {
+                        view! { <option value="">"—"</option> }.into_any()
+                    };
                     view! {
                         <select id=id.clone() prop:value=value aria-invalid=invalid aria-describedby=described.clone()
                             on:change=move |ev| set(event_target_value(&ev))>
@@ -277,4 +321,22 @@ pub fn FieldInputs(
             }
         })
         .collect_view()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Field, Input};
+
+    #[test]
+    fn addresses_write_and_numbers_call() {
+        let email = Field::new("email", "Email", Input::Email).value("ada@example.com");
+        assert_eq!(email.link().as_deref(), Some("mailto:ada@example.com"));
+        let phone = Field::new("phone", "Phone", Input::Tel).value("+44 (20) 7946-0018");
+        assert_eq!(phone.link().as_deref(), Some("tel:+442079460018"));
+        assert_eq!(Field::new("phone", "Phone", Input::Tel).link(), None);
+        assert_eq!(
+            Field::new("name", "Name", Input::Text).value("Ada").link(),
+            None
+        );
+    }
 }

@@ -148,7 +148,7 @@ fn Frame(me: Me) -> impl IntoView {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <ImpersonationBanner me=banner/>
         <header class="topbar">
-            <a class="brand" href="/pipeline" aria-label="CRM home">"CRM"</a>
+            <a class="brand" href=role.home() aria-label="CRM home">"CRM"</a>
             <nav class="mainnav" aria-label="Main">
                 <ul>
                     {areas.into_iter().map(|a| view! {

@@ -31,10 +31,19 @@ fn may_import() -> bool {
 pub fn ExportLink(kind: &'static str) -> impl IntoView {
     let viewing_as = use_me().is_some_and(|m| m.impersonator.is_some());
     let location = use_location();
-    let href = move || format!("/api/crm/{kind}/export.csv{}", location.search.get());
+    let href = move || export_href(kind, &location.search.get());
     (!viewing_as).then(|| view! {
         <a class="button" href=href download="" title="Download what this list shows as a CSV file">"Export CSV"</a>
     })
+}
+
+/// The export address for a list at `search` (the router's query string, which comes without
+/// its `?`, and may one day come with it).
+fn export_href(kind: &str, search: &str) -> String {
+    match search.trim_start_matches('?') {
+        "" => format!("/api/crm/{kind}/export.csv"),
+        query => format!("/api/crm/{kind}/export.csv?{query}"),
+    }
 }
 
 /// "Import" for a list whose records can be imported.
@@ -366,6 +375,10 @@ fn ProgressStep(v: ImportView, refresh: Callback<()>) -> impl IntoView {
     };
     let total = v.total_rows;
     let label = match total {
+        _ if v.waiting => format!(
+            "Waiting: {} starts when your earlier import (or the server's others) finish.",
+            what.to_lowercase()
+        ),
         Some(t) => format!("{what}: {} of {} rows", number(v.rows_done), number(t)),
         None => format!("{what}: {} rows (counting the file…)", number(v.rows_done)),
     };
@@ -461,5 +474,19 @@ mod tests {
         assert_eq!(super::number(1_234_567), "1,234,567");
         assert_eq!(super::number(999), "999");
         assert_eq!(super::number(-1000), "-1,000");
+    }
+
+    #[test]
+    fn an_export_link_keeps_the_lists_filters_as_its_query() {
+        use super::export_href;
+        assert_eq!(
+            export_href("contacts", "q=Fjord&status=new"),
+            "/api/crm/contacts/export.csv?q=Fjord&status=new"
+        );
+        assert_eq!(
+            export_href("leads", "?q=a"),
+            "/api/crm/leads/export.csv?q=a"
+        );
+        assert_eq!(export_href("tickets", ""), "/api/crm/tickets/export.csv");
     }
 }

@@ -6,22 +6,22 @@ use crate::api::pipeline::{move_opportunity, pipeline_board, pipeline_summary};
 use crate::api::sales::list_opportunities;
 use crate::domain::error::AppError;
 use crate::domain::opportunity::{
-    LostReason, Opportunity, OpportunityPatch, StageDef, gate_field_label, is_reopening,
+    Opportunity, OpportunityPatch, StageDef, gate_field_label, is_reopening,
 };
 use crate::domain::pipeline::{
     Board, BoardQuery, ClosedWindow, CurrencyTotal, StatsQuery, Summary, days_since, is_aging,
 };
 use crate::domain::records::{DEFAULT_CURRENCY, ListQuery, Money, RecordKind};
 use crate::domain::user::Role;
-use crate::ui::components::editing::{CreateForm, Modal};
+use crate::ui::components::editing::Modal;
 use crate::ui::components::filters::{OwnerFilter, TextFilter, use_param_setter};
-use crate::ui::components::form::{Field, Input, Submit, choices};
+use crate::ui::components::form::Submit;
 use crate::ui::components::shell::use_me;
 use crate::ui::format::{compact_money, date};
+use crate::ui::records::gate::StageGateForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use serde_json::{Map, Value};
 use uuid::Uuid;
 
 /// One column as the board holds it while cards move.
@@ -762,55 +762,19 @@ fn scroll_near_edge(x: f64) {
     board.set_scroll_left(board.scroll_left() + step);
 }
 
-/// The form a stage gate opens on drop: exactly the fields the stage needs.
+/// The form a stage gate opens on drop: exactly the fields the stage needs (the same form the
+/// opportunity page opens).
 #[component]
 fn GateForm(gate: Gate, state: BoardState) -> impl IntoView {
     let form = RwSignal::new(Submit::Idle);
-    let fields: Vec<Field> = gate
-        .missing
-        .iter()
-        .filter_map(|f| match f.as_str() {
-            "value" => Some(Field::new("value", "Value", Input::Money).required()),
-            "expected_close" => {
-                Some(Field::new("expected_close", "Expected close", Input::Date).required())
-            }
-            "account_id" => Some(
-                Field::new("account_id", "Account", Input::Pick(RecordKind::Account)).required(),
-            ),
-            "primary_contact_id" => Some(
-                Field::new(
-                    "primary_contact_id",
-                    "Primary contact",
-                    Input::Pick(RecordKind::Contact),
-                )
-                .required(),
-            ),
-            "lost_reason" => Some(
-                Field::new(
-                    "lost_reason",
-                    "Lost reason",
-                    Input::Choice(choices(LostReason::options())),
-                )
-                .required(),
-            ),
-            _ => None,
-        })
-        .collect();
     let card = gate.card.clone();
     let to = gate.to.clone();
-    let on_submit = Callback::new(move |mut values: Map<String, Value>| {
-        values.insert("version".into(), Value::from(card.version));
-        values.insert("stage".into(), Value::String(to.key.clone()));
-        match serde_json::from_value::<OpportunityPatch>(Value::Object(values)) {
-            Ok(patch) => state.save(card.clone(), to.clone(), patch, Some(form)),
-            Err(e) => form.set(Submit::Failed(AppError::invalid("form", e.to_string()))),
-        }
+    let on_patch = Callback::new(move |patch: OpportunityPatch| {
+        state.save(card.clone(), to.clone(), patch, Some(form))
     });
     view! {
-        <p class="muted gate-intro">
-            {format!("{} needs this before it can enter ", gate.card.fields.name)}<strong>{gate.to.label.clone()}</strong>"."
-        </p>
-        <CreateForm fields=fields submit_label=format!("Move to {}", gate.to.label) prefix="gate" state=form on_submit=on_submit
+        <StageGateForm name=gate.card.fields.name.clone() to=gate.to.clone() missing=gate.missing.clone()
+            version=gate.card.version state=form on_patch=on_patch
             on_cancel=Callback::new(move |_| state.gate.set(None))/>
     }
 }

@@ -17,7 +17,7 @@ use crate::ui::components::shell::use_me;
 use crate::ui::format::datetime;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::{A, Outlet};
+use leptos_router::components::Outlet;
 use leptos_router::hooks::use_params_map;
 use uuid::Uuid;
 
@@ -57,9 +57,19 @@ fn error_line(error: RwSignal<Option<AppError>>) -> impl IntoView {
     }
 }
 
+/// Which portal menu item a path belongs to.
+fn portal_section(path: &str) -> &'static str {
+    if path.starts_with("/portal/profile") {
+        "profile"
+    } else {
+        "tickets"
+    }
+}
+
 #[component]
 pub fn PortalShell() -> impl IntoView {
     let me = use_me();
+    let location = leptos_router::hooks::use_location();
     let profile = Resource::new(|| (), |_| get_portal_profile());
     let name = me.as_ref().map(|m| m.user.name.clone()).unwrap_or_default();
     view! {
@@ -74,8 +84,10 @@ pub fn PortalShell() -> impl IntoView {
                 </Suspense>
             </a>
             <nav aria-label="Portal">
-                <A href="/portal">"My tickets"</A>
-                <A href="/portal/profile">"Profile"</A>
+                // One item is current: the tickets (list and each ticket), or the profile.
+                // (The router's link would also mark "My tickets" on every page under /portal.)
+                <a href="/portal" aria-current=move || portal_section(&location.pathname.get()).eq("tickets").then_some("page")>"My tickets"</a>
+                <a href="/portal/profile" aria-current=move || portal_section(&location.pathname.get()).eq("profile").then_some("page")>"Profile"</a>
             </nav>
             <form method="post" action="/api/auth/logout" class="inline">
                 <span class="who-name">{name}</span>

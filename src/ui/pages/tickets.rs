@@ -6,8 +6,8 @@ use crate::api::support::{comment_ticket, create_ticket, get_ticket, list_ticket
 use crate::domain::error::AppError;
 use crate::domain::records::RecordKind;
 use crate::domain::ticket::{
-    NewComment, NewTicket, SlaState, SlaTarget, Ticket, TicketDetail, TicketPatch, TicketPriority,
-    TicketQuery, TicketStatus, short_duration,
+    NewComment, NewTicket, SlaState, SlaTarget, Ticket, TicketChannel, TicketDetail, TicketPatch,
+    TicketPriority, TicketQuery, TicketStatus, short_duration,
 };
 use crate::domain::user::Role;
 use crate::ui::components::editing::Modal;
@@ -183,13 +183,25 @@ fn NewTicketForm(on_done: Callback<()>) -> impl IntoView {
     let subject = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
     let priority = RwSignal::new("normal".to_string());
+    // How the customer reached us: asked every time, never assumed.
+    let channel = RwSignal::new(String::new());
     let picked = RwSignal::new(std::collections::BTreeMap::<&'static str, String>::new());
     let error = RwSignal::new(None::<AppError>);
     let pending = RwSignal::new(false);
     let navigate = leptos_router::hooks::use_navigate();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        let Ok(how) = channel.get_untracked().parse::<TicketChannel>() else {
+            let mut fields = crate::domain::error::FieldErrors::new();
+            fields.insert(
+                "channel".into(),
+                vec!["Say how the customer reached you.".into()],
+            );
+            error.set(Some(AppError::validation(fields)));
+            return;
+        };
         let input = NewTicket {
+            channel: Some(how),
             subject: subject.get_untracked(),
             description: description.get_untracked(),
             contact_id: picked.with_untracked(|v| v.get("contact_id").and_then(|c| c.parse().ok())),
@@ -236,6 +248,14 @@ fn NewTicketForm(on_done: Callback<()>) -> impl IntoView {
                 <select id="t-priority" on:change=move |ev| priority.set(event_target_value(&ev))>
                     {TicketPriority::ALL.iter().map(|p| view! { <option value=p.as_str() selected=*p == TicketPriority::Normal>{p.label()}</option> }).collect_view()}
                 </select>
+            </div>
+            <div class="field">
+                <label for="t-channel">"Came in by"</label>
+                <select id="t-channel" required aria-describedby="t-channel-error" on:change=move |ev| channel.set(event_target_value(&ev))>
+                    <option value="" disabled=true selected=true>"Choose…"</option>
+                    {[TicketChannel::Phone, TicketChannel::Email, TicketChannel::Web].iter().map(|c| view! { <option value=c.as_str()>{c.label()}</option> }).collect_view()}
+                </select>
+                <div id="t-channel-error">{field_error("channel")}</div>
             </div>
             <div class="field">
                 <label for="t-description">"Description"</label>
@@ -305,7 +325,9 @@ fn TicketView(
         .collect();
     let (sla, sla_class) = sla_text(&t, now);
     let reply_body = RwSignal::new(String::new());
-    let public = RwSignal::new(true);
+    // An internal note unless the agent chooses otherwise, every time: a reply the customer
+    // sees is the deliberate act, never what a second message inherits from the first.
+    let public = RwSignal::new(false);
     let sending = RwSignal::new(false);
     let send = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -318,6 +340,7 @@ fn TicketView(
             match comment_ticket(id, input).await {
                 Ok(_) => {
                     reply_body.set(String::new());
+                    public.set(false);
                     error.set(None);
                     refresh.update(|n| *n += 1);
                 }
@@ -412,13 +435,27 @@ fn TicketView(
                         }).collect_view()}
                     </ol>
                     {(work && !closed).then(|| view! {
-                        <form class="stack reply-form" on:submit=send>
+                        <form class="stack reply-form" class:public=move || public.get() on:submit=send>
+                            <fieldset class="reply-kind">
+                                <legend class="sr-only">"Who sees this"</legend>
+                                <label class="check">
+                                    <input type="radio" name="reply-kind" value="note"
+                                        prop:checked=move || !public.get() on:change=move |_| public.set(false)/>
+                                    " Internal note"
+                                </label>
+                                <label class="check">
+                                    <input type="radio" name="reply-kind" value="reply"
+                                        prop:checked=move || public.get() on:change=move |_| public.set(true)/>
+                                    " Reply to the customer"
+                                </label>
+                            </fieldset>
                             <label for="reply-body" class="sr-only">"Message"</label>
-                            <textarea id="reply-body" rows="4" placeholder="Write a reply or a note…" bind:value=reply_body></textarea>
+                            <textarea id="reply-body" rows="4" bind:value=reply_body
+                                placeholder=move || if public.get() { "Write to the customer…" } else { "A note for the team; the customer never sees it…" }></textarea>
                             <div class="form-actions">
-                                <label class="check"><input type="checkbox" bind:checked=public/>" Visible to the customer"</label>
-                                <button type="submit" class="button primary" disabled=move || sending.get()>
-                                    {move || if public.get() { "Send reply" } else { "Add internal note" }}
+                                <p class="muted reply-warning">{move || if public.get() { "The customer will see this reply." } else { "Only staff see internal notes." }}</p>
+                                <button type="submit" class="button" class:primary=move || !public.get() class:public-reply=move || public.get() disabled=move || sending.get()>
+                                    {move || if public.get() { "Send reply to customer" } else { "Add internal note" }}
                                 </button>
                             </div>
                         </form>
@@ -448,7 +485,7 @@ fn TicketView(
                     } else {
                         view! {
                             <ul class="plain">{opportunities.into_iter().map(|o| view! {
-                                <li><a href=format!("/opportunities/{}", o.id)>{o.fields.name.clone()}</a>" "<span class="muted">{o.stage.clone()}</span></li>
+                                <li><a href=format!("/opportunities/{}", o.id)>{o.fields.name.clone()}</a>" "<span class="muted">{o.stage_label.clone().unwrap_or_else(|| o.stage.clone())}</span></li>
                             }).collect_view()}</ul>
                         }.into_any()
                     }}

@@ -77,6 +77,23 @@ pub fn UsersPage() -> impl IntoView {
             done(update_staff_user(id, update).await.map(|_| ()));
         });
     };
+    // A role change or a deactivation is asked about first, saying what it does: one stray
+    // click must not lock a colleague out.
+    let pending = RwSignal::new(None::<(Uuid, UserUpdate, String)>);
+    let confirm_open = RwSignal::new(false);
+    let ask = move |id: Uuid, update: UserUpdate, question: String| {
+        pending.set(Some((id, update, question)));
+        confirm_open.set(true);
+    };
+    Effect::new(move |was_open: Option<bool>| {
+        let open = confirm_open.get();
+        // Closed without confirming: the role select goes back to what is saved.
+        if was_open == Some(true) && !open && pending.get_untracked().is_some() {
+            pending.set(None);
+            refresh.update(|n| *n += 1);
+        }
+        open
+    });
 
     view! {
         <Title text="Users · CRM"/>
@@ -92,6 +109,19 @@ pub fn UsersPage() -> impl IntoView {
                 <input id="user-link" readonly value=url/>
             </div>
         })}
+        <Modal open=confirm_open title="Please confirm">
+            <p>{move || pending.with(|p| p.as_ref().map(|(_, _, q)| q.clone()).unwrap_or_default())}</p>
+            <div class="form-actions">
+                <button type="button" class="button primary" on:click=move |_| {
+                    if let Some((id, update, _)) = pending.get_untracked() {
+                        pending.set(None);
+                        confirm_open.set(false);
+                        change(id, update);
+                    }
+                }>"Confirm"</button>
+                <button type="button" class="button" on:click=move |_| confirm_open.set(false)>"Cancel"</button>
+            </div>
+        </Modal>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match list.await {
@@ -118,9 +148,13 @@ pub fn UsersPage() -> impl IntoView {
                                         let current = u.role;
                                         view! {
                                             <label class="sr-only" for=select_id.clone()>{format!("Role of {}", u.name)}</label>
-                                            <select id=select_id on:change=move |ev| {
-                                                if let Ok(role) = event_target_value(&ev).parse::<Role>() {
-                                                    change(id, UserUpdate { role: Some(role), ..Default::default() });
+                                            <select id=select_id on:change={
+                                                let who = u.name.clone();
+                                                move |ev| {
+                                                    if let Ok(role) = event_target_value(&ev).parse::<Role>() {
+                                                        ask(id, UserUpdate { role: Some(role), ..Default::default() },
+                                                            format!("Make {who} {}? What they may see and do changes at their next request.", role.label()));
+                                                    }
                                                 }
                                             }>
                                                 {may.roles.iter().map(|r| view! {
@@ -154,7 +188,17 @@ pub fn UsersPage() -> impl IntoView {
                                             <td>{u.open_sessions}</td>
                                             <td><div class="cell-actions">
                                                 {may.access.then(|| view! {
-                                                    <button type="button" class="button subtle" on:click=move |_| change(id, UserUpdate { active: Some(!active), ..Default::default() })>
+                                                    <button type="button" class="button subtle" on:click={
+                                                        let who = u.name.clone();
+                                                        move |_| {
+                                                            let update = UserUpdate { active: Some(!active), ..Default::default() };
+                                                            if active {
+                                                                ask(id, update, format!("Deactivate {who}? Their sessions end at once and their API tokens are revoked for good."));
+                                                            } else {
+                                                                change(id, update);
+                                                            }
+                                                        }
+                                                    }>
                                                         {if active { "Deactivate" } else { "Reactivate" }}
                                                     </button>
                                                     {(active && u.open_sessions > 0).then(|| view! { <button type="button" class="button subtle" on:click=end_sessions>"End sessions"</button> })}

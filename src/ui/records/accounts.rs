@@ -290,7 +290,7 @@ fn AccountDetail(account: Account, panels: RecordPanels, related: AccountRelated
                             let list = opportunities.await.map(|p| p.items).unwrap_or_default();
                             related_list(list.iter().map(|o| {
                                 let value = o.fields.value.map(|v| Money::new(v, &o.fields.currency).display()).unwrap_or_default();
-                                (RecordKind::Opportunity.path(o.id), o.fields.name.clone(), format!("{} {value}", o.stage))
+                                (RecordKind::Opportunity.path(o.id), o.fields.name.clone(), format!("{} {value}", o.stage_label.as_deref().unwrap_or(&o.stage)))
                             }).collect(), "No opportunities yet.")
                         })}
                     </Suspense>
@@ -556,7 +556,6 @@ fn PortalPanel(
             }
         });
     };
-    let editable = can_edit();
     let admin = use_me().is_some_and(|m| m.user.role.is_admin());
     view! {
         <section class="panel portal-access" aria-labelledby="portal-title">
@@ -574,7 +573,8 @@ fn PortalPanel(
                                 },
                             }}</p>
                             {a.blocked_because.filter(|_| a.enabled && a.has_password).map(|b| view! { <p class="warning">{b}</p> })}
-                            {editable.then(|| view! {
+                            {(!a.may_manage).then(|| view! { <p class="muted small">{crate::domain::portal::WHO_MAY_INVITE}</p> })}
+                            {a.may_manage.then(|| view! {
                                 <div class="row-actions">
                                     <button type="button" class="button" on:click=invite>{if a.enabled { "New invite link" } else { "Invite to portal" }}</button>
                                     {a.enabled.then(|| view! { <button type="button" class="button subtle" on:click=disable>"Turn off"</button> })}

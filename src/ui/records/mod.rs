@@ -2,5 +2,6 @@
 
 pub mod accounts;
 pub mod common;
+pub mod gate;
 pub mod leads;
 pub mod opportunities;

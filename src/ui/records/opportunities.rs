@@ -1,6 +1,7 @@
 //! Opportunity pages: the list (by stage), the detail page with the stage path, the create form.
 
 use super::common::{LoadError, Missing, creator, record_id, reloader, saver};
+use super::gate::StageGateForm;
 use crate::api::sales::{
     create_opportunity, get_opportunity, list_opportunities, pipeline_stages, update_opportunity,
 };
@@ -34,7 +35,7 @@ fn opportunity_row(o: &Opportunity) -> Row {
                     .unwrap_or_default(),
             ),
             Cell::Badge(
-                o.stage.clone(),
+                o.stage_label.clone().unwrap_or_else(|| o.stage.clone()),
                 if o.closed_at.is_some() {
                     "muted"
                 } else {
@@ -231,26 +232,64 @@ fn OpportunityDetail(
     });
     let can_edit = use_me().is_some_and(|m| m.user.role != Role::Support);
     let stage_error = RwSignal::new(None::<AppError>);
-    let lost_open = RwSignal::new(false);
+    // The stage a click asked for whose gate needs fields first: the board's gate form opens.
+    let gate = RwSignal::new(None::<(StageDef, Vec<String>)>);
+    let gate_open = RwSignal::new(false);
+    let gate_state = RwSignal::new(Submit::Idle);
+    Effect::new(move |_| {
+        if !gate_open.get() {
+            gate.set(None);
+        }
+    });
 
-    let move_to = move |key: String, lost_reason: Option<LostReason>| {
-        let patch = OpportunityPatch {
-            version: record.with_untracked(|o| o.version),
-            stage: Some(key),
-            lost_reason: lost_reason.map(Some),
-            ..Default::default()
-        };
+    let stages_for_gate = stages;
+    let save_move = move |patch: OpportunityPatch, form: Option<RwSignal<Submit>>| {
+        let stage_wanted = patch.stage.clone().unwrap_or_default();
+        if let Some(f) = form {
+            f.set(Submit::Busy);
+        }
         leptos::task::spawn_local(async move {
             match update_opportunity(id, patch).await {
                 Ok(o) => {
                     record.set(o);
                     stage_error.set(None);
-                    lost_open.set(false);
+                    gate_open.set(false);
+                    if let Some(f) = form {
+                        f.set(Submit::Done);
+                    }
                     refresh.update(|n| *n += 1);
                 }
-                Err(e) => stage_error.set(Some(e)),
+                Err(e) => match (
+                    form,
+                    gate_request(&e, &stages_for_gate.get_value(), &stage_wanted),
+                ) {
+                    (Some(f), _) => f.set(Submit::Failed(e)),
+                    // The server knows of a gate field this page did not (it changed meanwhile):
+                    // ask for it the same way.
+                    (None, Some(request)) => {
+                        gate_state.set(Submit::Idle);
+                        gate.set(Some(request));
+                        gate_open.set(true);
+                    }
+                    (None, None) => stage_error.set(Some(e)),
+                },
             }
         });
+    };
+    let move_to = move |to: StageDef| {
+        let missing = record.with_untracked(|o| to.missing(&o.fields));
+        if missing.is_empty() {
+            let patch = OpportunityPatch {
+                version: record.with_untracked(|o| o.version),
+                stage: Some(to.key.clone()),
+                ..Default::default()
+            };
+            save_move(patch, None);
+        } else {
+            gate_state.set(Submit::Idle);
+            gate.set(Some((to, missing)));
+            gate_open.set(true);
+        }
     };
     let stage_label = move |key: &str| {
         stages.with_value(|s| {
@@ -285,10 +324,11 @@ fn OpportunityDetail(
                     _ => "stage",
                 };
                 let label = s.label.clone();
+                let def = s.clone();
                 view! {
                     <li class=class>
                         <button type="button" disabled=!can_edit || current aria-current=current.then_some("step")
-                            on:click=move |_| if kind == StageKind::Lost { lost_open.set(true) } else { move_to(key.clone(), None) }>
+                            on:click=move |_| move_to(def.clone())>
                             {label}
                         </button>
                     </li>
@@ -318,35 +358,38 @@ fn OpportunityDetail(
                 <TasksPanel panels=panels/>
             </aside>
         </div>
-        <Modal open=lost_open title="Mark as lost">
-            <LostForm on_done=Callback::new(move |reason: LostReason| {
-                let key = stages.with_value(|s| s.iter().find(|x| x.kind == StageKind::Lost).map(|x| x.key.clone())).unwrap_or_default();
-                move_to(key, Some(reason));
-            })/>
+        <Modal open=gate_open title="Complete the move">
+            {move || gate.get().map(|(to, missing)| {
+                let name = record.with_untracked(|o| o.fields.name.clone());
+                let version = record.with_untracked(|o| o.version);
+                view! {
+                    <StageGateForm name=name to=to missing=missing version=version state=gate_state
+                        on_patch=Callback::new(move |p| save_move(p, Some(gate_state)))
+                        on_cancel=Callback::new(move |_| gate_open.set(false))/>
+                }
+            })}
         </Modal>
     }
 }
 
-#[component]
-fn LostForm(on_done: Callback<LostReason>) -> impl IntoView {
-    let reason = RwSignal::new(LostReason::Price);
-    view! {
-        <form class="record-form" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); on_done.run(reason.get_untracked()); }>
-            <fieldset class="reasons">
-                <legend>"Why was it lost?"</legend>
-                {LostReason::ALL.iter().map(|r| {
-                    let r = *r;
-                    let id = format!("lost-{}", r.as_str());
-                    let label_for = id.clone();
-                    view! {
-                        <label for=label_for>
-                            <input id=id type="radio" name="lost_reason" prop:checked=move || reason.get() == r on:change=move |_| reason.set(r)/>
-                            {r.label()}
-                        </label>
-                    }
-                }).collect_view()}
-            </fieldset>
-            <div class="form-actions"><button type="submit" class="button primary">"Mark lost"</button></div>
-        </form>
-    }
+/// The gate to open when the server refused a stage move for missing gate fields.
+fn gate_request(
+    e: &AppError,
+    stages: &[StageDef],
+    wanted: &str,
+) -> Option<(StageDef, Vec<String>)> {
+    let AppError::Validation { fields, .. } = e else {
+        return None;
+    };
+    let missing: Vec<String> = fields
+        .keys()
+        .filter(|f| {
+            crate::domain::opportunity::GATE_FIELDS
+                .iter()
+                .any(|(g, _)| g == f)
+        })
+        .cloned()
+        .collect();
+    let to = stages.iter().find(|s| s.key == wanted)?;
+    (!missing.is_empty()).then(|| (to.clone(), missing))
 }
