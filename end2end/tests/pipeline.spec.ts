@@ -43,7 +43,7 @@ test("dragging a card to another stage moves it, and it stays moved after a relo
 
 test("dropping on a stage that needs fields asks for exactly those, then moves", async ({ page }) => {
   await signIn(page);
-  const opp = await api(page, "POST", "/api/crm/opportunities", { name: "Gate Beta deal", stage: "negotiation" });
+  const opp = await api(page, "POST", "/api/crm/opportunities", { name: "Gate Beta deal", stage: "qualified" });
   await page.goto("/pipeline?q=beta");
   await hydrated(page);
   await drag(page, card(page, "Gate Beta deal"), column(page, "lost"));
@@ -54,7 +54,7 @@ test("dropping on a stage that needs fields asks for exactly those, then moves",
   await expect(dialog.getByLabel("Lost reason *")).toHaveValue("");
   await expect(dialog.locator("label")).toHaveCount(1);
   // Nothing moved yet.
-  await expect(column(page, "negotiation").locator("li.card", { hasText: "Gate Beta deal" })).toBeVisible();
+  await expect(column(page, "qualified").locator("li.card", { hasText: "Gate Beta deal" })).toBeVisible();
 
   await dialog.getByLabel("Lost reason *").selectOption("price");
   await dialog.getByRole("button", { name: "Move to Lost" }).click();
@@ -114,8 +114,12 @@ test("a card moves with Shift+arrow keys, and the move is announced", async ({ p
 test("winning a deal updates the summary strip", async ({ page }) => {
   await signIn(page);
   const account = await api(page, "POST", "/api/crm/accounts", { name: "Delta Summary Corp" });
+  const buyer = await api(page, "POST", "/api/crm/contacts", {
+    first_name: "Dee", last_name: "Buyer", email: `dee.${Date.now()}@delta.example`, account_id: account.id,
+  });
+  // Negotiation's shipped gate: a primary contact.
   await api(page, "POST", "/api/crm/opportunities", {
-    name: "Delta win", stage: "negotiation", value: 7777, account_id: account.id,
+    name: "Delta win", stage: "negotiation", value: 7777, account_id: account.id, primary_contact_id: buyer.id,
   });
   await page.goto("/pipeline?q=delta");
   await hydrated(page);

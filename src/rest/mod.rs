@@ -57,9 +57,154 @@ fn describe(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     api
 }
 
+/// Paths anyone may call without signing in (no bearer token documented).
+const PUBLIC: &[&str] = &[
+    "/api/auth/login",
+    "/api/auth/setup",
+    "/api/auth/set-password",
+    "/api/auth/accept-invite",
+];
+
+/// The sort values each list accepts (`field` or `-field`), from the lists' own specs.
+fn sorts_for(path: &str) -> Option<Vec<String>> {
+    use crate::server::db;
+    let spec = match path.trim_end_matches("/export.csv") {
+        "/api/crm/leads" => &db::leads::LIST,
+        "/api/crm/accounts" => &db::accounts::LIST,
+        "/api/crm/contacts" => &db::contacts::LIST,
+        "/api/crm/opportunities" => &db::opportunities::LIST,
+        "/api/crm/activities" => &db::activities::ACTIVITIES,
+        "/api/crm/tasks" => &db::activities::TASKS,
+        _ => return None,
+    };
+    Some(
+        spec.sorts
+            .iter()
+            .flat_map(|s| [s.field.to_string(), format!("-{}", s.field)])
+            .collect(),
+    )
+}
+
+fn error_response(description: &str) -> serde_json::Value {
+    serde_json::json!({
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+    })
+}
+
+/// What the handlers' annotations leave out but the server does for every operation, added
+/// in one place so the document says what is enforced: 401/403 wherever one must sign in
+/// (and no bearer token where one need not), 422 for any input, 404 for any record path, and
+/// the sort values each list accepts.
+fn refine(doc: &mut serde_json::Value) {
+    pin_formats(doc);
+    let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for (method, op) in item.iter_mut() {
+            if !matches!(method.as_str(), "get" | "post" | "put" | "delete" | "patch") {
+                continue;
+            }
+            let public = PUBLIC.contains(&path.as_str());
+            if public {
+                op["security"] = serde_json::json!([]);
+            }
+            let has_input = op
+                .get("parameters")
+                .and_then(|p| p.as_array())
+                .is_some_and(|p| !p.is_empty())
+                || op.get("requestBody").is_some();
+            // A filter naming a related record (`related_id`, `account_id`…) is 404 when the
+            // asker may not see that record.
+            let names_a_record = op
+                .get("parameters")
+                .and_then(|p| p.as_array())
+                .is_some_and(|p| {
+                    p.iter().any(|p| {
+                        p["name"]
+                            .as_str()
+                            .is_some_and(|n| n == "related_id" || n == "related_type")
+                    })
+                });
+            if let Some(params) = op.get_mut("parameters").and_then(|p| p.as_array_mut()) {
+                for p in params.iter_mut() {
+                    if p["name"] == "sort"
+                        && let Some(sorts) = sorts_for(path)
+                    {
+                        p["schema"] = serde_json::json!({"type": "string", "enum": sorts});
+                    }
+                    if p["name"] == "cursor" {
+                        p["description"] = serde_json::json!(
+                            "The `next_cursor` of the previous page, as given (any other value answers 422)"
+                        );
+                    }
+                }
+            }
+            let Some(responses) = op.get_mut("responses").and_then(|r| r.as_object_mut()) else {
+                continue;
+            };
+            let mut add = |code: &str, description: &str| {
+                responses
+                    .entry(code.to_string())
+                    .or_insert_with(|| error_response(description));
+            };
+            if !public {
+                add("401", "Not signed in, or the token is not valid");
+                add("403", "Signed in, but not allowed to do this");
+            }
+            if has_input {
+                add("422", "The input is not valid; `fields` says why");
+            }
+            if path.contains('{') || names_a_record {
+                add("404", "No such record, or none the asker may see");
+            }
+        }
+    }
+}
+
+/// Gives every `uuid`, `date` and `date-time` string the pattern the server parses, so a
+/// generator that does not know the format does not take any string (an empty one) as valid.
+fn pin_formats(v: &mut serde_json::Value) {
+    const UUID: &str =
+        "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+    const DATE: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
+    const DATE_TIME: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$";
+    match v {
+        serde_json::Value::Object(map) => {
+            let pattern = match map.get("format").and_then(|f| f.as_str()) {
+                Some("uuid") => Some(UUID),
+                Some("date") => Some(DATE),
+                Some("date-time") => Some(DATE_TIME),
+                _ => None,
+            };
+            if let Some(p) = pattern
+                && !map.contains_key("pattern")
+            {
+                map.insert("pattern".into(), serde_json::Value::String(p.into()));
+            }
+            for child in map.values_mut() {
+                pin_formats(child);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(pin_formats),
+        _ => {}
+    }
+}
+
+/// The document as served at `/api/openapi.json`.
+pub fn document() -> serde_json::Value {
+    let mut doc = serde_json::to_value(openapi()).unwrap_or_default();
+    refine(&mut doc);
+    doc
+}
+
 pub fn router() -> Router<AppState> {
-    let (routes, api) = all().split_for_parts();
-    let document = Arc::new(describe(api));
+    let (routes, _) = all().split_for_parts();
+    let document = Arc::new(document());
     Router::new().merge(routes).merge(forms::router()).route(
         "/api/openapi.json",
         get(move || async move { Json(document.as_ref().clone()) }),
