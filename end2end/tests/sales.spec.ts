@@ -11,6 +11,8 @@ test("N creates a lead; qualifying it opens an opportunity, an account and a con
   await page.keyboard.press("n");
   const dialog = page.getByRole("dialog", { name: "New lead" });
   await expect(dialog).toBeVisible();
+  // The dialog opens on its first field.
+  await expect(dialog.getByLabel("Name *")).toBeFocused();
   await dialog.getByLabel("Name *").fill("Grace Quinn");
   await dialog.getByLabel("Company").fill("Quinn Robotics");
   await dialog.getByLabel("Email").fill("grace@quinn-robotics.example");

@@ -23,6 +23,12 @@ test("the shell is keyboard-usable: skip link, then the navigation", async ({ pa
   await hydrated(page);
   await page.keyboard.press("Tab");
   await expect(page.getByRole("link", { name: "Skip to content" })).toBeFocused();
+  // Enter moves focus into the page, past the menu.
+  await page.keyboard.press("Enter");
+  await expect(page.locator("#main")).toBeFocused();
+  await page.reload();
+  await hydrated(page);
+  await page.keyboard.press("Tab");
   await page.keyboard.press("Tab");
   await page.keyboard.press("Tab");
   await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Pipeline" })).toBeFocused();
@@ -31,12 +37,30 @@ test("the shell is keyboard-usable: skip link, then the navigation", async ({ pa
   await expect(page).toHaveURL(/\/leads$/);
 });
 
+test("at 1280 px every menu item is in sight beside the signed-in name", async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await signIn(page);
+  const nav = page.getByRole("navigation", { name: "Main" });
+  const navBox = (await nav.boundingBox())!;
+  for (const link of await nav.getByRole("link").all()) {
+    const box = (await link.boundingBox())!;
+    expect(box.x + box.width <= navBox.x + navBox.width + 1, await link.textContent() ?? "").toBeTruthy();
+  }
+  await expect(page.locator(".who-name")).toBeVisible();
+});
+
 test("the shell fits a 390 px phone without sideways scrolling", async ({ page }) => {
   await page.setViewportSize({ width: 390, height: 844 });
   await signIn(page);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow).toBeLessThanOrEqual(0);
   await expect(page.getByRole("button", { name: "Sign out" })).toBeVisible();
+  // Every menu item is on screen (none scrolled out of sight), and so is who is signed in.
+  for (const link of await page.getByRole("navigation", { name: "Main" }).getByRole("link").all()) {
+    const box = await link.boundingBox();
+    expect(box && box.x >= 0 && box.x + box.width <= 390, await link.textContent() ?? "").toBeTruthy();
+  }
+  await expect(page.locator(".who-name")).toBeVisible();
 });
 
 test("sign-in page and shell have no accessibility violations", async ({ page }) => {

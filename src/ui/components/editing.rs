@@ -24,6 +24,28 @@ pub fn Modal(
         if open.get() {
             if !d.open() {
                 let _ = d.show_modal();
+                // Its content renders on the next turn: then the first field takes focus
+                // (the browser would give it to the close button in the header).
+                #[cfg(feature = "hydrate")]
+                let d = d.clone();
+                #[cfg(feature = "hydrate")]
+                set_timeout(
+                    move || {
+                        let first = d
+                            .query_selector(
+                                "input:not([type=hidden]):not([readonly]), select, textarea",
+                            )
+                            .ok()
+                            .flatten()
+                            .and_then(|e| {
+                                wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok()
+                            });
+                        if let Some(field) = first {
+                            let _ = field.focus();
+                        }
+                    },
+                    std::time::Duration::from_millis(0),
+                );
             }
         } else if d.open() {
             d.close();
@@ -37,6 +59,27 @@ pub fn Modal(
             </header>
             <Show when=move || open.get()>{children()}</Show>
         </dialog>
+    }
+}
+
+/// "Skip to content": moves focus to the page's main region (a plain `#main` link is taken
+/// by the router as a navigation and leaves focus where it was).
+#[component]
+pub fn SkipLink() -> impl IntoView {
+    view! {
+        <a class="skip-link" href="#main" on:click=move |ev: leptos::ev::MouseEvent| {
+            #[cfg(not(feature = "hydrate"))]
+            let _ = ev;
+            #[cfg(feature = "hydrate")]
+            let main = document()
+                .get_element_by_id("main")
+                .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok());
+            #[cfg(feature = "hydrate")]
+            if let Some(main) = main {
+                ev.prevent_default();
+                let _ = main.focus();
+            }
+        }>"Skip to content"</a>
     }
 }
 

@@ -145,7 +145,7 @@ fn Frame(me: Me) -> impl IntoView {
     keyboard_shortcuts(new_lead, may_create_leads);
     let banner = me.clone();
     view! {
-        <a class="skip-link" href="#main">"Skip to content"</a>
+        <crate::ui::components::editing::SkipLink/>
         <ImpersonationBanner me=banner/>
         <header class="topbar">
             <a class="brand" href=role.home() aria-label="CRM home">"CRM"</a>

@@ -73,7 +73,7 @@ pub fn PortalShell() -> impl IntoView {
     let profile = Resource::new(|| (), |_| get_portal_profile());
     let name = me.as_ref().map(|m| m.user.name.clone()).unwrap_or_default();
     view! {
-        <a class="skip-link" href="#main">"Skip to content"</a>
+        <crate::ui::components::editing::SkipLink/>
         {me.map(|me| view! { <ImpersonationBanner me=me/> })}
         <header class="portal-top">
             <a class="portal-brand" href="/portal">
