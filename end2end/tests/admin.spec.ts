@@ -1,5 +1,5 @@
-import { expect, test } from "@playwright/test";
-import { ADMIN, api, hydrated, signIn, watchErrors } from "./helpers";
+import { expect } from "@playwright/test";
+import { test, ADMIN, api, hydrated, signIn, watchErrors } from "./helpers";
 
 test("an admin creates a sales user, views the CRM as them with the banner, and stops", async ({ page, browser }) => {
   const errors = watchErrors(page);
@@ -123,4 +123,19 @@ test("a role change or a deactivation is confirmed first, and cancelling changes
   await expect(dialog).toContainText("sessions end at once");
   await dialog.getByRole("button", { name: "Confirm" }).click();
   await expect(row.getByText("Deactivated")).toBeVisible();
+});
+
+test("every admin, support and settings page hydrates without an error and passes axe", async ({ page }) => {
+  await signIn(page);
+  const ticket = await api(page, "POST", "/api/crm/tickets", { subject: "Axe check ticket", channel: "email" });
+  for (const path of [
+    "/admin", "/admin/users", "/admin/forms", "/admin/sla", "/admin/audit", "/imports", "/tickets",
+    `/tickets/${ticket.id}`, "/account",
+  ]) {
+    const errors = watchErrors(page);
+    await page.goto(path);
+    await hydrated(page); // runs axe
+    await page.waitForLoadState("networkidle");
+    expect(errors(), `errors on ${path}`).toEqual([]);
+  }
 });

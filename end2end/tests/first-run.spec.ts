@@ -1,5 +1,5 @@
-import { test, expect } from "@playwright/test";
-import { ADMIN, hydrated, setupLink, signIn } from "./helpers";
+import { expect } from "@playwright/test";
+import { test, ADMIN, hydrated, setupLink, signIn } from "./helpers";
 
 test.describe.serial("first run", () => {
   test("the setup link creates the first super admin and signs them in", async ({ page }) => {

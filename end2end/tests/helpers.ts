@@ -1,4 +1,5 @@
-import { expect, type Page } from "@playwright/test";
+import { test as base, expect, type Page } from "@playwright/test";
+import AxeBuilder from "@axe-core/playwright";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -8,10 +9,32 @@ export function setupLink(): string {
   return readFileSync(join(__dirname, "..", ".tmp", "setup-link"), "utf8").trim();
 }
 
-/** Waits until the WASM has hydrated the page (the root element gets event handlers). */
+/** Fails on any serious or critical axe-core finding on the page as it is now. */
+export async function accessible(page: Page) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const bad = results.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(" | ")}`);
+  expect(bad, `axe on ${page.url()}`).toEqual([]);
+}
+
+/** Waits until the WASM has hydrated the page (the root element gets event handlers), then
+ * checks the page with axe: every page a test opens is checked. */
 export async function hydrated(page: Page) {
   await page.waitForFunction(() => (window as any).__crm_hydrated === true, null, { timeout: 20_000 });
+  await accessible(page);
 }
+
+/** Playwright's `test`, with axe run on the page each test ends on as well. */
+export const test = base.extend({
+  page: async ({ page }, use) => {
+    await use(page);
+    if (!page.isClosed() && page.url().startsWith("http")) {
+      await page.waitForLoadState("load");
+      await accessible(page);
+    }
+  },
+});
 
 export async function signIn(page: Page, who = ADMIN) {
   await page.goto("/login");

@@ -1,6 +1,6 @@
-import { expect, test } from "@playwright/test";
+import { expect } from "@playwright/test";
 import { readFileSync } from "node:fs";
-import { hydrated, signIn, watchErrors } from "./helpers";
+import { test, hydrated, signIn, watchErrors } from "./helpers";
 
 /** A Google Contacts export: its own headers, a repeated person, a bad email, and enough rows
  *  for the progress bar to be seen moving. */

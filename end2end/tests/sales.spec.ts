@@ -1,5 +1,5 @@
-import { test, expect } from "@playwright/test";
-import { hydrated, signIn, watchErrors, api } from "./helpers";
+import { expect } from "@playwright/test";
+import { test, hydrated, signIn, watchErrors, api } from "./helpers";
 
 // The sales flows of the records issue, in the real release build: a lead made with `N`,
 // qualified into an opportunity, account and contact; the `/` search; two tabs editing one
@@ -153,4 +153,39 @@ test("every sales page hydrates without an error", async ({ page }) => {
     await page.waitForLoadState("networkidle");
     expect(errors(), `errors on ${path}`).toEqual([]);
   }
+});
+
+test("an empty list says why: filters that match nothing offer to clear them", async ({ page }) => {
+  await signIn(page);
+  await page.goto("/leads?q=zzqxnothingmatches");
+  await hydrated(page);
+  const empty = page.locator("td.empty");
+  await expect(empty).toContainText("No leads match these filters.");
+  await empty.getByRole("link", { name: "Clear the filters" }).click();
+  await expect(page).toHaveURL(/\/leads$/);
+  await expect(page.locator("table.records tbody tr").first()).not.toHaveClass(/empty/);
+});
+
+test("Back to a list keeps the rows loaded so far and where it was scrolled", async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await signIn(page);
+  for (let i = 0; i < 60; i++) {
+    await api(page, "POST", "/api/crm/leads", { name: `Backtrack ${String(i).padStart(2, "0")}` });
+  }
+  await page.goto("/leads?q=backtrack");
+  await hydrated(page);
+  const rows = page.locator("table.records tbody tr");
+  await expect(rows).toHaveCount(50);
+  await page.getByRole("button", { name: "Load more" }).click();
+  await expect(rows).toHaveCount(60);
+  const last = rows.last().getByRole("link");
+  await last.scrollIntoViewIfNeeded();
+  const scrolled = await page.evaluate(() => window.scrollY);
+  expect(scrolled).toBeGreaterThan(200);
+  const name = (await last.textContent())!;
+  await last.click();
+  await expect(page.getByRole("heading", { level: 1, name })).toBeVisible();
+  await page.goBack();
+  await expect(rows).toHaveCount(60);
+  await expect.poll(() => page.evaluate(() => window.scrollY)).toBeGreaterThan(scrolled - 50);
 });

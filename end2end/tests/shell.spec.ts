@@ -1,6 +1,6 @@
-import { test, expect } from "@playwright/test";
+import { expect } from "@playwright/test";
 import AxeBuilder from "@axe-core/playwright";
-import { ADMIN, hydrated, signIn } from "./helpers";
+import { test, ADMIN, accessible, api, hydrated, signIn } from "./helpers";
 
 test("sign-in works before any JavaScript has run", async ({ browser }) => {
   const context = await browser.newContext({ javaScriptEnabled: false });
@@ -69,4 +69,35 @@ test("sign-in page and shell have no accessibility violations", async ({ page })
   expect((await new AxeBuilder({ page }).analyze()).violations).toEqual([]);
   await signIn(page);
   expect((await new AxeBuilder({ page }).analyze()).violations).toEqual([]);
+});
+
+test("Ctrl+K jumps to a page or a record by name; ? lists the shortcuts", async ({ page }) => {
+  await signIn(page);
+  const account = await api(page, "POST", "/api/crm/accounts", { name: "Paletteville Traders" });
+  await page.goto("/leads");
+  await hydrated(page);
+  await page.keyboard.press("Control+k");
+  const palette = page.getByRole("dialog", { name: "Go to" });
+  await expect(palette).toBeVisible();
+  await expect(palette.getByRole("combobox")).toBeFocused();
+  await page.keyboard.type("audit");
+  await expect(palette.getByRole("option").first()).toContainText("Audit log");
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/\/admin\/audit$/);
+  await expect(palette).toBeHidden();
+
+  await page.keyboard.press("Control+k");
+  await page.keyboard.type("Palettev");
+  await expect(palette.getByRole("option", { name: /Paletteville Traders/ })).toBeVisible();
+  await accessible(page);
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(new RegExp(`/accounts/${account.id}$`));
+
+  await page.locator("body").click({ position: { x: 5, y: 300 } });
+  await page.keyboard.press("?");
+  const help = page.getByRole("dialog", { name: "Keyboard shortcuts" });
+  await expect(help).toContainText("Go to a page or a record");
+  await accessible(page);
+  await page.keyboard.press("Escape");
+  await expect(help).toBeHidden();
 });

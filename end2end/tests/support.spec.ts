@@ -1,5 +1,5 @@
-import { expect, test } from "@playwright/test";
-import { api, hydrated, signIn, watchErrors } from "./helpers";
+import { expect } from "@playwright/test";
+import { test, api, hydrated, signIn, watchErrors } from "./helpers";
 
 const PORTAL_PASSWORD = "portal password 1";
 
@@ -144,4 +144,17 @@ test("the portal fits a phone", async ({ page, browser }) => {
   await p.getByRole("button", { name: "Save" }).click();
   await expect(p.getByRole("status")).toContainText("Saved");
   await phone.close();
+});
+
+test("a contact's and an account's pages list their tickets", async ({ page }) => {
+  await signIn(page);
+  const account = await api(page, "POST", "/api/crm/accounts", { name: "Ticketed Holdings" });
+  const contact = await api(page, "POST", "/api/crm/contacts", { first_name: "Tia", last_name: "Ticketed", account_id: account.id });
+  const ticket = await api(page, "POST", "/api/crm/tickets", { subject: "Printer on fire", contact_id: contact.id, account_id: account.id, channel: "email" });
+  for (const path of [`/contacts/${contact.id}`, `/accounts/${account.id}`]) {
+    await page.goto(path);
+    await hydrated(page);
+    const panel = page.getByRole("region", { name: "Tickets" });
+    await expect(panel.getByRole("link", { name: `#${ticket.number} Printer on fire` })).toBeVisible();
+  }
 });

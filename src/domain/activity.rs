@@ -184,6 +184,12 @@ pub struct TimelineEntry {
     pub body: Option<String>,
     #[serde(default)]
     pub changes: Vec<FieldChange>,
+    /// Where the entry happened when not on this record: "lead Jane Doe" (the lead this
+    /// became), with its page.
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub source_link: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

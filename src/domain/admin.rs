@@ -184,12 +184,97 @@ pub struct AuditEntry {
     pub subject: Option<String>,
     pub target_type: Option<String>,
     pub target_id: Option<String>,
+    /// What the target is called today (a person's or record's name), when it has one.
+    #[serde(default)]
+    pub target_name: Option<String>,
     /// Where the record lives in the app, when it has a page.
     pub target_link: Option<String>,
     pub ip: Option<String>,
     pub changes: Vec<FieldChange>,
     /// The rest of the entry's details, as compact JSON.
     pub details: String,
+    /// The same details as "name: value" lines, for reading.
+    #[serde(default)]
+    pub facts: Vec<AuditFact>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct AuditFact {
+    pub name: String,
+    pub value: String,
+}
+
+/// The details that are not field changes, one line each: strings as they are, anything else
+/// as compact JSON; names read as words ("lost_reason" → "lost reason").
+pub fn audit_facts(details: &serde_json::Value) -> Vec<AuditFact> {
+    let Some(map) = details.as_object() else {
+        return Vec::new();
+    };
+    map.iter()
+        .map(|(k, v)| AuditFact {
+            name: k.replace('_', " "),
+            value: match v {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Null => "—".into(),
+                other => other.to_string(),
+            },
+        })
+        .collect()
+}
+
+/// An action in words: "user.deactivated" → "User deactivated". Known actions read as a
+/// sentence; any other falls back to its noun and verb, so a new action never shows raw.
+pub fn action_label(action: &str) -> String {
+    let known = match action {
+        "auth.login" => "Signed in",
+        "auth.login_failed" => "Sign-in refused",
+        "auth.logout" => "Signed out",
+        "portal.login" => "Signed in to the portal",
+        "portal.invite_accepted" => "Portal invitation accepted",
+        "portal.password_changed" => "Portal password changed",
+        "portal.password_reset" => "Portal password reset",
+        "portal.sessions_ended" => "Portal sessions ended",
+        "impersonation.started" => "Started viewing as",
+        "impersonation.ended" => "Stopped viewing as",
+        "impersonation.refused" => "Viewing as refused",
+        "session.ended" => "Session ended",
+        "session.others_ended" => "Other sessions ended",
+        "user.role_changed" => "Role changed",
+        "user.password_reset_issued" => "Password reset link issued",
+        "contact.portal_invited" => "Invited to the portal",
+        "contact.portal_disabled" => "Portal access turned off",
+        "contact.portal_reset_issued" => "Portal reset link issued",
+        "contact.updated_in_portal" => "Contact updated in the portal",
+        "lead.qualified" => "Lead qualified",
+        "ticket.noted" => "Internal note added",
+        "ticket.replied" => "Reply sent to the customer",
+        "ticket.customer_replied" => "Customer replied",
+        "form.submitted_existing" => "Form submitted by a known person",
+        "pipeline.stages_changed" => "Pipeline stages changed",
+        "pipeline.target_set" => "Sales target set",
+        _ => "",
+    };
+    if !known.is_empty() {
+        return known.to_string();
+    }
+    let (noun, verb) = action.split_once('.').unwrap_or((action, ""));
+    let verb = match verb {
+        "create" => "created",
+        other => other,
+    };
+    let noun = noun.replace('_', " ").replace("api token", "API token");
+    let mut out = String::with_capacity(action.len() + 1);
+    let mut chars = noun.chars();
+    if let Some(first) = chars.next() {
+        out.extend(first.to_uppercase());
+        out.push_str(chars.as_str());
+    }
+    if !verb.is_empty() {
+        out.push(' ');
+        out.push_str(&verb.replace('_', " "));
+    }
+    out
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -282,6 +367,29 @@ mod tests {
         assert_eq!(device_label(safari), "Safari on iOS");
         assert_eq!(device_label("curl/8.0"), "curl");
         assert_eq!(device_label(""), "Unknown browser");
+    }
+
+    #[test]
+    fn actions_read_as_words() {
+        assert_eq!(action_label("user.deactivated"), "User deactivated");
+        assert_eq!(action_label("auth.login_failed"), "Sign-in refused");
+        assert_eq!(action_label("api_token.revoked"), "API token revoked");
+        assert_eq!(action_label("lead.create"), "Lead created");
+        assert_eq!(action_label("odd"), "Odd");
+        let facts = audit_facts(&serde_json::json!({ "lost_reason": "price", "n": 3 }));
+        assert_eq!(
+            facts,
+            vec![
+                AuditFact {
+                    name: "lost reason".into(),
+                    value: "price".into()
+                },
+                AuditFact {
+                    name: "n".into(),
+                    value: "3".into()
+                },
+            ]
+        );
     }
 
     #[test]

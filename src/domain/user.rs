@@ -116,16 +116,48 @@ pub struct Me {
     /// While impersonating: when the viewing ends on its own.
     #[serde(default)]
     pub impersonation_ends_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// What this person may do, decided by the server's one policy and sent once with the
+    /// page, so the browser shows only the controls that will work.
+    #[serde(default)]
+    pub can: Capabilities,
 }
 
 impl Me {
     /// Someone signed in as themselves.
-    pub fn own(user: CurrentUser) -> Me {
+    pub fn own(user: CurrentUser, can: Capabilities) -> Me {
         Me {
             user,
             impersonator: None,
             impersonation_ends_at: None,
+            can,
         }
+    }
+}
+
+/// The kind-level answers of the policy that decide which controls a page shows. The server
+/// still decides every request, record by record.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Capabilities {
+    /// Record kinds (`lead`, `ticket`…) this person may create.
+    pub create: Vec<String>,
+    /// Record kinds this person may edit.
+    pub update: Vec<String>,
+    /// Move a closed deal back to an open stage; reopen a disqualified lead.
+    pub reopen: bool,
+    /// Change the pipeline's stages and targets.
+    pub configure: bool,
+    /// Admin settings: users, forms, SLAs, the audit log, viewing as someone.
+    pub administer: bool,
+}
+
+impl Capabilities {
+    pub fn may_create(&self, kind: &str) -> bool {
+        self.create.iter().any(|k| k == kind)
+    }
+
+    pub fn may_update(&self, kind: &str) -> bool {
+        self.update.iter().any(|k| k == kind)
     }
 }
 
@@ -283,9 +315,65 @@ impl Area {
     }
 }
 
+/// Every page a person may jump to from the command palette: their areas and the pages inside
+/// them, as (label, path). The same rules as the navigation; the server still decides.
+pub fn destinations(role: Role, can: &Capabilities) -> Vec<(&'static str, &'static str)> {
+    let mut out: Vec<(&'static str, &'static str)> = Vec::new();
+    for area in Area::ALL.into_iter().filter(|a| a.open_to(role)) {
+        out.push((area.label(), area.path()));
+        let inside: &[(&'static str, &'static str)] = match area {
+            Area::Pipeline if can.configure => &[
+                ("Pipeline metrics", "/pipeline/metrics"),
+                ("Pipeline stages", "/pipeline/stages"),
+            ],
+            Area::Pipeline => &[("Pipeline metrics", "/pipeline/metrics")],
+            Area::Leads => &[("Imports", "/imports")],
+            Area::Admin => &[
+                ("Users", "/admin/users"),
+                ("Kickoff forms", "/admin/forms"),
+                ("SLA policies", "/admin/sla"),
+                ("Audit log", "/admin/audit"),
+            ],
+            _ => &[],
+        };
+        out.extend_from_slice(inside);
+    }
+    out.push(("Your account", "/account"));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_palette_offers_only_what_the_role_may_open() {
+        let none = Capabilities::default();
+        let support: Vec<&str> = destinations(Role::Support, &none)
+            .iter()
+            .map(|d| d.1)
+            .collect();
+        assert!(support.contains(&"/tickets") && support.contains(&"/account"));
+        assert!(
+            !support
+                .iter()
+                .any(|p| p.starts_with("/admin") || p.starts_with("/pipeline"))
+        );
+        let sales: Vec<&str> = destinations(Role::Sales, &none)
+            .iter()
+            .map(|d| d.1)
+            .collect();
+        assert!(sales.contains(&"/pipeline/metrics") && !sales.contains(&"/pipeline/stages"));
+        let configure = Capabilities {
+            configure: true,
+            ..Default::default()
+        };
+        let admin: Vec<&str> = destinations(Role::Admin, &configure)
+            .iter()
+            .map(|d| d.1)
+            .collect();
+        assert!(admin.contains(&"/admin/audit") && admin.contains(&"/pipeline/stages"));
+    }
 
     #[test]
     fn roles_round_trip_through_their_names() {

@@ -86,7 +86,7 @@ async fn login(
     let next = safe_next(input.next.as_deref());
     match service::login(&state, &session, &client, &input.email, &input.password).await {
         Ok(_) if html => see_other(&next),
-        Ok(user) => Json(Me::own(user)).into_response(),
+        Ok(user) => Json(own(user)).into_response(),
         Err(e) if html => {
             let message = e.message();
             let page = standalone_page(
@@ -150,7 +150,7 @@ async fn setup(
     };
     let result = service::complete_setup(&state, &session, &client, &input.token, new_user)
         .await
-        .map(|user| Me::own(user));
+        .map(own);
     link_answer(
         result,
         accepts_html(&headers),
@@ -191,7 +191,7 @@ async fn set_password(
         input.revoke_tokens,
     )
     .await
-    .map(|user| Me::own(user));
+    .map(own);
     link_answer(
         result,
         accepts_html(&headers),
@@ -261,4 +261,10 @@ fn with_status(page: Response, e: &AppError) -> Response {
         }
     }
     page
+}
+
+/// The answer for someone just signed in as themselves, with what the policy lets them do.
+fn own(user: crate::domain::user::CurrentUser) -> Me {
+    let can = crate::server::policy::capabilities(user.role, user.id);
+    Me::own(user, can)
 }

@@ -153,6 +153,31 @@ const SALES_RECORDS: [RecordKind; 4] = [
 ];
 
 /// Whether a staff member with `role` (and id `me`) may do `action` on `target`.
+/// What a person may do at the level of record kinds, for the browser to show the controls
+/// that will work: the same [`allows`] that decides each request.
+pub fn capabilities(role: Role, me: Uuid) -> crate::domain::user::Capabilities {
+    use RecordKind::*;
+    if !role.is_staff() {
+        return Default::default();
+    }
+    let kinds = [Lead, Account, Contact, Opportunity, Activity, Task, Ticket];
+    let may = |action: Action, kind: RecordKind| allows(role, me, action, Target::kind(kind));
+    let names = |action: Action| {
+        kinds
+            .iter()
+            .filter(|k| may(action, **k))
+            .map(|k| k.as_str().to_string())
+            .collect()
+    };
+    crate::domain::user::Capabilities {
+        create: names(Action::Create),
+        update: names(Action::Update),
+        reopen: may(Action::Reopen, Opportunity),
+        configure: may(Action::Configure, Opportunity),
+        administer: may(Action::Administer, Form),
+    }
+}
+
 pub fn allows(role: Role, me: Uuid, action: Action, target: Target) -> bool {
     use Action::*;
     use RecordKind::*;

@@ -72,8 +72,17 @@ pub fn compact_money(minor: i64, currency: &str) -> String {
             crate::domain::records::group_thousands(abs.round() as u64)
         );
     };
-    let digits = if n >= 100.0 { 0 } else { 1 };
-    format!("{sign}{symbol}{n:.digits$}{unit}")
+    // Four significant digits at most ($710.5K, $11.97M), trailing zeros dropped ($850K).
+    let digits = if n >= 100.0 {
+        1
+    } else if n >= 10.0 {
+        2
+    } else {
+        3
+    };
+    let text = format!("{n:.digits$}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    format!("{sign}{symbol}{text}{unit}")
 }
 
 /// An id for one submission of a form: a retry of the same submission creates nothing new.
@@ -100,8 +109,10 @@ mod tests {
 
     #[test]
     fn money_in_headers_is_short() {
-        assert_eq!(compact_money(123_456_789_00, "USD"), "$123M");
-        assert_eq!(compact_money(12_345_678_00, "USD"), "$12.3M");
+        assert_eq!(compact_money(123_456_789_00, "USD"), "$123.5M");
+        assert_eq!(compact_money(12_345_678_00, "USD"), "$12.35M");
+        assert_eq!(compact_money(71_050_000, "USD"), "$710.5K");
+        assert_eq!(compact_money(1_197_000_000, "USD"), "$11.97M");
         assert_eq!(compact_money(85_000_000, "USD"), "$850K");
         assert_eq!(compact_money(40_000, "USD"), "$400");
         assert_eq!(compact_money(1_250_000, "CHF"), "CHF 12.5K");

@@ -817,6 +817,8 @@ async fn the_audit_page_filters_and_names_people() {
         assert_eq!(entries[0]["action"], "lead.updated");
         assert_eq!(entries[0]["actor"], "Sales sid@example.com");
         assert_eq!(entries[0]["target_link"], format!("/leads/{lead_id}"));
+        // The record is named (ids share their first characters, so an id alone is ambiguous).
+        assert_eq!(entries[0]["target_name"], "Grace Hopper");
         assert_eq!(
             entries[0]["changes"],
             json!([{"field": "company", "old": "Navy", "new": "US Navy"}])
@@ -830,6 +832,15 @@ async fn the_audit_page_filters_and_names_people() {
             .map(|e| e["action"].as_str().unwrap_or_default().to_string())
             .collect();
         assert_eq!(actions, ["impersonation.ended", "impersonation.started"]);
+        let started = &r.json()["entries"][1];
+        assert_eq!(started["target_name"], "Sales sid@example.com", "{started}");
+        let facts = started["facts"].as_array().expect("facts");
+        assert!(
+            facts
+                .iter()
+                .all(|f| f["name"].is_string() && f["value"].is_string()),
+            "{started}"
+        );
         let r = admin
             .get(&format!("/api/admin/audit?subject={sales_id}"))
             .await;
@@ -876,6 +887,14 @@ async fn what_an_admin_does_while_viewing_as_someone_is_shown_as_theirs() {
         let r = admin.put_json(&format!("/api/crm/leads/{lead_id}"), json!({"version": 1, "company": "Viewed Co"})).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
         sales.post_json("/api/crm/activities", json!({"kind": "call", "subject": "My own call", "related_type": "lead", "related_id": lead_id})).await;
+        // A deal of theirs, moved by the admin viewing as them and then by them.
+        let opp = sales.post_json("/api/crm/opportunities", json!({"name": "Viewed Deal", "stage": "lead"})).await.json();
+        let opp_id = opp["id"].as_str().expect("id").to_string();
+        let r = admin.put_json(&format!("/api/crm/opportunities/{opp_id}"), json!({"version": opp["version"], "stage": "qualified"})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let moved = r.json();
+        let r = sales.put_json(&format!("/api/crm/opportunities/{opp_id}"), json!({"version": moved["version"], "stage": "lead"})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
 
         let principal = {
             let mut h = app.state.db.handle().await.expect("handle");
@@ -890,6 +909,68 @@ async fn what_an_admin_does_while_viewing_as_someone_is_shown_as_theirs() {
         assert_eq!(actor("Checked for them"), admin_as_sales, "{timeline:?}");
         assert_eq!(actor("Edited"), admin_as_sales, "{timeline:?}");
         assert_eq!(actor("My own call"), "Sales sid@example.com");
+        let deal = crm::server::sales::activities::timeline(&app.state, &principal, crm::domain::records::RecordKind::Opportunity, opp_id.parse().expect("uuid"))
+            .await
+            .expect("timeline");
+        let mover = |title: &str| deal.iter().find(|e| e.title == title).and_then(|e| e.actor_name.clone()).unwrap_or_default();
+        assert_eq!(mover("Stage: Lead → Qualified"), admin_as_sales, "{deal:?}");
+        assert_eq!(mover("Stage: Qualified → Lead"), "Sales sid@example.com", "{deal:?}");
+        assert_eq!(mover("Created in Lead"), "Sales sid@example.com", "{deal:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_browser_is_told_what_the_policy_allows_once() {
+    on_every_backend(async |app| {
+        let (mut sue, _) = app.signed_in("sue@example.com", Role::Support).await;
+        let (mut sam, _) = app.signed_in("sam@example.com", Role::Sales).await;
+        let (mut meg, _) = app.signed_in("meg@example.com", Role::Manager).await;
+        let can = |v: Value| v["can"].clone();
+        let support = can(me(&mut sue).await);
+        assert!(
+            support["create"]
+                .as_array()
+                .is_some_and(|k| k.contains(&json!("ticket")) && !k.contains(&json!("lead"))),
+            "{support}"
+        );
+        assert_eq!(
+            (
+                support["configure"].as_bool(),
+                support["administer"].as_bool()
+            ),
+            (Some(false), Some(false))
+        );
+        let sales = can(me(&mut sam).await);
+        assert!(
+            sales["create"]
+                .as_array()
+                .is_some_and(|k| k.contains(&json!("lead"))),
+            "{sales}"
+        );
+        assert!(
+            !sales["update"]
+                .as_array()
+                .is_some_and(|k| k.contains(&json!("ticket"))),
+            "{sales}"
+        );
+        assert_eq!(sales["reopen"], false);
+        let manager = can(me(&mut meg).await);
+        assert_eq!(
+            (
+                manager["reopen"].as_bool(),
+                manager["configure"].as_bool(),
+                manager["administer"].as_bool()
+            ),
+            (Some(true), Some(true), Some(false))
+        );
+        // The page carries the same answer in its head, for the UI to read before it renders.
+        let page = sue.get("/tickets").await.text();
+        assert!(
+            page.contains("crm-me")
+                && (page.contains("&quot;can&quot;") || page.contains("\"can\"")),
+            "the page names what its person may do"
+        );
     })
     .await;
 }

@@ -827,3 +827,77 @@ async fn the_openapi_document_lists_every_crm_route() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_fresh_list_says_it_is_empty_and_offers_the_way_on() {
+    let app = TestApp::new().await;
+    let (mut admin, _) = app.signed_in("ann@example.com", Role::Admin).await;
+    let page = admin.get_html("/leads").await.text();
+    assert!(page.contains("No leads yet."), "{page}");
+    assert!(
+        !page.contains("match these filters"),
+        "no filter is applied"
+    );
+    let empty = page.split("class=\"empty\"").nth(1).unwrap_or_default();
+    assert!(
+        empty.contains("New lead") && empty.contains("/imports?kind=leads"),
+        "{empty}"
+    );
+    let page = admin.get_html("/leads?q=nothing").await.text();
+    assert!(page.contains("No leads match these filters."), "{page}");
+    assert!(page.contains("Clear the filters"));
+}
+
+#[tokio::test]
+async fn a_leads_history_stays_on_what_it_became_and_a_contact_lists_its_tickets() {
+    on_every_backend(async |app| {
+        let (mut sam, _) = app.api("sam@example.com", Role::Sales).await;
+        let (mut sue, _) = app.api("sue@example.com", Role::Support).await;
+        let lead = sam
+            .post_json("/api/crm/leads", json!({"name": "Hedy Lamarr", "company": "Frequency Hopping", "email": "hedy@hop.example"}))
+            .await
+            .json();
+        let lead_id = id(&lead);
+        let r = sam
+            .post_json("/api/crm/activities", json!({"kind": "call", "subject": "Discovery call", "related_type": "lead", "related_id": lead_id}))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let r = sam
+            .post_json("/api/crm/tasks", json!({"title": "Send the spec sheet", "related_type": "lead", "related_id": lead_id}))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let q = sam
+            .post_json(&format!("/api/crm/leads/{lead_id}/qualify"), json!({"value": 900}))
+            .await
+            .json();
+        for kind in ["opportunity", "contact", "account"] {
+            let record = q[format!("{kind}_id")].as_str().expect("id").to_string();
+            let r = sam
+                .post_json(&server_fn_path("record_timeline"), json!({"kind": kind, "id": record}))
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+            let call = r
+                .json()
+                .as_array()
+                .and_then(|t| t.iter().find(|e| e["title"] == "Call: Discovery call").cloned())
+                .unwrap_or_else(|| panic!("the lead's call is on the {kind}: {}", r.text()));
+            assert_eq!(call["source"], "lead Hedy Lamarr");
+            assert_eq!(call["source_link"], format!("/leads/{lead_id}"));
+            let r = sam
+                .post_json(&server_fn_path("record_tasks"), json!({"kind": kind, "id": record}))
+                .await;
+            assert!(r.text().contains("Send the spec sheet"), "{kind}: {}", r.text());
+        }
+
+        // The contact's tickets, for whoever reads tickets.
+        let contact = q["contact_id"].as_str().expect("id").to_string();
+        let r = sue
+            .post_json("/api/crm/tickets", json!({"subject": "Antenna drift", "contact_id": contact, "channel": "phone"}))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let r = sue.get(&format!("/api/crm/tickets?status=all&contact_id={contact}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert_eq!(r.json()["total"], 1, "{}", r.text());
+    })
+    .await;
+}

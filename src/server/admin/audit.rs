@@ -1,23 +1,29 @@
 //! The audit log as admins read it: filtered, newest first, one page at a time, with names
 //! for the people and links to the records.
 
-use crate::domain::admin::{AuditEntry, AuditFilter, AuditPage, field_changes};
+use crate::domain::admin::{AuditEntry, AuditFilter, AuditPage, audit_facts, field_changes};
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::records::RecordKind;
 use crate::server::auth::Principal;
 use crate::server::db::audit;
 use crate::server::policy::{self, Action, Target};
 use crate::server::state::AppState;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 pub const PAGE: i64 = 100;
 
 fn link(target_type: Option<&str>, target_id: Option<&str>) -> Option<String> {
+    match target_type? {
+        "sla_policy" => return Some("/admin/sla".into()),
+        "stage" | "pipeline" => return Some("/pipeline/stages".into()),
+        "form" => return Some("/admin/forms".into()),
+        _ => {}
+    }
     let id: Uuid = target_id?.parse().ok()?;
     match target_type? {
         "user" => Some("/admin/users".into()),
-        "sla_policy" => Some("/admin/sla".into()),
-        "stage" => Some("/pipeline/stages".into()),
+        "import" => Some(format!("/imports/{id}")),
         kind => kind.parse::<RecordKind>().ok().map(|k| k.path(id)),
     }
 }
@@ -40,6 +46,17 @@ pub async fn search(
     let mut h = state.db.handle().await?;
     let rows = audit::search(&mut h.c(), filter, PAGE + 1).await?;
     let more = rows.len() as i64 > PAGE;
+    // Name each target once per page (a page of sign-ins names the same few users).
+    let mut names: HashMap<(String, String), Option<String>> = HashMap::new();
+    for r in rows.iter().take(PAGE as usize) {
+        if let (Some(t), Some(id)) = (&r.entry.target_type, &r.entry.target_id) {
+            let key = (t.clone(), id.clone());
+            if !names.contains_key(&key) {
+                let name = audit::target_name(&mut h.c(), t, id).await?;
+                names.insert(key, name);
+            }
+        }
+    }
     let entries: Vec<AuditEntry> = rows
         .into_iter()
         .take(PAGE as usize)
@@ -64,10 +81,16 @@ pub async fn search(
                 subject_id: e.subject_id,
                 subject: r.subject_name,
                 target_link: link(e.target_type.as_deref(), e.target_id.as_deref()),
+                target_name: e
+                    .target_type
+                    .clone()
+                    .zip(e.target_id.clone())
+                    .and_then(|k| names.get(&k).cloned().flatten()),
                 target_type: e.target_type,
                 target_id: e.target_id,
                 ip: e.ip,
                 changes,
+                facts: audit_facts(&details),
                 details: if details.as_object().is_some_and(|m| m.is_empty()) {
                     String::new()
                 } else {

@@ -166,6 +166,7 @@ impl Principal {
             Principal::Anonymous => return None,
         };
         Some(Me {
+            can: crate::server::policy::capabilities(user.role, user.id),
             user,
             impersonator: by.map(|i| i.admin.clone()),
             impersonation_ends_at: by.map(|i| i.ends_at),

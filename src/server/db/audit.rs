@@ -626,6 +626,43 @@ pub async fn search(
         .await)
 }
 
+/// What an entry's target is called today, so the log reads "user Dana Reyes" rather than
+/// an id whose first characters every id shares. `None` when the type has no name or the
+/// record is gone (the id is still shown).
+pub async fn target_name(
+    c: &mut Conn<'_>,
+    target_type: &str,
+    target_id: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    let by_uuid = match target_type {
+        "user" => "select name from users where id = $1",
+        "lead" => "select name from leads where id = $1",
+        "account" => "select name from accounts where id = $1",
+        "opportunity" => "select name from opportunities where id = $1",
+        "contact" => {
+            "select coalesce(nullif(trim(coalesce(first_name, '') || ' ' || coalesce(last_name, '')), ''), email)
+             from contacts where id = $1"
+        }
+        "ticket" => "select '#' || cast(number as text) || ' ' || subject from tickets where id = $1",
+        "form" => "select title from forms where id = $1",
+        "import" => "select file_name from imports where id = $1",
+        "api_token" => "select label from api_tokens where id = $1",
+        "stage" => {
+            return on!(c, c => sqlx::query_scalar("select label from pipeline_stages where key = $1")
+                .bind(target_id)
+                .fetch_optional(c)
+                .await);
+        }
+        _ => return Ok(None),
+    };
+    let Ok(id) = target_id.parse::<Uuid>() else {
+        return Ok(None);
+    };
+    let name: Option<Option<String>> =
+        on!(c, c => sqlx::query_scalar(by_uuid).bind(id).fetch_optional(c).await)?;
+    Ok(name.flatten().filter(|n| !n.trim().is_empty()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -146,3 +146,19 @@ pub async fn delete(c: &mut Conn<'_>, id: Uuid) -> Result<bool, sqlx::Error> {
 pub async fn touch(c: &mut Conn<'_>, id: Uuid, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
     on!(c, c => sqlx::query("update leads set updated_at = $2 where id = $1").bind(id).bind(now).execute(c).await.map(|_| ()))
 }
+
+/// The leads that became this account, contact or opportunity when qualified: (id, name).
+pub async fn converted_into(
+    c: &mut Conn<'_>,
+    kind: crate::domain::records::RecordKind,
+    id: Uuid,
+) -> Result<Vec<(Uuid, String)>, sqlx::Error> {
+    use crate::domain::records::RecordKind;
+    let sql = match kind {
+        RecordKind::Account => "select id, name from leads where converted_account_id = $1",
+        RecordKind::Contact => "select id, name from leads where converted_contact_id = $1",
+        RecordKind::Opportunity => "select id, name from leads where converted_opportunity_id = $1",
+        _ => return Ok(Vec::new()),
+    };
+    on!(c, c => sqlx::query_as(sql).bind(id).fetch_all(c).await)
+}

@@ -10,7 +10,7 @@ use crate::domain::records::{ListQuery, Page, RecordKind};
 use crate::server::auth::{ClientInfo, Principal, Staff};
 use crate::server::db::list::{self, Filter};
 use crate::server::db::sql::Arg;
-use crate::server::db::{Conn, activities, audit, opportunities, records, users};
+use crate::server::db::{Conn, activities, audit, leads, opportunities, records, users};
 use crate::server::policy::{Action, Target, authorize, authorize_record, ticket_scope};
 use crate::server::state::AppState;
 use chrono::Duration;
@@ -388,8 +388,19 @@ pub async fn tasks_for(
     id: Uuid,
 ) -> AppResult<Vec<Task>> {
     let mut h = state.db.handle().await?;
-    authorize_record(&mut h.c(), principal, Action::Read, kind, id).await?;
-    Ok(activities::open_tasks_for(&mut h.c(), kind, id).await?)
+    let c = &mut h.c();
+    authorize_record(c, principal, Action::Read, kind, id).await?;
+    let mut tasks = activities::open_tasks_for(c, kind, id).await?;
+    // The open tasks of the lead this became are still to do: they show here too.
+    for (lead_id, _) in leads::converted_into(c, kind, id).await? {
+        match authorize_record(c, principal, Action::Read, RecordKind::Lead, lead_id).await {
+            Ok(_) => tasks.extend(activities::open_tasks_for(c, RecordKind::Lead, lead_id).await?),
+            Err(AppError::NotFound | AppError::Forbidden { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    tasks.sort_by_key(|t| (t.done_at.is_some(), t.due_at.is_none(), t.due_at));
+    Ok(tasks)
 }
 
 /// A record's history, newest first: activities, stage changes, and audited field changes.
@@ -405,6 +416,29 @@ pub async fn timeline(
     let mut h = state.db.handle().await?;
     let c = &mut h.c();
     authorize_record(c, principal, Action::Read, kind, id).await?;
+    let mut entries = history(c, kind, id).await?;
+    // One customer story: what happened while this was still a lead (its calls, notes and
+    // changes) stays on the account, contact and opportunity it became, for whoever may read
+    // that lead too.
+    for (lead_id, name) in leads::converted_into(c, kind, id).await? {
+        match authorize_record(c, principal, Action::Read, RecordKind::Lead, lead_id).await {
+            Ok(_) => {}
+            Err(AppError::NotFound | AppError::Forbidden { .. }) => continue,
+            Err(e) => return Err(e),
+        }
+        for mut e in history(c, RecordKind::Lead, lead_id).await? {
+            e.source = Some(format!("lead {name}"));
+            e.source_link = Some(RecordKind::Lead.path(lead_id));
+            entries.push(e);
+        }
+    }
+    entries.sort_by(|a, b| b.at.cmp(&a.at));
+    entries.truncate(150);
+    Ok(entries)
+}
+
+/// One record's own history: its activities, its stage moves, and its audited changes.
+async fn history(c: &mut Conn<'_>, kind: RecordKind, id: Uuid) -> AppResult<Vec<TimelineEntry>> {
     let logged = activities::for_record(c, kind, id, 100).await?;
     let ids: Vec<String> = logged.iter().map(|a| a.id.to_string()).collect();
     let mut viewed_as =
@@ -419,9 +453,12 @@ pub async fn timeline(
             title: format!("{}: {}", a.kind.label(), a.subject),
             body: a.body,
             changes: vec![],
+            source: None,
+            source_link: None,
         })
         .collect();
 
+    let audited = audit::for_target(c, kind.as_str(), &id.to_string(), 100).await?;
     if kind == RecordKind::Opportunity {
         let stages = opportunities::stages(c).await?;
         let label = |key: &str| {
@@ -431,9 +468,25 @@ pub async fn timeline(
                 .map_or(key.to_string(), |s| s.label.clone())
         };
         for change in opportunities::stage_history(c, id).await? {
-            let actor = match change.by_user_id {
-                Some(u) => users::by_id(c, u).await?.map(|u| u.name),
-                None => None,
+            // A move made while an admin viewed as the owner is the admin's: its audit entry
+            // (same transaction, same moment) names both.
+            let viewed = audited
+                .iter()
+                .find(|(e, _)| {
+                    let same = match &change.from_stage {
+                        Some(_) => {
+                            e.details.0["changes"]["stage"]["new"].as_str()
+                                == Some(change.to_stage.as_str())
+                        }
+                        None => e.action.ends_with(".created"),
+                    };
+                    same && e.subject_id.is_some() && (e.at - change.at).num_seconds().abs() <= 1
+                })
+                .and_then(|(_, who)| who.clone());
+            let actor = match (viewed, change.by_user_id) {
+                (Some(who), _) => Some(who),
+                (None, Some(u)) => users::by_id(c, u).await?.map(|u| u.name),
+                (None, None) => None,
             };
             let title = match &change.from_stage {
                 Some(from) => format!("Stage: {} → {}", label(from), label(&change.to_stage)),
@@ -446,11 +499,13 @@ pub async fn timeline(
                 title,
                 body: None,
                 changes: vec![],
+                source: None,
+                source_link: None,
             });
         }
     }
 
-    for (entry, actor_name) in audit::for_target(c, kind.as_str(), &id.to_string(), 100).await? {
+    for (entry, actor_name) in audited {
         // Stage moves are already shown from the stage history.
         if entry.action.ends_with(".stage_changed")
             && kind == RecordKind::Opportunity
@@ -466,10 +521,10 @@ pub async fn timeline(
             title: describe(&entry.action),
             body: None,
             changes,
+            source: None,
+            source_link: None,
         });
     }
-    entries.sort_by(|a, b| b.at.cmp(&a.at));
-    entries.truncate(150);
     Ok(entries)
 }
 

@@ -45,7 +45,7 @@ pub fn BarChart(
                 LABEL_W
             };
             let text_x = LABEL_W + span + 8.0;
-            let name = format!("{}: {}", b.label, b.shown);
+            let name = format!("{} {}", b.label, b.shown);
             view! {
                 <a href=b.href.clone() aria-label=name.clone()>
                     <title>{name.clone()}</title>
@@ -57,7 +57,8 @@ pub fn BarChart(
         })
         .collect_view();
     view! {
-        <svg class="chart" viewBox=format!("0 0 {WIDTH} {height}") role="img" aria-label=title.clone()
+        // A group, not an image: an image's content is hidden, and these bars are links.
+        <svg class="chart" viewBox=format!("0 0 {WIDTH} {height}") role="group" aria-label=title.clone()
             preserveAspectRatio="xMinYMin meet">
             {rows}
         </svg>
@@ -85,7 +86,7 @@ pub fn ColumnChart(bars: Vec<Bar>, #[prop(into)] title: String) -> impl IntoView
             let x = i as f64 * slot + slot * 0.15;
             let w = slot * 0.7;
             let y = top + plot - h;
-            let name = format!("{}: {}", b.label, b.shown);
+            let name = format!("{} {}", b.label, b.shown);
             view! {
                 <a href=b.href.clone() aria-label=name.clone()>
                     <title>{name.clone()}</title>
@@ -96,7 +97,7 @@ pub fn ColumnChart(bars: Vec<Bar>, #[prop(into)] title: String) -> impl IntoView
         })
         .collect_view();
     view! {
-        <svg class="chart" viewBox=format!("0 0 {WIDTH} {height}") role="img" aria-label=title>
+        <svg class="chart" viewBox=format!("0 0 {WIDTH} {height}") role="group" aria-label=title>
             <line x1="0" x2=WIDTH y1=top + plot y2=top + plot class="chart-axis"/>
             {columns}
         </svg>

@@ -56,6 +56,17 @@ pub enum ChipSource {
 }
 
 /// The list request the address describes.
+/// Whether a list query narrows the list (anything but its sort and page).
+fn is_filtered(q: &ListQuery) -> bool {
+    let unfiltered = ListQuery {
+        sort: q.sort.clone(),
+        limit: q.limit,
+        cursor: q.cursor.clone(),
+        ..Default::default()
+    };
+    *q != unfiltered
+}
+
 fn query_from(params: &leptos_router::params::ParamsMap) -> ListQuery {
     ListQuery {
         status: params.get("status").filter(|s| !s.is_empty()),
@@ -83,6 +94,9 @@ pub fn RecordList<T, F, Fut>(
     #[prop(optional)] chips: Option<Chips>,
     /// The sort used when the address names none (e.g. `-created_at`).
     default_sort: &'static str,
+    /// What an empty list with no filter offers (e.g. "New lead" and "Import").
+    #[prop(optional, into)]
+    when_empty: Option<ViewFn>,
 ) -> impl IntoView
 where
     T: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
@@ -90,17 +104,25 @@ where
     Fut: Future<Output = Result<Page<T>, AppError>> + Send + 'static,
 {
     let params = use_query_map();
+    let location = leptos_router::hooks::use_location();
+    let when_empty = StoredValue::new(when_empty);
     let query = Memo::new(move |_| params.with(query_from));
     let page = Resource::new(move || query.get(), move |q| fetch(q));
     // Rows loaded with "Load more", and the cursor after the last of them.
     let more = RwSignal::new(Vec::<Row>::new());
     let more_cursor = RwSignal::new(None::<Option<String>>);
     let loading = RwSignal::new(false);
-    Effect::new(move |_| {
-        query.track();
-        more.set(vec![]);
-        more_cursor.set(None);
+    // Back to a list finds the rows loaded before and the place it was scrolled to.
+    let remembered = remember::restore(more, more_cursor);
+    Effect::new(move |prev: Option<ListQuery>| {
+        let q = query.get();
+        if prev.is_some_and(|p| p != q) {
+            more.set(vec![]);
+            more_cursor.set(None);
+        }
+        q
     });
+    remember::keep(more, more_cursor, page, remembered);
 
     let set_param = use_param_setter();
 
@@ -220,9 +242,21 @@ where
                 <Suspense fallback=move || view! { <tbody><tr><td class="muted">"Loading…"</td></tr></tbody> }>
                     {move || Suspend::new(async move {
                         match page.await {
-                            Ok(p) if p.items.is_empty() => view! {
-                                <tbody><tr><td class="empty" colspan="99">{format!("No {noun} match these filters.")}</td></tr></tbody>
-                            }.into_any(),
+                            Ok(p) if p.items.is_empty() => {
+                                // Honest about why: filters that match nothing, or nothing yet.
+                                let message = if query.with_untracked(is_filtered) {
+                                    view! {
+                                        <p>{format!("No {noun} match these filters.")}</p>
+                                        <a class="button" href=move || location.pathname.get()>"Clear the filters"</a>
+                                    }.into_any()
+                                } else {
+                                    view! {
+                                        <p>{format!("No {noun} yet.")}</p>
+                                        <div class="empty-actions">{when_empty.with_value(|w| w.as_ref().map(|v| v.run()))}</div>
+                                    }.into_any()
+                                };
+                                view! { <tbody><tr><td class="empty" colspan="99">{message}</td></tr></tbody> }.into_any()
+                            }
                             Ok(p) => {
                                 let first: Vec<Row> = p.items.iter().map(to_row).collect();
                                 let first_has_more = p.next_cursor.is_some();
@@ -259,14 +293,122 @@ where
     }
 }
 
+/// What a list keeps while the person looks at a record, so Back restores it: the rows loaded
+/// with "Load more" and the scroll position, per address, in this tab's memory (browser only).
+mod remember {
+    use super::Row;
+    #[cfg(feature = "hydrate")]
+    use leptos::prelude::*;
+    use leptos::prelude::{Resource, RwSignal};
+
+    #[cfg(feature = "hydrate")]
+    #[derive(Clone)]
+    struct Kept {
+        more: Vec<Row>,
+        cursor: Option<Option<String>>,
+        scroll: f64,
+    }
+
+    #[cfg(feature = "hydrate")]
+    thread_local! {
+        static KEPT: std::cell::RefCell<std::collections::HashMap<String, Kept>> =
+            Default::default();
+    }
+
+    #[cfg(feature = "hydrate")]
+    fn address() -> String {
+        let l = window().location();
+        format!(
+            "{}{}",
+            l.pathname().unwrap_or_default(),
+            l.search().unwrap_or_default()
+        )
+    }
+
+    /// Puts back what was kept for this address; the scroll position to return to, if any.
+    pub fn restore(
+        more: RwSignal<Vec<Row>>,
+        cursor: RwSignal<Option<Option<String>>>,
+    ) -> Option<f64> {
+        #[cfg(feature = "hydrate")]
+        {
+            let kept = KEPT.with(|k| k.borrow_mut().remove(&address()))?;
+            more.set(kept.more);
+            cursor.set(kept.cursor);
+            Some(kept.scroll)
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = (more, cursor);
+            None
+        }
+    }
+
+    /// Follows the scroll position, scrolls back once the first page shows, and keeps it all
+    /// when the list is left.
+    pub fn keep<T: Clone + Send + Sync + 'static>(
+        more: RwSignal<Vec<Row>>,
+        cursor: RwSignal<Option<Option<String>>>,
+        page: Resource<T>,
+        scroll_to: Option<f64>,
+    ) {
+        #[cfg(feature = "hydrate")]
+        {
+            let here = StoredValue::new(address());
+            let scroll = StoredValue::new(window().scroll_y().unwrap_or(0.0));
+            let handle = window_event_listener(leptos::ev::scroll, move |_| {
+                // Only while this list's address is showing: leaving it scrolls the next page.
+                if address() == here.get_value() {
+                    scroll.set_value(window().scroll_y().unwrap_or(0.0));
+                }
+            });
+            let pending = StoredValue::new(scroll_to);
+            Effect::new(move |_| {
+                if page.with(Option::is_some)
+                    && let Some(y) = pending.get_value()
+                {
+                    pending.set_value(None);
+                    set_timeout(
+                        move || window().scroll_to_with_x_and_y(0.0, y),
+                        std::time::Duration::from_millis(0),
+                    );
+                }
+            });
+            // The address follows the filters (each change refetches the first page).
+            Effect::new(move |_| {
+                page.track();
+                here.set_value(address());
+            });
+            on_cleanup(move || {
+                handle.remove();
+                let kept = Kept {
+                    more: more.get_untracked(),
+                    cursor: cursor.get_untracked(),
+                    scroll: scroll.get_value(),
+                };
+                KEPT.with(|k| {
+                    let mut k = k.borrow_mut();
+                    if k.len() > 20 {
+                        k.clear();
+                    }
+                    k.insert(here.get_value(), kept);
+                });
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (more, cursor, page, scroll_to);
+    }
+}
+
 fn row_view(row: Row) -> impl IntoView {
     let href = row.href.clone();
     view! {
         <tr>
             {row.cells.into_iter().enumerate().map(|(i, cell)| {
                 let content = match cell {
-                    Cell::Text(t) => view! { <span>{t}</span> }.into_any(),
-                    Cell::Muted(t) => view! { <span class="muted">{t}</span> }.into_any(),
+                    // Long text is cut to fit the screen; the whole of it shows on hover.
+                    Cell::Text(t) => { let full = t.clone(); view! { <span class="clip" title=full>{t}</span> }.into_any() }
+                    Cell::Muted(t) => { let full = t.clone(); view! { <span class="muted clip" title=full>{t}</span> }.into_any() }
                     Cell::Badge(t, class) => view! { <span class=format!("badge {class}")>{t}</span> }.into_any(),
                 };
                 if i == 0 {
@@ -276,5 +418,29 @@ fn row_view(row: Row) -> impl IntoView {
                 }
             }).collect_view()}
         </tr>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_filtered;
+    use crate::domain::records::ListQuery;
+
+    #[test]
+    fn only_filters_make_a_list_filtered() {
+        assert!(!is_filtered(&ListQuery::default()));
+        assert!(!is_filtered(&ListQuery {
+            sort: Some("-name".into()),
+            limit: Some(10),
+            ..Default::default()
+        }));
+        assert!(is_filtered(&ListQuery {
+            q: Some("fjord".into()),
+            ..Default::default()
+        }));
+        assert!(is_filtered(&ListQuery {
+            status: Some("new".into()),
+            ..Default::default()
+        }));
     }
 }

@@ -65,6 +65,9 @@ pub fn Timeline(panels: RecordPanels) -> impl IntoView {
                                                     {e.actor_name.map(|a| format!("{a} · ")).unwrap_or_default()}
                                                     <time datetime=e.at.to_rfc3339()>{datetime(e.at)}</time>
                                                 </span>
+                                                {e.source.map(|s| view! {
+                                                    <span class="tl-source muted">"on "<a href=e.source_link.unwrap_or_default()>{s}</a></span>
+                                                })}
                                             </div>
                                             {e.body.map(|b| view! { <p class="tl-body">{b}</p> })}
                                             {(!e.changes.is_empty()).then(|| view! {

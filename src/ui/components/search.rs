@@ -1,8 +1,10 @@
 //! The search box in the header: leads, contacts, accounts and opportunities as you type;
 //! `/` focuses it, arrows choose, Enter opens.
 
+use super::editing::Modal;
 use crate::api::sales::search_records;
 use crate::domain::activity::SearchResult;
+use crate::domain::user::{Capabilities, Role, destinations};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
@@ -107,5 +109,162 @@ pub fn GlobalSearch() -> impl IntoView {
                 </ul>
             </Show>
         </div>
+    }
+}
+
+/// One thing the palette can open: a page or a record.
+#[derive(Clone, Debug, PartialEq)]
+struct Choice {
+    kind: &'static str,
+    title: String,
+    subtitle: String,
+    path: String,
+}
+
+/// Ctrl/⌘-K: type to jump to any page the role may open, or to any record by name.
+#[component]
+pub fn CommandPalette(open: RwSignal<bool>, role: Role, can: Capabilities) -> impl IntoView {
+    let pages = destinations(role, &can);
+    view! {
+        <Modal open=open title="Go to">
+            <PaletteBody open=open pages=pages.clone()/>
+        </Modal>
+    }
+}
+
+#[component]
+fn PaletteBody(open: RwSignal<bool>, pages: Vec<(&'static str, &'static str)>) -> impl IntoView {
+    let text = RwSignal::new(String::new());
+    let records = RwSignal::new(Vec::<SearchResult>::new());
+    let active = RwSignal::new(0usize);
+    let generation = StoredValue::new(0u64);
+    let navigate = use_navigate();
+    let pages = StoredValue::new(pages);
+    let choices = Memo::new(move |_| {
+        let q = text.get().trim().to_lowercase();
+        let mut out: Vec<Choice> = pages
+            .get_value()
+            .into_iter()
+            .filter(|(label, _)| q.is_empty() || label.to_lowercase().contains(&q))
+            .map(|(label, path)| Choice {
+                kind: "Page",
+                title: label.to_string(),
+                subtitle: String::new(),
+                path: path.to_string(),
+            })
+            .collect();
+        out.extend(records.get().into_iter().map(|r| Choice {
+            kind: r.kind.label(),
+            title: r.title,
+            subtitle: r.subtitle,
+            path: r.kind.path(r.id),
+        }));
+        out
+    });
+    let go = Callback::new(move |c: Choice| {
+        open.set(false);
+        navigate(&c.path, Default::default());
+    });
+    let on_input = move |ev: leptos::ev::Event| {
+        let q = event_target_value(&ev);
+        text.set(q.clone());
+        active.set(0);
+        generation.update_value(|g| *g += 1);
+        let mine = generation.get_value();
+        if q.trim().chars().count() < 2 {
+            records.set(vec![]);
+            return;
+        }
+        set_timeout(
+            move || {
+                if generation.get_value() != mine {
+                    return;
+                }
+                leptos::task::spawn_local(async move {
+                    let found = search_records(q).await.unwrap_or_default();
+                    if generation.get_value() == mine {
+                        records.set(found);
+                    }
+                });
+            },
+            std::time::Duration::from_millis(150),
+        );
+    };
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        let n = choices.with(Vec::len);
+        match ev.key().as_str() {
+            "ArrowDown" if n > 0 => {
+                ev.prevent_default();
+                active.update(|a| *a = (*a + 1) % n);
+            }
+            "ArrowUp" if n > 0 => {
+                ev.prevent_default();
+                active.update(|a| *a = (*a + n - 1) % n);
+            }
+            "Enter" => {
+                ev.prevent_default();
+                if let Some(c) = choices.with(|c| c.get(active.get_untracked()).cloned()) {
+                    go.run(c);
+                }
+            }
+            _ => {}
+        }
+    };
+    let option_id = |i: usize| format!("palette-option-{i}");
+    view! {
+        <div class="palette">
+            <label class="sr-only" for="palette-input">"Page or record"</label>
+            <input id="palette-input" type="text" role="combobox" autocomplete="off"
+                placeholder="A page, or a lead, contact, account or deal by name"
+                aria-controls="palette-results" aria-expanded="true"
+                aria-activedescendant=move || (choices.with(|c| !c.is_empty())).then(|| option_id(active.get()))
+                prop:value=move || text.get() on:input=on_input on:keydown=on_key/>
+            <ul id="palette-results" class="palette-results" role="listbox" aria-label="Matches">
+                {move || {
+                    let list = choices.get();
+                    if list.is_empty() {
+                        return view! { <li class="muted" role="option" aria-selected="false" aria-disabled="true">"No matches"</li> }.into_any();
+                    }
+                    list.into_iter().enumerate().map(|(i, c)| {
+                        let chosen = c.clone();
+                        view! {
+                            <li role="option" id=option_id(i) aria-selected=move || (active.get() == i).to_string()
+                                on:mousedown=move |ev| { ev.prevent_default(); go.run(chosen.clone()); }>
+                                <span class="result-kind">{c.kind}</span>
+                                <span class="result-title">{c.title}</span>
+                                <small class="muted">{c.subtitle}</small>
+                            </li>
+                        }
+                    }).collect_view().into_any()
+                }}
+            </ul>
+            <p class="hint">"↑ ↓ to choose, Enter to open, Esc to close."</p>
+        </div>
+    }
+}
+
+/// `?`: the keyboard shortcuts, in a dialog.
+#[component]
+pub fn ShortcutsHelp(open: RwSignal<bool>) -> impl IntoView {
+    const KEYS: [(&str, &str); 9] = [
+        ("?", "Show these shortcuts"),
+        ("Ctrl K  /  ⌘ K", "Go to a page or a record"),
+        ("/", "Search"),
+        ("N", "New lead"),
+        ("Esc", "Close a dialog or the search results"),
+        ("Tab", "On the board: the next column"),
+        ("↑ ↓  ← →", "On the board: card to card"),
+        (
+            "Shift ← / Shift →",
+            "On the board: move the card to the previous or next stage",
+        ),
+        ("Enter", "Open what is chosen"),
+    ];
+    view! {
+        <Modal open=open title="Keyboard shortcuts">
+            <dl class="shortcuts">
+                {KEYS.iter().map(|(k, what)| view! { <div><dt><kbd>{*k}</kbd></dt><dd>{*what}</dd></div> }).collect_view()}
+            </dl>
+        </Modal>
     }
 }

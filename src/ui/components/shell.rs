@@ -3,10 +3,10 @@
 
 use super::editing::Modal;
 use super::impersonation::ImpersonationBanner;
-use super::search::GlobalSearch;
 #[cfg(feature = "hydrate")]
 use super::search::SEARCH_INPUT_ID;
-use crate::domain::user::{Area, Me, Role};
+use super::search::{CommandPalette, GlobalSearch, ShortcutsHelp};
+use crate::domain::user::{Area, Capabilities, Me};
 use crate::ui::records::leads::NewLeadForm;
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
@@ -21,12 +21,36 @@ pub fn use_new_lead() -> RwSignal<bool> {
         .unwrap_or_else(|| RwSignal::new(false))
 }
 
-/// `N` opens "new lead", `/` focuses search, unless the person is typing somewhere.
-fn keyboard_shortcuts(new_lead: RwSignal<bool>, may_create_leads: bool) {
+/// The dialogs the keyboard opens from anywhere in the app.
+#[derive(Clone, Copy)]
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+struct Dialogs {
+    new_lead: RwSignal<bool>,
+    palette: RwSignal<bool>,
+    shortcuts: RwSignal<bool>,
+}
+
+/// Ctrl/⌘-K opens the palette (even while typing); `N` opens "new lead", `/` focuses search,
+/// `?` lists the shortcuts, unless the person is typing somewhere.
+fn keyboard_shortcuts(dialogs: Dialogs, may_create_leads: bool) {
     #[cfg(feature = "hydrate")]
     {
         use wasm_bindgen::JsCast;
+        let Dialogs {
+            new_lead,
+            palette,
+            shortcuts,
+        } = dialogs;
         let handle = window_event_listener(leptos::ev::keydown, move |ev| {
+            if (ev.ctrl_key() || ev.meta_key())
+                && !ev.alt_key()
+                && ev.key().eq_ignore_ascii_case("k")
+            {
+                ev.prevent_default();
+                shortcuts.set(false);
+                palette.set(true);
+                return;
+            }
             if ev.ctrl_key() || ev.meta_key() || ev.alt_key() || ev.default_prevented() {
                 return;
             }
@@ -50,6 +74,10 @@ fn keyboard_shortcuts(new_lead: RwSignal<bool>, may_create_leads: bool) {
                     ev.prevent_default();
                     new_lead.set(true);
                 }
+                "?" => {
+                    ev.prevent_default();
+                    shortcuts.set(true);
+                }
                 "/" => {
                     if let Some(input) = document
                         .get_element_by_id(SEARCH_INPUT_ID)
@@ -65,7 +93,7 @@ fn keyboard_shortcuts(new_lead: RwSignal<bool>, may_create_leads: bool) {
         on_cleanup(move || handle.remove());
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (new_lead, may_create_leads);
+    let _ = (dialogs, may_create_leads);
 }
 
 /// The signed-in person of this page load, known before anything renders: on the server from
@@ -138,11 +166,17 @@ fn Frame(me: Me) -> impl IntoView {
     let areas: Vec<Area> = Area::ALL.into_iter().filter(|a| a.open_to(role)).collect();
     let new_lead = RwSignal::new(false);
     provide_context(NewLeadDialog(new_lead));
-    let may_create_leads = matches!(
-        role,
-        Role::SuperAdmin | Role::Admin | Role::Manager | Role::Sales
+    let may_create_leads = me.can.may_create("lead");
+    let palette = RwSignal::new(false);
+    let shortcuts = RwSignal::new(false);
+    keyboard_shortcuts(
+        Dialogs {
+            new_lead,
+            palette,
+            shortcuts,
+        },
+        may_create_leads,
     );
-    keyboard_shortcuts(new_lead, may_create_leads);
     let banner = me.clone();
     view! {
         <crate::ui::components::editing::SkipLink/>
@@ -160,6 +194,8 @@ fn Frame(me: Me) -> impl IntoView {
             <div class="who">
                 <a class="who-name" href="/account" title="Your account">{me.user.name.clone()}</a>
                 <a class="role-badge" href="/account" title=format!("{} · your account", me.user.name)>{role.label()}</a>
+                <button type="button" class="button subtle shortcuts-button" aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)"
+                    on:click=move |_| shortcuts.set(true)>"?"</button>
                 <form method="post" action="/api/auth/logout" class="inline">
                     <button type="submit" class="button subtle">"Sign out"</button>
                 </form>
@@ -169,10 +205,17 @@ fn Frame(me: Me) -> impl IntoView {
             <Outlet/>
         </main>
         {may_create_leads.then(|| view! { <Modal open=new_lead title="New lead"><NewLeadForm/></Modal> })}
+        <CommandPalette open=palette role=role can=me.can.clone()/>
+        <ShortcutsHelp open=shortcuts/>
     }
 }
 
 /// The signed-in person, for pages inside the frame.
 pub fn use_me() -> Option<Me> {
     use_context::<PageMe>().and_then(|m| m.0)
+}
+
+/// What the signed-in person may do (nothing when signed out), as the server's policy said.
+pub fn use_can() -> Capabilities {
+    use_me().map(|m| m.can).unwrap_or_default()
 }

@@ -3,7 +3,7 @@
 //! time. Field changes read old → new; each entry links to its record.
 
 use crate::api::admin::{audit_entries, staff_users};
-use crate::domain::admin::{AuditEntry, AuditFilter};
+use crate::domain::admin::{AuditEntry, AuditFilter, action_label};
 use crate::domain::user::Area;
 use crate::ui::format::datetime;
 use crate::ui::pages::placeholder::area_denied;
@@ -172,25 +172,29 @@ fn Entry(e: AuditEntry) -> impl IntoView {
             .unwrap_or_else(|| id.to_string());
         view! { " as " <a class="subject" href=format!("/admin/audit?subject={id}")>{name}</a> }
     });
+    // The target by name; the full id is there to copy, on hover and in the history link.
     let target = e.target_type.clone().map(|t| {
-        let label = format!(
-            "{t} {}",
-            e.target_id
-                .clone()
-                .map(|id| id.chars().take(8).collect::<String>())
-                .unwrap_or_default()
-        );
-        match e.target_link.clone() {
-            Some(href) => view! { <a href=href>{label}</a> }.into_any(),
-            None => view! { <span>{label}</span> }.into_any(),
-        }
+        let kind = t.replace('_', " ");
+        let id = e.target_id.clone().unwrap_or_default();
+        let label = match e.target_name.clone() {
+            Some(name) => format!("{kind} {name}"),
+            None if id.is_empty() => kind,
+            None => format!("{kind} {id}"),
+        };
+        let history = format!("/admin/audit?target_type={}&target_id={}", urlencode(&t), urlencode(&id));
+        let name = match e.target_link.clone() {
+            Some(href) => view! { <a href=href title=id.clone()>{label}</a> }.into_any(),
+            None => view! { <span title=id.clone()>{label}</span> }.into_any(),
+        };
+        view! { {name}" "<a class="small muted" href=history aria-label="Its history in the log">"(history)"</a> }
     });
     view! {
         <li class="audit-entry" class:impersonated=e.subject_id.is_some()>
             <div class="audit-head">
-                <code class="action">{e.action.clone()}</code>
-                <span>{actor}{subject}</span>
-                {target.map(|t| view! { <span class="muted">" · "{t}</span> })}
+                <strong class="action-label">{action_label(&e.action)}</strong>
+                {target.map(|t| view! { <span>" · "{t}</span> })}
+                <span class="muted">" by "{actor}{subject}</span>
+                <code class="action small muted">{e.action.clone()}</code>
                 <time class="muted">{datetime(e.at)}</time>
             </div>
             {(!e.changes.is_empty()).then(|| view! {
@@ -200,7 +204,11 @@ fn Entry(e: AuditEntry) -> impl IntoView {
                     }).collect_view()}
                 </ul>
             })}
-            {(!e.details.is_empty()).then(|| view! { <p class="details muted"><code>{e.details.clone()}</code></p> })}
+            {(!e.facts.is_empty()).then(|| view! {
+                <dl class="facts">
+                    {e.facts.iter().map(|f| view! { <div><dt>{f.name.clone()}</dt><dd>{f.value.clone()}</dd></div> }).collect_view()}
+                </dl>
+            })}
             {e.ip.clone().filter(|ip| !ip.is_empty()).map(|ip| view! { <p class="muted small">"from "{ip}</p> })}
         </li>
     }

@@ -12,11 +12,10 @@ use crate::domain::pipeline::{
     Board, BoardQuery, ClosedWindow, CurrencyTotal, StatsQuery, Summary, days_since, is_aging,
 };
 use crate::domain::records::{DEFAULT_CURRENCY, ListQuery, Money, RecordKind};
-use crate::domain::user::Role;
 use crate::ui::components::editing::Modal;
 use crate::ui::components::filters::{OwnerFilter, TextFilter, use_param_setter};
 use crate::ui::components::form::Submit;
-use crate::ui::components::shell::use_me;
+use crate::ui::components::shell::use_can;
 use crate::ui::format::{compact_money, date};
 use crate::ui::records::gate::StageGateForm;
 use leptos::prelude::*;
@@ -121,8 +120,7 @@ pub fn PipelinePage() -> impl IntoView {
         },
     );
     let set_param = use_param_setter();
-    let may_configure = use_me()
-        .is_some_and(|m| matches!(m.user.role, Role::Manager | Role::Admin | Role::SuperAdmin));
+    let may_configure = use_can().configure;
     let param = move |name: &'static str| params.with(|p| p.get(name)).unwrap_or_default();
     view! {
         <Title text="Pipeline · CRM"/>
@@ -161,7 +159,7 @@ pub fn PipelinePage() -> impl IntoView {
                 </select>
             </label>
         </div>
-        <p class="hint board-hint">"Drag a card to another stage, or focus its name and press Shift+→ or Shift+←."</p>
+        <p class="hint board-hint">"Drag a card to another stage. With the keyboard: Tab goes column to column, the arrow keys card to card, Shift+→ or Shift+← moves the card."</p>
         <Suspense fallback=|| view! { <p class="loading">"Loading the board…"</p> }>
             {move || Suspend::new(async move {
                 match board.await {
@@ -175,7 +173,12 @@ pub fn PipelinePage() -> impl IntoView {
 
 #[component]
 fn SummaryStrip(summary: Summary) -> impl IntoView {
-    let money = |minor: i64| Money::new(minor, &summary.currency).display();
+    // Compact figures ($11.97M) with the exact amount a hover or focus away.
+    let money = |minor: i64| {
+        let exact = Money::new(minor, &summary.currency).display();
+        let short = compact_money(minor, &summary.currency);
+        view! { <span title=exact.clone()>{short}</span><span class="figure-exact">{exact}</span> }
+    };
     let since = summary.since.date_naive().format("%Y-%m-%d").to_string();
     let month = crate::domain::pipeline::month_start(chrono::Utc::now())
         .date_naive()
@@ -235,7 +238,7 @@ struct BoardState {
     announce: RwSignal<String>,
     problem: RwSignal<Option<String>>,
     refresh: RwSignal<u32>,
-    role: Option<Role>,
+    may_reopen: bool,
 }
 
 impl BoardState {
@@ -277,9 +280,7 @@ impl BoardState {
         let Some(from) = self.stage(&card.stage) else {
             return;
         };
-        let may_reopen = self
-            .role
-            .is_some_and(|r| matches!(r, Role::Manager | Role::Admin | Role::SuperAdmin));
+        let may_reopen = self.may_reopen;
         if is_reopening(&from, &to) && !may_reopen {
             let message = "Only a manager or admin can reopen a closed opportunity.".to_string();
             self.announce
@@ -413,7 +414,7 @@ fn BoardColumns(board: Board, query: BoardQuery, refresh: RwSignal<u32>) -> impl
         announce: RwSignal::new(String::new()),
         problem: RwSignal::new(None),
         refresh,
-        role: use_me().map(|m| m.user.role),
+        may_reopen: use_can().reopen,
     };
     let query = StoredValue::new(query);
     let keys = move || {
@@ -549,7 +550,8 @@ fn BoardColumn(stage: String, state: BoardState, query: StoredValue<BoardQuery>)
                     </header>
                 }
             })}
-            <ol class="cards" on:scroll=on_scroll>
+            <ol class="cards" on:scroll=on_scroll tabindex="0" on:keydown=move |ev| move_focus(ev)
+                aria-label=move || column().map(|c| format!("{}: {} opportunities", c.def.label, c.count)).unwrap_or_default()>
                 <For
                     each=move || column().map(|c| c.cards).unwrap_or_default()
                     key=|o| (o.id, o.version, o.stage.clone())
@@ -579,6 +581,11 @@ fn Card(card: Opportunity, state: BoardState) -> impl IntoView {
         .fields
         .value
         .map(|v| Money::new(v, &card.fields.currency).display())
+        .unwrap_or_else(|| "No value".into());
+    let short_value = card
+        .fields
+        .value
+        .map(|v| compact_money(v, &card.fields.currency))
         .unwrap_or_else(|| "No value".into());
     let from = card.stage.clone();
     let dragging = move || {
@@ -711,10 +718,10 @@ fn Card(card: Opportunity, state: BoardState) -> impl IntoView {
         <li class="card" class:aging=aging class:lifted=dragging data-card=id.to_string() node_ref=element
             on:pointerdown=on_down on:pointermove=on_move on:pointerup=on_up on:pointercancel=on_cancel>
             <span class="card-grip" aria-hidden="true">"⠿"</span>
-            <a class="card-title" href=RecordKind::Opportunity.path(id) aria-label=label draggable="false"
+            <a class="card-title" href=RecordKind::Opportunity.path(id) aria-label=label draggable="false" tabindex="-1"
                 on:keydown=on_key on:click=on_click>{card.fields.name.clone()}</a>
             <span class="card-account muted">{card.account_name.clone().unwrap_or_default()}</span>
-            <span class="card-value">{value}</span>
+            <span class="card-value" title=value.clone()><span class="short">{short_value}</span><span class="exact">{value.clone()}</span></span>
             <span class="card-meta muted">
                 {card.owner_name.clone().unwrap_or_default()}
                 {card.fields.expected_close.map(|d| format!(" · closes {}", date(d)))}
@@ -724,6 +731,92 @@ fn Card(card: Opportunity, state: BoardState) -> impl IntoView {
             </span>
         </li>
     }
+}
+
+/// The board as a grid for the keyboard: each column is one tab stop; ↑ ↓ Home End move among
+/// its cards, ← → to the card at the same height in the next column. (Shift+arrows, handled on
+/// the card, move the card itself.)
+fn move_focus(ev: leptos::ev::KeyboardEvent) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        if ev.shift_key() || ev.ctrl_key() || ev.alt_key() || ev.meta_key() {
+            return;
+        }
+        let key = ev.key();
+        if !matches!(
+            key.as_str(),
+            "ArrowUp" | "ArrowDown" | "ArrowLeft" | "ArrowRight" | "Home" | "End"
+        ) {
+            return;
+        }
+        let Some(list) = ev
+            .current_target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        else {
+            return;
+        };
+        let titles = |l: &web_sys::Element| -> Vec<web_sys::HtmlElement> {
+            let Ok(nodes) = l.query_selector_all(".card-title") else {
+                return Vec::new();
+            };
+            (0..nodes.length())
+                .filter_map(|i| nodes.item(i))
+                .filter_map(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
+                .collect()
+        };
+        let here = titles(&list);
+        let active = document().active_element();
+        let at = here.iter().position(|t| {
+            active
+                .as_ref()
+                .is_some_and(|a| a == t.unchecked_ref::<web_sys::Element>())
+        });
+        let target = match key.as_str() {
+            "ArrowDown" => here
+                .get(at.map_or(0, |i| (i + 1).min(here.len().saturating_sub(1))))
+                .cloned(),
+            "ArrowUp" => at.and_then(|i| here.get(i.saturating_sub(1))).cloned(),
+            "Home" => here.first().cloned(),
+            "End" => here.last().cloned(),
+            _ => {
+                let lists = document().query_selector_all(".board .cards").ok();
+                let lists: Vec<web_sys::Element> = lists
+                    .map(|n| {
+                        (0..n.length())
+                            .filter_map(|i| n.item(i))
+                            .filter_map(|n| n.dyn_into::<web_sys::Element>().ok())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let Some(col) = lists.iter().position(|l| *l == list) else {
+                    return;
+                };
+                let next = if key == "ArrowRight" {
+                    col + 1
+                } else if col == 0 {
+                    return;
+                } else {
+                    col - 1
+                };
+                let Some(next_list) = lists.get(next) else {
+                    return;
+                };
+                let there = titles(next_list);
+                match there.get(at.unwrap_or(0)).or(there.last()) {
+                    Some(t) => Some(t.clone()),
+                    None => next_list.clone().dyn_into::<web_sys::HtmlElement>().ok(),
+                }
+            }
+        };
+        if let Some(t) = target {
+            ev.prevent_default();
+            let _ = t.focus();
+            t.scroll_into_view_with_bool(false);
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = ev;
 }
 
 thread_local! {

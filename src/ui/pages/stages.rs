@@ -44,14 +44,7 @@ fn rows_of(stages: &[StageDef], counts: &BTreeMap<String, i64>) -> Vec<Row> {
 
 #[component]
 pub fn StagesPage() -> impl IntoView {
-    let may = crate::ui::components::shell::use_me().is_some_and(|m| {
-        matches!(
-            m.user.role,
-            crate::domain::user::Role::Manager
-                | crate::domain::user::Role::Admin
-                | crate::domain::user::Role::SuperAdmin
-        )
-    });
+    let may = crate::ui::components::shell::use_can().configure;
     if !may {
         crate::ui::pages::placeholder::set_status(403);
         return view! {

@@ -6,14 +6,14 @@ use crate::api::support::{comment_ticket, create_ticket, get_ticket, list_ticket
 use crate::domain::error::AppError;
 use crate::domain::records::RecordKind;
 use crate::domain::ticket::{
-    NewComment, NewTicket, SlaState, SlaTarget, Ticket, TicketChannel, TicketDetail, TicketPatch,
-    TicketPriority, TicketQuery, TicketStatus, short_duration,
+    NewComment, NewTicket, SlaState, SlaTarget, Ticket, TicketChannel, TicketDetail, TicketList,
+    TicketPatch, TicketPriority, TicketQuery, TicketStatus, short_duration,
 };
 use crate::domain::user::Role;
 use crate::ui::components::editing::Modal;
 use crate::ui::components::filters::{TextFilter, use_param_setter};
 use crate::ui::components::picker::RecordPicker;
-use crate::ui::components::shell::use_me;
+use crate::ui::components::shell::use_can;
 use crate::ui::format::{datetime, relative};
 use crate::ui::pages::imports::ExportLink;
 use chrono::{DateTime, Utc};
@@ -22,9 +22,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use uuid::Uuid;
 
-/// Support staff and above work tickets; sales read those of their accounts.
+/// Whoever may update tickets works them (support and above); sales read those of their
+/// accounts.
 fn can_work() -> bool {
-    use_me().is_some_and(|m| m.user.role != Role::Sales)
+    use_can().may_update("ticket")
 }
 
 fn priority_badge(p: TicketPriority) -> &'static str {
@@ -75,6 +76,8 @@ fn query_from(params: &leptos_router::params::ParamsMap) -> TicketQuery {
         status: params.get("status"),
         breached: params.get("breached").map(|b| b == "true"),
         q: params.get("q"),
+        account_id: params.get("account_id").and_then(|v| v.parse().ok()),
+        contact_id: params.get("contact_id").and_then(|v| v.parse().ok()),
         limit: Some(50),
         offset: params.get("offset").and_then(|o| o.parse().ok()),
         ..Default::default()
@@ -504,5 +507,69 @@ fn TicketView(
                 </section>
             </aside>
         </div>
+    }
+}
+
+/// The tickets of a contact or an account, in queue order, made by the record page outside its
+/// Suspense (like the record's other panels). Whoever may not read tickets gets an empty list
+/// and no panel.
+#[derive(Clone, Copy)]
+pub struct RecordTickets {
+    list: Resource<Result<TicketList, AppError>>,
+    all: StoredValue<String>,
+}
+
+impl RecordTickets {
+    pub fn new(account_id: Option<Uuid>, contact_id: Option<Uuid>) -> RecordTickets {
+        let query = TicketQuery {
+            status: Some("all".into()),
+            account_id,
+            contact_id,
+            limit: Some(10),
+            ..Default::default()
+        };
+        let all = match (contact_id, account_id) {
+            (Some(c), _) => format!("/tickets?status=all&contact_id={c}"),
+            (None, Some(a)) => format!("/tickets?status=all&account_id={a}"),
+            (None, None) => "/tickets".into(),
+        };
+        RecordTickets {
+            list: Resource::new(|| (), move |_| list_tickets(query.clone())),
+            all: StoredValue::new(all),
+        }
+    }
+}
+
+/// A record's tickets in its side column: number, subject, status; a link to all of them.
+#[component]
+pub fn TicketsPanel(tickets: RecordTickets) -> impl IntoView {
+    let list = tickets.list;
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let Ok(found) = list.await else { return ().into_any() };
+                let total = found.total;
+                view! {
+                    <section class="panel" aria-labelledby="tickets-title">
+                        <h2 id="tickets-title">"Tickets"</h2>
+                        {if found.items.is_empty() {
+                            view! { <p class="muted">"No tickets."</p> }.into_any()
+                        } else {
+                            view! {
+                                <ul class="related">
+                                    {found.items.into_iter().map(|t| view! {
+                                        <li>
+                                            <a href=RecordKind::Ticket.path(t.id)>{t.label()}</a>
+                                            <span class=status_badge(t.status)>{t.status.label()}</span>
+                                        </li>
+                                    }).collect_view()}
+                                </ul>
+                                {(total > 10).then(|| view! { <p><a href=tickets.all.get_value()>{format!("All {total} tickets")}</a></p> })}
+                            }.into_any()
+                        }}
+                    </section>
+                }.into_any()
+            })}
+        </Suspense>
     }
 }

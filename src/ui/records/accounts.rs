@@ -14,22 +14,23 @@ use crate::domain::import::ImportKind;
 use crate::domain::opportunity::Opportunity;
 use crate::domain::portal::PortalAccess;
 use crate::domain::records::{CustomAnswers, ListQuery, Money, Page, RecordKind, group_thousands};
-use crate::domain::user::Role;
 use crate::ui::components::editing::{CreateForm, EditableFields, Modal};
 use crate::ui::components::form::{Field, Input, Submit, choices};
 use crate::ui::components::impersonation::ViewAsButton;
 use crate::ui::components::list::{Cell, ChipSource, Chips, RecordList, Row, col};
 use crate::ui::components::panels::{LogActivity, RecordPanels, Refresh, TasksPanel, Timeline};
-use crate::ui::components::shell::use_me;
+use crate::ui::components::shell::use_can;
 use crate::ui::format::{day, submission_key};
 use crate::ui::pages::imports::{ExportLink, ImportLink};
+use crate::ui::pages::tickets::{RecordTickets, TicketsPanel};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+/// Accounts and contacts are edited by the same people (the policy's sales records).
 fn can_edit() -> bool {
-    use_me().is_some_and(|m| m.user.role != Role::Support)
+    use_can().may_update("account")
 }
 
 // ---------- Accounts ----------
@@ -131,6 +132,10 @@ pub fn AccountsPage() -> impl IntoView {
             fetch=list_accounts
             to_row=account_row
             default_sort="name"
+            when_empty=move || view! {
+                {can_edit().then_some("Add one with “New account” above, or ")}
+                <ImportLink kind=ImportKind::Accounts/>
+            }
         />
     }
 }
@@ -202,6 +207,7 @@ pub fn AccountPage() -> impl IntoView {
 struct AccountRelated {
     contacts: Resource<Result<Page<Contact>, AppError>>,
     opportunities: Resource<Result<Page<Opportunity>, AppError>>,
+    tickets: RecordTickets,
 }
 
 impl AccountRelated {
@@ -224,6 +230,7 @@ impl AccountRelated {
                 move || refresh.get(),
                 move |_| list_opportunities(related.clone()),
             ),
+            tickets: RecordTickets::new(Some(id), None),
         }
     }
 }
@@ -246,6 +253,7 @@ fn AccountDetail(account: Account, panels: RecordPanels, related: AccountRelated
     let AccountRelated {
         contacts,
         opportunities,
+        tickets,
     } = related;
     let contact_open = RwSignal::new(false);
     view! {
@@ -256,7 +264,7 @@ fn AccountDetail(account: Account, panels: RecordPanels, related: AccountRelated
                 <h1>{move || record.with(|a| a.fields.name.clone())}</h1>
                 <p class="muted">{move || record.with(|a| [a.fields.domain.clone(), a.fields.city.clone()].into_iter().flatten().collect::<Vec<_>>().join(" · "))}</p>
             </div>
-            {(use_me().is_some_and(|m| m.user.role.is_admin()) && record.with_untracked(|a| a.fields.primary_contact_id.is_some())).then(|| view! {
+            {(use_can().administer && record.with_untracked(|a| a.fields.primary_contact_id.is_some())).then(|| view! {
                 <ViewAsButton target=ImpersonationRequest { account_id: Some(record.with_untracked(|a| a.id)), ..Default::default() }
                     who="this company" label="View portal as company"/>
             })}
@@ -296,6 +304,7 @@ fn AccountDetail(account: Account, panels: RecordPanels, related: AccountRelated
                     </Suspense>
                 </section>
                 <TasksPanel panels=panels/>
+                <TicketsPanel tickets=tickets/>
             </aside>
         </div>
         <Modal open=contact_open title="New contact at this account">
@@ -408,6 +417,10 @@ pub fn ContactsPage() -> impl IntoView {
             to_row=contact_row
             chips=Chips { param: "status", label: "Relationship", options: ChipSource::Fixed(options) }
             default_sort="-created_at"
+            when_empty=move || view! {
+                {can_edit().then_some("Add one with “New contact” above, or ")}
+                <ImportLink kind=ImportKind::Contacts/>
+            }
         />
     }
 }
@@ -442,6 +455,7 @@ pub fn ContactPage() -> impl IntoView {
     };
     let contact = Resource::new(move || id, get_contact);
     let panels = RecordPanels::new(RecordKind::Contact, id);
+    let tickets = RecordTickets::new(None, Some(id));
     let portal_refresh = RwSignal::new(0);
     let portal = Resource::new(
         move || (id, portal_refresh.get()),
@@ -451,7 +465,7 @@ pub fn ContactPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match contact.await {
-                    Ok(c) => view! { <ContactDetail contact=c panels=panels portal=portal portal_refresh=portal_refresh/> }.into_any(),
+                    Ok(c) => view! { <ContactDetail contact=c panels=panels portal=portal portal_refresh=portal_refresh tickets=tickets/> }.into_any(),
                     Err(AppError::NotFound) => view! { <Missing noun="contact" back="/contacts"/> }.into_any(),
                     Err(e) => view! { <LoadError error=e/> }.into_any(),
                 }
@@ -467,6 +481,7 @@ fn ContactDetail(
     panels: RecordPanels,
     portal: Resource<Result<PortalAccess, AppError>>,
     portal_refresh: RwSignal<u32>,
+    tickets: RecordTickets,
 ) -> impl IntoView {
     let id: Uuid = contact.id;
     let record = RwSignal::new(contact);
@@ -504,6 +519,7 @@ fn ContactDetail(
             <aside class="record-side">
                 <PortalPanel contact_id=id portal=portal refresh=portal_refresh/>
                 <TasksPanel panels=panels/>
+                <TicketsPanel tickets=tickets/>
             </aside>
         </div>
     }
@@ -556,7 +572,7 @@ fn PortalPanel(
             }
         });
     };
-    let admin = use_me().is_some_and(|m| m.user.role.is_admin());
+    let admin = use_can().administer;
     view! {
         <section class="panel portal-access" aria-labelledby="portal-title">
             <h2 id="portal-title">"Portal access"</h2>

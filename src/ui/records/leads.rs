@@ -9,12 +9,11 @@ use crate::domain::error::AppError;
 use crate::domain::import::ImportKind;
 use crate::domain::lead::{Lead, LeadPatch, LeadSource, LeadStatus, QualifyInput, QualifyResult};
 use crate::domain::records::{RecordKind, parse_decimal};
-use crate::domain::user::Role;
 use crate::ui::components::editing::{CreateForm, EditableFields, Modal};
 use crate::ui::components::form::{Field, Input, Submit, choices};
 use crate::ui::components::list::{Cell, ChipSource, Chips, RecordList, Row, col};
 use crate::ui::components::panels::{LogActivity, RecordPanels, Refresh, TasksPanel, Timeline};
-use crate::ui::components::shell::{use_me, use_new_lead};
+use crate::ui::components::shell::{use_can, use_new_lead};
 use crate::ui::format::{day, submission_key};
 use crate::ui::pages::imports::{ExportLink, ImportLink};
 use leptos::prelude::*;
@@ -76,6 +75,10 @@ pub fn LeadsPage() -> impl IntoView {
             to_row=lead_row
             chips=Chips { param: "status", label: "Status", options: ChipSource::Fixed(options) }
             default_sort="-created_at"
+            when_empty=move || view! {
+                <button type="button" class="button primary" on:click=move |_| new_lead.set(true)>"New lead"</button>
+                <ImportLink kind=ImportKind::Leads/>
+            }
         />
     }
 }
@@ -196,8 +199,9 @@ fn LeadDetail(lead: Lead, panels: RecordPanels) -> impl IntoView {
     let on_save = saver(record, |l: &Lead| l.version, update, state, refresh);
     let on_reload = reloader(record, id, get_lead);
     let fields = Signal::derive(move || record.with(|l| lead_fields(Some(l))));
-    let role = use_me().map(|m| m.user.role);
-    let can_edit = role.is_some_and(|r| r != Role::Support);
+    let can = use_can();
+    let can_edit = can.may_update("lead");
+    let may_reopen = can.reopen;
     let qualify_open = RwSignal::new(false);
     let disqualify_open = RwSignal::new(false);
     let result = RwSignal::new(None::<QualifyResult>);
@@ -245,7 +249,7 @@ fn LeadDetail(lead: Lead, panels: RecordPanels) -> impl IntoView {
                             <button type="button" class="button primary" on:click=move |_| qualify_open.set(true)>"Qualify"</button>
                             <button type="button" class="button" on:click=move |_| disqualify_open.set(true)>"Disqualify"</button>
                         })}
-                        {(status == LeadStatus::Disqualified && role.is_some_and(|r| matches!(r, Role::Manager | Role::Admin | Role::SuperAdmin))).then(|| view! {
+                        {(status == LeadStatus::Disqualified && may_reopen).then(|| view! {
                             <button type="button" class="button" on:click=move |_| set_status(LeadStatus::New, None)>"Reopen"</button>
                         })}
                     })

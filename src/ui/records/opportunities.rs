@@ -10,12 +10,11 @@ use crate::domain::opportunity::{
     LostReason, Opportunity, OpportunityPatch, StageDef, StageKind, gate_field_label,
 };
 use crate::domain::records::{Money, RecordKind, decimal_string};
-use crate::domain::user::Role;
 use crate::ui::components::editing::{CreateForm, EditableFields, Modal};
 use crate::ui::components::form::{Field, Input, Submit, choices};
 use crate::ui::components::list::{Cell, ChipSource, Chips, RecordList, Row, col};
 use crate::ui::components::panels::{LogActivity, RecordPanels, TasksPanel, Timeline};
-use crate::ui::components::shell::use_me;
+use crate::ui::components::shell::use_can;
 use crate::ui::format::{date, days_between, submission_key};
 use crate::ui::pages::imports::ExportLink;
 use leptos::prelude::*;
@@ -136,7 +135,7 @@ pub fn OpportunitiesPage() -> impl IntoView {
             options
         },
     );
-    let can_create = use_me().is_some_and(|m| m.user.role != Role::Support);
+    let can_create = use_can().may_create("opportunity");
     let open = RwSignal::new(false);
     view! {
         <Title text="Opportunities · CRM"/>
@@ -230,7 +229,7 @@ fn OpportunityDetail(
     let fields = Signal::derive(move || {
         record.with(|o| stages.with_value(|s| opportunity_fields(Some(o), s)))
     });
-    let can_edit = use_me().is_some_and(|m| m.user.role != Role::Support);
+    let can_edit = use_can().may_update("opportunity");
     let stage_error = RwSignal::new(None::<AppError>);
     // The stage a click asked for whose gate needs fields first: the board's gate form opens.
     let gate = RwSignal::new(None::<(StageDef, Vec<String>)>);
