@@ -87,6 +87,7 @@ test("Ctrl+K jumps to a page or a record by name; ? lists the shortcuts", async 
   await expect(palette).toBeHidden();
 
   await page.keyboard.press("Control+k");
+  await expect(palette.getByRole("combobox")).toBeFocused();
   await page.keyboard.type("Palettev");
   await expect(palette.getByRole("option", { name: /Paletteville Traders/ })).toBeVisible();
   await accessible(page);
