@@ -40,6 +40,7 @@ bench/import.sh --rows 3000 ${TEST_DATABASE_URL:+--postgres "$TEST_DATABASE_URL"
 bench/audit.sh --entries 3000
 bench/writes.sh --leads 3000 --duration 2 --writers 8 --readers 8
 bench/signin-flood.sh --duration 4 --connections 8
+bench/text-filter.sh --leads 3000 --duration 1
 
 say "the API against its OpenAPI document (schemathesis, bounded in time)"
 scripts/api-fuzz.sh --max-time 90

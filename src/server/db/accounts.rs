@@ -59,6 +59,7 @@ pub const LIST: ListSpec = ListSpec {
     default_sort: "name",
     default_descending: false,
     fts_table: Some("accounts_fts"),
+    walk_sorts: &["created_at", "name"],
 };
 
 /// One account by id.

@@ -31,6 +31,7 @@ pub const ACTIVITIES: ListSpec = ListSpec {
     default_sort: "occurred_at",
     default_descending: true,
     fts_table: None,
+    walk_sorts: &[],
 };
 
 /// A task with the title of the record it is about, whatever its kind.
@@ -64,6 +65,7 @@ pub const TASKS: ListSpec = ListSpec {
     default_sort: "due_at",
     default_descending: false,
     fts_table: None,
+    walk_sorts: &[],
 };
 
 pub async fn insert_activity(c: &mut Conn<'_>, a: &Activity) -> Result<(), sqlx::Error> {

@@ -51,6 +51,7 @@ pub const LIST: ListSpec = ListSpec {
     default_sort: "created_at",
     default_descending: true,
     fts_table: Some("contacts_fts"),
+    walk_sorts: &["created_at"],
 };
 
 /// One contact by id.

@@ -54,6 +54,7 @@ pub const LIST: ListSpec = ListSpec {
     default_sort: "created_at",
     default_descending: true,
     fts_table: Some("leads_fts"),
+    walk_sorts: &["created_at", "name"],
 };
 
 /// One lead by id, with its owner's name.

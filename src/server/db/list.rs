@@ -26,6 +26,91 @@ pub struct ListSpec {
     pub default_descending: bool,
     /// The FTS5 table (SQLite) searched by `q`; PostgreSQL uses the row's `search` column.
     pub fts_table: Option<&'static str>,
+    /// Sorts with an index of their own: a text filter that matches many rows walks that
+    /// index and stops at the page size instead of sorting every match.
+    pub walk_sorts: &'static [&'static str],
+}
+
+/// Matches beyond which a text filter walks the sort's index (probing the matches) instead of
+/// reading every match and sorting them: around here the two cost the same (a few ms at a
+/// million rows, see docs/benchmarks.md).
+pub const COMMON_TEXT: i64 = 1000;
+
+/// How a text filter is joined to the list's order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextPlan {
+    /// Few matches: read them (by the text index) and sort them.
+    Matches,
+    /// Many matches: walk the sort's index and keep the rows that match, up to the page.
+    Walk,
+}
+
+/// Chooses how to read a text-filtered page: counts the matches up to [`COMMON_TEXT`] (a
+/// bounded, index-only count), and walks when there are that many and the sort has an index.
+pub async fn text_plan(
+    c: &mut Conn<'_>,
+    spec: &ListSpec,
+    query: &ListQuery,
+) -> Result<TextPlan, AppError> {
+    let Some(q) = query.q.as_deref() else {
+        return Ok(TextPlan::Matches);
+    };
+    let words = search_words(q);
+    let Some(fts) = spec.fts_table.filter(|_| !words.is_empty()) else {
+        return Ok(TextPlan::Matches);
+    };
+    let allowed: Vec<&str> = spec.sorts.iter().map(|s| s.field).collect();
+    let default = Sort {
+        field: spec.default_sort,
+        descending: spec.default_descending,
+    };
+    let sort = Sort::parse(query.sort.as_deref(), &allowed, default)?;
+    if !spec.walk_sorts.contains(&sort.field) {
+        return Ok(TextPlan::Matches);
+    }
+    let text = fts_query(c.backend(), &words);
+    let table = fts.trim_end_matches("_fts");
+    let n: i64 = match c.backend() {
+        Backend::Sqlite => {
+            let sql =
+                format!("select count(*) from (select 1 from {fts} where {fts} match $1 limit $2)");
+            on!(c, c => sqlx::query_scalar(&sql).bind(&text).bind(COMMON_TEXT).fetch_one(c).await)?
+        }
+        Backend::Postgres => {
+            // The planner's estimate is cheap and close for words it has statistics on. A word
+            // it has none on gets a default estimate, the same as a word that is nowhere: then
+            // the matches are counted (by the GIN index, up to the bound: such a word is rare).
+            let estimate = |words: String| {
+                format!(
+                    "explain (format json) select 1 from {table} where search @@ to_tsquery('simple', '{}')",
+                    words.replace('\'', "''")
+                )
+            };
+            let rows =
+                |plan: serde_json::Value| plan[0]["Plan"]["Plan Rows"].as_f64().unwrap_or(0.0);
+            let known: serde_json::Value =
+                on!(c, c => sqlx::query_scalar(&estimate(text.clone())).fetch_one(c).await)?;
+            let nowhere: serde_json::Value = on!(c, c => sqlx::query_scalar(&estimate(
+                fts_query(Backend::Postgres, &["qzxjvkwq".to_string()]),
+            ))
+            .fetch_one(c)
+            .await)?;
+            let (known, nowhere) = (rows(known), rows(nowhere));
+            if known > nowhere {
+                known as i64
+            } else {
+                let sql = format!(
+                    "select count(*) from (select 1 from {table} where search @@ to_tsquery('simple', $1) limit $2) t"
+                );
+                on!(c, c => sqlx::query_scalar(&sql).bind(&text).bind(COMMON_TEXT).fetch_one(c).await)?
+            }
+        }
+    };
+    Ok(if n >= COMMON_TEXT {
+        TextPlan::Walk
+    } else {
+        TextPlan::Matches
+    })
 }
 
 /// A filter: SQL with `?` for each value.
@@ -52,29 +137,45 @@ fn top_level_from(select: &str) -> usize {
     select.len()
 }
 
-/// Adds `and <alias> matches the words of q` for a list's text filter.
-fn push_text_filter(sql: &mut Sql, spec: &ListSpec, q: &str) -> bool {
+/// Adds `and <alias> matches the words of q` for a list's text filter, shaped for `plan`:
+/// with few matches the planner is steered to read them by the text index and sort them; with
+/// many, to walk the sort's index and test each row against the matches.
+fn push_text_filter(sql: &mut Sql, spec: &ListSpec, q: &str, plan: TextPlan) -> bool {
     let words = search_words(q);
     if words.is_empty() {
         return false;
     }
     let query = fts_query(sql.backend, &words);
-    match (sql.backend, spec.fts_table) {
-        (Backend::Sqlite, Some(table)) => {
+    let alias = spec.alias;
+    match (sql.backend, spec.fts_table, plan) {
+        (Backend::Sqlite, Some(table), TextPlan::Matches) => {
             sql.push(&format!(
-                " and {}.seq in (select rowid from {table} where {table} match ",
-                spec.alias
+                " and {alias}.seq in (select rowid from {table} where {table} match "
             ));
             sql.bind(Arg::Text(query)).push(")");
         }
-        (Backend::Postgres, Some(_)) => {
+        // The unary `+` keeps SQLite from driving the query by the matches' rowids: it
+        // walks the sort index and looks each row up in the (once-built) set of matches.
+        (Backend::Sqlite, Some(table), TextPlan::Walk) => {
             sql.push(&format!(
-                " and {}.search @@ to_tsquery('simple', ",
-                spec.alias
+                " and +{alias}.seq in (select rowid from {table} where {table} match "
             ));
             sql.bind(Arg::Text(query)).push(")");
         }
-        (_, None) => return false,
+        // PostgreSQL would rather walk the sort index for a rare word too, filtering every
+        // row: the matches are read first (the GIN index) and then sorted.
+        (Backend::Postgres, Some(table), TextPlan::Matches) => {
+            let base = table.trim_end_matches("_fts");
+            sql.push(&format!(
+                " and {alias}.id = any(array(select id from {base} where search @@ to_tsquery('simple', "
+            ));
+            sql.bind(Arg::Text(query)).push(")))");
+        }
+        (Backend::Postgres, Some(_), TextPlan::Walk) => {
+            sql.push(&format!(" and {alias}.search @@ to_tsquery('simple', "));
+            sql.bind(Arg::Text(query)).push(")");
+        }
+        (_, None, _) => return false,
     }
     true
 }
@@ -92,6 +193,7 @@ impl Plan {
         spec: &ListSpec,
         query: &ListQuery,
         filters: Vec<Filter>,
+        text: TextPlan,
     ) -> Result<Plan, AppError> {
         let allowed: Vec<&str> = spec.sorts.iter().map(|s| s.field).collect();
         let default = Sort {
@@ -119,7 +221,7 @@ impl Plan {
             sql.push_bound(&text, args);
         }
         if let Some(q) = query.q.as_deref() {
-            push_text_filter(&mut sql, spec, q);
+            push_text_filter(&mut sql, spec, q, text);
         }
         if let Some(cursor) = query.cursor.as_deref().filter(|c| !c.is_empty()) {
             let Some((value, after)) = decode_cursor(cursor, column.kind) else {
@@ -224,7 +326,26 @@ pub async fn page<T>(
 where
     T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin,
 {
-    Plan::new(c.backend(), spec, query, filters)?.run(c).await
+    let text = text_plan(c, spec, query).await?;
+    Plan::new(c.backend(), spec, query, filters, text)?
+        .run(c)
+        .await
+}
+
+/// One page read the given way (tests use it to see that both ways read the same rows).
+pub async fn page_planned<T>(
+    c: &mut Conn<'_>,
+    spec: &ListSpec,
+    query: &ListQuery,
+    filters: Vec<Filter>,
+    text: TextPlan,
+) -> Result<Page<T>, AppError>
+where
+    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin,
+{
+    Plan::new(c.backend(), spec, query, filters, text)?
+        .run(c)
+        .await
 }
 
 /// The page read on the calling thread only (tests use it to see that a page stays within
@@ -236,8 +357,8 @@ pub fn page_direct<T: FromDirect>(
     filters: Vec<Filter>,
     budget: u32,
 ) -> Result<Page<T>, DirectError> {
-    let plan =
-        Plan::new(Backend::Sqlite, spec, query, filters).map_err(|_| DirectError::Unavailable)?;
+    let plan = Plan::new(Backend::Sqlite, spec, query, filters, TextPlan::Matches)
+        .map_err(|_| DirectError::Unavailable)?;
     plan.run_direct_within(direct, budget)
 }
 
@@ -252,11 +373,19 @@ pub async fn page_now<T>(
 where
     T: FromDirect + for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin,
 {
-    let plan = Plan::new(db.backend(), spec, query, filters)?;
     // A text filter runs inside one full-text step that the budget cannot interrupt; those
     // pages go through the pool.
     let searched = query.q.as_deref().is_some_and(|q| !q.trim().is_empty());
-    if let Some(direct) = db.direct().filter(|_| !searched) {
+    if searched {
+        let mut h = db.handle().await?;
+        let c = &mut h.c();
+        let text = text_plan(c, spec, query).await?;
+        return Plan::new(db.backend(), spec, query, filters, text)?
+            .run(c)
+            .await;
+    }
+    let plan = Plan::new(db.backend(), spec, query, filters, TextPlan::Matches)?;
+    if let Some(direct) = db.direct() {
         match plan.run_direct(direct) {
             Ok(page) => return Ok(page),
             Err(DirectError::OverBudget) => {

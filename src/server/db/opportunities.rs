@@ -70,6 +70,7 @@ pub const LIST: ListSpec = ListSpec {
     default_sort: "created_at",
     default_descending: true,
     fts_table: Some("opportunities_fts"),
+    walk_sorts: &["created_at"],
 };
 
 /// One opportunity by id.
