@@ -889,6 +889,18 @@ async fn a_leads_history_stays_on_what_it_became_and_a_contact_lists_its_tickets
             assert!(r.text().contains("Send the spec sheet"), "{kind}: {}", r.text());
         }
 
+        // Support reads the opportunity but not leads: the lead's history stays out of it.
+        let opp = q["opportunity_id"].as_str().expect("id").to_string();
+        let r = sue
+            .post_json(&server_fn_path("record_timeline"), json!({"kind": "opportunity", "id": opp}))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert!(!r.text().contains("Discovery call"), "{}", r.text());
+        let r = sue
+            .post_json(&server_fn_path("record_tasks"), json!({"kind": "opportunity", "id": opp}))
+            .await;
+        assert!(!r.text().contains("Send the spec sheet"), "{}", r.text());
+
         // The contact's tickets, for whoever reads tickets.
         let contact = q["contact_id"].as_str().expect("id").to_string();
         let r = sue
