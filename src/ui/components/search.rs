@@ -10,6 +10,57 @@ use leptos_router::hooks::use_navigate;
 
 pub const SEARCH_INPUT_ID: &str = "global-search";
 
+/// Searches records as the person types: after a short pause, only for the latest text, and
+/// only from two characters; `found` gets the results, or `None` for text too short to search.
+fn search_as_typed(
+    q: String,
+    generation: StoredValue<u64>,
+    found: impl Fn(Option<Vec<SearchResult>>) + Copy + 'static,
+) {
+    generation.update_value(|g| *g += 1);
+    let mine = generation.get_value();
+    if q.trim().chars().count() < 2 {
+        found(None);
+        return;
+    }
+    set_timeout(
+        move || {
+            if generation.get_value() != mine {
+                return;
+            }
+            leptos::task::spawn_local(async move {
+                let results = search_records(q).await.unwrap_or_default();
+                if generation.get_value() == mine {
+                    found(Some(results));
+                }
+            });
+        },
+        std::time::Duration::from_millis(150),
+    );
+}
+
+/// ↑ and ↓ move the choice among `n` options (wrapping around); true when Enter asks to open
+/// the chosen one.
+fn choose_with_keys(ev: &leptos::ev::KeyboardEvent, n: usize, active: RwSignal<usize>) -> bool {
+    match ev.key().as_str() {
+        "ArrowDown" if n > 0 => {
+            ev.prevent_default();
+            active.update(|a| *a = (*a + 1) % n);
+            false
+        }
+        "ArrowUp" if n > 0 => {
+            ev.prevent_default();
+            active.update(|a| *a = (*a + n - 1) % n);
+            false
+        }
+        "Enter" => {
+            ev.prevent_default();
+            true
+        }
+        _ => false,
+    }
+}
+
 #[component]
 pub fn GlobalSearch() -> impl IntoView {
     let text = RwSignal::new(String::new());
@@ -29,55 +80,27 @@ pub fn GlobalSearch() -> impl IntoView {
     let on_input = move |ev: leptos::ev::Event| {
         let q = event_target_value(&ev);
         text.set(q.clone());
-        generation.update_value(|g| *g += 1);
-        let mine = generation.get_value();
-        if q.trim().chars().count() < 2 {
-            results.set(vec![]);
-            searched.set(false);
-            return;
-        }
-        set_timeout(
-            move || {
-                if generation.get_value() != mine {
-                    return;
-                }
-                leptos::task::spawn_local(async move {
-                    let found = search_records(q).await.unwrap_or_default();
-                    if generation.get_value() == mine {
-                        results.set(found);
-                        active.set(0);
-                        searched.set(true);
-                    }
-                });
-            },
-            std::time::Duration::from_millis(150),
-        );
-    };
-    let on_key = {
-        move |ev: leptos::ev::KeyboardEvent| {
-            let n = results.with(Vec::len);
-            match ev.key().as_str() {
-                "ArrowDown" if n > 0 => {
-                    ev.prevent_default();
-                    active.update(|a| *a = (*a + 1) % n);
-                }
-                "ArrowUp" if n > 0 => {
-                    ev.prevent_default();
-                    active.update(|a| *a = (*a + n - 1) % n);
-                }
-                "Enter" => {
-                    ev.prevent_default();
-                    if let Some(r) = results.with(|r| r.get(active.get_untracked()).cloned()) {
-                        open.run(r);
-                    }
-                }
-                "Escape" => {
-                    results.set(vec![]);
-                    text.set(String::new());
-                    searched.set(false);
-                }
-                _ => {}
+        search_as_typed(q, generation, move |found| match found {
+            Some(found) => {
+                results.set(found);
+                active.set(0);
+                searched.set(true);
             }
+            None => {
+                results.set(vec![]);
+                searched.set(false);
+            }
+        });
+    };
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Escape" {
+            results.set(vec![]);
+            text.set(String::new());
+            searched.set(false);
+        } else if choose_with_keys(&ev, results.with(Vec::len), active)
+            && let Some(r) = results.with(|r| r.get(active.get_untracked()).cloned())
+        {
+            open.run(r);
         }
     };
     view! {
@@ -169,45 +192,15 @@ fn PaletteBody(open: RwSignal<bool>, pages: Vec<(&'static str, &'static str)>) -
         let q = event_target_value(&ev);
         text.set(q.clone());
         active.set(0);
-        generation.update_value(|g| *g += 1);
-        let mine = generation.get_value();
-        if q.trim().chars().count() < 2 {
-            records.set(vec![]);
-            return;
-        }
-        set_timeout(
-            move || {
-                if generation.get_value() != mine {
-                    return;
-                }
-                leptos::task::spawn_local(async move {
-                    let found = search_records(q).await.unwrap_or_default();
-                    if generation.get_value() == mine {
-                        records.set(found);
-                    }
-                });
-            },
-            std::time::Duration::from_millis(150),
-        );
+        search_as_typed(q, generation, move |found| {
+            records.set(found.unwrap_or_default())
+        });
     };
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
-        let n = choices.with(Vec::len);
-        match ev.key().as_str() {
-            "ArrowDown" if n > 0 => {
-                ev.prevent_default();
-                active.update(|a| *a = (*a + 1) % n);
-            }
-            "ArrowUp" if n > 0 => {
-                ev.prevent_default();
-                active.update(|a| *a = (*a + n - 1) % n);
-            }
-            "Enter" => {
-                ev.prevent_default();
-                if let Some(c) = choices.with(|c| c.get(active.get_untracked()).cloned()) {
-                    go.run(c);
-                }
-            }
-            _ => {}
+        if choose_with_keys(&ev, choices.with(Vec::len), active)
+            && let Some(c) = choices.with(|c| c.get(active.get_untracked()).cloned())
+        {
+            go.run(c);
         }
     };
     let option_id = |i: usize| format!("palette-option-{i}");
