@@ -20,7 +20,14 @@ scripts/node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping
   "$pkg.new/crm_bg.wasm" -o "$pkg.new/crm_bg.opt.wasm"
 mv "$pkg.new/crm_bg.opt.wasm" "$pkg.new/crm_bg.wasm"
 cp style/main.css "$pkg.new/crm.css"
+# Names carry a hash of the content, so browsers may keep them for good (the server reads the
+# stem from pkg/assets): a new build is new names, never a stale copy.
+hash=$(cat "$pkg.new/crm.js" "$pkg.new/crm_bg.wasm" "$pkg.new/crm.css" | sha256sum | cut -c1-16)
+mv "$pkg.new/crm.js" "$pkg.new/crm.$hash.js"
+mv "$pkg.new/crm_bg.wasm" "$pkg.new/crm.${hash}_bg.wasm"
+mv "$pkg.new/crm.css" "$pkg.new/crm.$hash.css"
 node scripts/compress.mjs "$pkg.new"
+printf 'crm.%s\n' "$hash" > "$pkg.new/assets"
 rm -rf "$pkg" && mv "$pkg.new" "$pkg"
 cp -R public/. "$site/"
 

@@ -1,6 +1,8 @@
 //! The HTML shell, the root component and the routes.
 
-use crate::ui::components::shell::{AppShell, page_me_json, provide_page_me};
+use crate::ui::components::shell::{
+    AppShell, page_me_json, page_regional, page_regional_json, provide_page_me,
+};
 use crate::ui::pages::account::MyAccountPage;
 use crate::ui::pages::admin::{AdminPage, FormsPage, SlaPage};
 use crate::ui::pages::audit::AuditPage;
@@ -18,7 +20,7 @@ use crate::ui::records::accounts::{AccountPage, AccountsPage, ContactPage, Conta
 use crate::ui::records::leads::{LeadPage, LeadsPage};
 use crate::ui::records::opportunities::{OpportunitiesPage, OpportunityPage};
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
@@ -31,15 +33,53 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light"/>
                 <meta name="crm-me" content=page_me_json()/>
+                <meta name="crm-regional" content=page_regional_json()/>
+                <BrowserZone/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                <link rel="stylesheet" id="leptos" href=format!("/pkg/{}.css", options.output_name)/>
+                {loads_wasm().then(|| view! {
+                    <AutoReload options=options.clone()/>
+                    <HydrationScripts options/>
+                })}
                 <MetaTags/>
             </head>
             <body>
                 <App/>
             </body>
         </html>
+    }
+}
+
+/// Pages that are plain HTML forms, posted by the browser itself and answered by the server:
+/// sent without the app's WASM, so a person signing in (or a customer accepting an invite)
+/// downloads a few kilobytes, not the whole app.
+pub const PLAIN_PAGES: [&str; 4] = ["/login", "/setup", "/set-password", "/portal/accept"];
+
+/// Whether this page load needs the app's WASM (server side; always in the browser).
+fn loads_wasm() -> bool {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<axum::http::request::Parts>()
+            .is_none_or(|p| !PLAIN_PAGES.contains(&p.uri.path()))
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        true
+    }
+}
+
+/// Tells the server the browser's time zone (a cookie), for people who have not chosen one
+/// where the browser's applies (the portal). A few bytes, inline with this page's nonce, so it
+/// works on pages that load no WASM.
+const BROWSER_ZONE_SCRIPT: &str = "try{var z=encodeURIComponent(Intl.DateTimeFormat().resolvedOptions().timeZone);if(z&&document.cookie.indexOf('crm_tz='+z)<0)document.cookie='crm_tz='+z+';path=/;max-age=31536000;samesite=lax'}catch(e){}";
+
+#[component]
+fn BrowserZone() -> impl IntoView {
+    let nonce = leptos::nonce::use_nonce()
+        .map(|n| n.to_string())
+        .unwrap_or_default();
+    view! {
+        <script nonce=nonce inner_html=BROWSER_ZONE_SCRIPT></script>
     }
 }
 
@@ -76,9 +116,9 @@ fn title_text(text: String) -> String {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_page_me();
+    crate::ui::format::provide_regional(page_regional());
     send_page_csp();
     view! {
-        <Stylesheet id="leptos" href="/pkg/crm.css"/>
         <Title text="CRM" formatter=title_text/>
         // A record's page names the record in its <title>: those routes render `Async`, so the
         // head is written after the record is read. Streaming (`InOrder`) sends the head with

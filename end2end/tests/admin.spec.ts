@@ -139,3 +139,47 @@ test("every admin, support and settings page hydrates without an error and passe
     expect(errors(), `errors on ${path}`).toEqual([]);
   }
 });
+
+test("a person chooses their time zone and formats, and the pages follow them", async ({ page, browser }) => {
+  await signIn(page);
+  const stamp = Date.now();
+  const email = `tz.${stamp}@example.com`;
+  const made = await api(page, "POST", "/api/admin/users", { name: `Tess Zone ${stamp}`, email, role: "sales" });
+  // Their browser is in Chicago; the company default is UTC.
+  const theirs = await browser.newContext({ timezoneId: "America/Chicago" });
+  const tess = await theirs.newPage();
+  const errors = watchErrors(tess);
+  await tess.goto("/login");
+  // Setting the password signs them in.
+  await api(tess, "POST", "/api/auth/set-password", { token: made.link.split("token=")[1], password: "tess's long password" });
+  await api(tess, "POST", "/api/crm/leads", { name: `Zoned Lead ${stamp}`, company: "Clockworks" });
+
+  await tess.goto("/account");
+  await hydrated(tess);
+  const form = tess.getByRole("region", { name: "Profile and formats" });
+  await expect(form.getByLabel("Time zone")).toHaveValue("");
+  // The browser's own zone is one click away.
+  await form.getByRole("button", { name: "Use it" }).click();
+  await expect(form.getByLabel("Time zone")).toHaveValue("America/Chicago");
+  await form.getByLabel("Time zone").selectOption("Europe/Berlin");
+  await form.getByLabel("Dates and amounts").selectOption("de-DE");
+  await form.getByRole("button", { name: "Save" }).click();
+
+  // The page comes back in Berlin time with German dates, the choice kept.
+  await expect(tess.getByText(/since \d{1,2}\. [A-ZÄ][a-zä]+\.? \d{4}, \d{2}:\d{2} (CET|CEST)/).first()).toBeVisible();
+  await hydrated(tess);
+  await expect(form.getByLabel("Time zone")).toHaveValue("Europe/Berlin");
+  await expect(form.getByLabel("Dates and amounts")).toHaveValue("de-DE");
+
+  // Lists too: the lead's Created column reads as a German date.
+  await tess.goto(`/leads?q=${encodeURIComponent(`Zoned Lead ${stamp}`)}`);
+  await hydrated(tess);
+  const row = tess.getByRole("row", { name: new RegExp(`Zoned Lead ${stamp}`) });
+  await expect(row).toContainText(/\d{1,2}\. [A-ZÄ][a-zä]+\.? \d{4}/);
+  await tess.setViewportSize({ width: 390, height: 844 });
+  await tess.goto("/account");
+  await hydrated(tess);
+  await expect(form.getByLabel("Time zone")).toBeVisible();
+  expect(errors()).toEqual([]);
+  await theirs.close();
+});

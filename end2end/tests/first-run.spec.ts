@@ -1,13 +1,13 @@
 import { expect } from "@playwright/test";
-import { test, ADMIN, hydrated, setupLink, signIn } from "./helpers";
+import { test, ADMIN, plain, setupLink, signIn } from "./helpers";
 
 test.describe.serial("first run", () => {
   test("the setup link creates the first super admin and signs them in", async ({ page }) => {
     await page.goto(setupLink());
-    await hydrated(page);
+    await plain(page);
     await expect(page.getByRole("heading", { name: "Set up your CRM" })).toBeVisible();
 
-    // The form checks fields with the server's rules before sending anything.
+    // The server checks the fields and shows each problem on its field, keeping what was typed.
     await page.getByLabel("Your name").fill(ADMIN.name);
     await page.getByLabel("Email").fill("not-an-email");
     await page.getByLabel("Password").fill("short");
@@ -45,7 +45,7 @@ test.describe.serial("first run", () => {
     await page.goto("/accounts");
     await expect(page).toHaveURL(/\/login\?next=\/accounts/);
 
-    await hydrated(page);
+    await plain(page);
     await page.getByLabel("Email").fill(ADMIN.email);
     await page.getByLabel("Password").fill("not the password");
     await page.getByRole("button", { name: "Sign in" }).click();

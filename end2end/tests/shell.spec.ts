@@ -1,6 +1,6 @@
 import { expect } from "@playwright/test";
 import AxeBuilder from "@axe-core/playwright";
-import { test, ADMIN, accessible, api, hydrated, signIn } from "./helpers";
+import { test, ADMIN, accessible, api, hydrated, plain, signIn } from "./helpers";
 
 test("sign-in works before any JavaScript has run", async ({ browser }) => {
   const context = await browser.newContext({ javaScriptEnabled: false });
@@ -63,9 +63,25 @@ test("the shell fits a 390 px phone without sideways scrolling", async ({ page }
   await expect(page.locator(".who-name")).toBeVisible();
 });
 
+test("the sign-in page loads no WASM and no script of the app", async ({ page }) => {
+  const fetched: string[] = [];
+  page.on("request", (r) => fetched.push(new URL(r.url()).pathname));
+  await page.goto("/login?next=/leads");
+  await plain(page);
+  expect(fetched.filter((p) => p.endsWith(".wasm") || p.endsWith(".js"))).toEqual([]);
+  expect(fetched.some((p) => /^\/pkg\/crm(\.[0-9a-f]{16})?\.css$/.test(p)), fetched.join(" ")).toBe(true);
+  // It still signs in, to where the person was going; that page then loads the app.
+  await page.getByLabel("Email").fill(ADMIN.email);
+  await page.getByLabel("Password").fill(ADMIN.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/leads$/);
+  await hydrated(page);
+  expect(fetched.some((p) => p.endsWith(".wasm"))).toBe(true);
+});
+
 test("sign-in page and shell have no accessibility violations", async ({ page }) => {
   await page.goto("/login");
-  await hydrated(page);
+  await plain(page);
   expect((await new AxeBuilder({ page }).analyze()).violations).toEqual([]);
   await signIn(page);
   expect((await new AxeBuilder({ page }).analyze()).violations).toEqual([]);

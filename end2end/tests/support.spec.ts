@@ -1,5 +1,5 @@
 import { expect } from "@playwright/test";
-import { test, api, hydrated, signIn, watchErrors } from "./helpers";
+import { test, api, hydrated, plain, signIn, watchErrors } from "./helpers";
 
 const PORTAL_PASSWORD = "portal password 1";
 
@@ -30,7 +30,7 @@ test("staff invite a client, who opens a ticket; the client sees the public repl
   const client = await clientContext.newPage();
   const clientErrors = watchErrors(client);
   await client.goto(new URL(link).pathname + new URL(link).search);
-  await hydrated(client);
+  await plain(client);
   await client.getByLabel("New password").fill(PORTAL_PASSWORD);
   await client.getByRole("button", { name: "Set password and open the portal" }).click();
   await expect(client.getByRole("heading", { name: "My tickets" })).toBeVisible();

@@ -3,7 +3,8 @@
 
 use crate::domain::admin::{
     AccountOverview, AuditFilter, AuditPage, ImpersonationRequest, ImpersonationStarted,
-    NewApiToken, NewUserInput, PasswordChange, PasswordChanged, StaffUser, UserLink, UserUpdate,
+    NewApiToken, NewUserInput, PasswordChange, PasswordChanged, ProfileChange, StaffUser, UserLink,
+    UserUpdate,
 };
 use crate::domain::error::AppError;
 use leptos::prelude::*;
@@ -95,6 +96,12 @@ pub async fn my_account() -> Result<AccountOverview, AppError> {
 pub async fn change_my_password(input: PasswordChange) -> Result<PasswordChanged, AppError> {
     let (state, principal) = ctx::request().await?;
     ctx::answer(account::change_password(&state, &principal, &ctx::client(), &input).await)
+}
+
+#[server(prefix = "/api/fn/w", input = Json)]
+pub async fn update_my_profile(input: ProfileChange) -> Result<(), AppError> {
+    let (state, principal) = ctx::request().await?;
+    ctx::answer(account::update_profile(&state, &principal, &ctx::client(), &input).await)
 }
 
 #[server(prefix = "/api/fn/w", input = Json)]

@@ -28,3 +28,14 @@ pub async fn link_status(token: String, purpose: LinkPurpose) -> Result<(), AppE
     };
     ctx::answer(service::check_link(&state, &token, purpose).await)
 }
+
+/// The time zones and formats a signed-in person may choose from, and the defaults.
+#[server(prefix = "/api/fn", endpoint = "regional_options", input = leptos::server_fn::codec::Json)]
+pub async fn regional_options() -> Result<crate::domain::regional::RegionalOptions, AppError> {
+    use super::ctx;
+    let (state, principal) = ctx::request().await?;
+    if matches!(principal, crate::server::auth::Principal::Anonymous) {
+        return ctx::answer(Err(AppError::unauthorized()));
+    }
+    ctx::answer(Ok(crate::server::regional::options(&state.config)))
+}

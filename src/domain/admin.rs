@@ -95,9 +95,26 @@ pub struct Viewing {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AccountOverview {
     pub me: CurrentUser,
+    /// The time zone and locale chosen (none: the installation's default).
+    #[serde(default)]
+    pub regional: crate::domain::regional::RegionalChoice,
+    /// What may be chosen, and the defaults.
+    #[serde(default)]
+    pub options: crate::domain::regional::RegionalOptions,
     pub sessions: Vec<SessionInfo>,
     pub tokens: Vec<ApiTokenInfo>,
     pub viewings: Vec<Viewing>,
+}
+
+/// A staff member's own name, time zone and locale (empty zone or locale: the default).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ProfileChange {
+    pub name: String,
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    #[serde(default)]
+    pub locale: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

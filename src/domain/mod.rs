@@ -14,5 +14,6 @@ pub mod opportunity;
 pub mod pipeline;
 pub mod portal;
 pub mod records;
+pub mod regional;
 pub mod ticket;
 pub mod user;

@@ -24,6 +24,12 @@ pub struct PortalMe {
     pub account_name: Option<String>,
     /// The business running the portal, shown on top of every page.
     pub business_name: String,
+    /// The time zone chosen (an IANA name); none follows the browser.
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    /// The locale chosen (`en-GB`); none follows the browser's language.
+    #[serde(default)]
+    pub locale: Option<String>,
 }
 
 impl PortalMe {
@@ -48,6 +54,12 @@ pub struct PortalProfilePatch {
     pub phone: Option<String>,
     #[serde(default)]
     pub title: Option<String>,
+    /// An IANA time zone; empty or missing: the browser's.
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    /// `en-US`, `en-GB`, `de-DE`, `fr-FR`, `es-ES` or `pt-BR`; empty or missing: the browser's.
+    #[serde(default)]
+    pub locale: Option<String>,
 }
 
 impl PortalProfilePatch {

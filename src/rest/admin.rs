@@ -5,7 +5,8 @@ use super::auth::FormOrJson;
 use super::extract::{Body, Params, RecordId};
 use crate::domain::admin::{
     AccountOverview, AuditFilter, AuditPage, ImpersonationRequest, ImpersonationStarted,
-    NewApiToken, NewUserInput, PasswordChange, PasswordChanged, StaffUser, UserLink, UserUpdate,
+    NewApiToken, NewUserInput, PasswordChange, PasswordChanged, ProfileChange, StaffUser, UserLink,
+    UserUpdate,
 };
 use crate::domain::error::{AppError, AppResult, ErrorBody};
 use crate::server::admin::{audit, users};
@@ -33,6 +34,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(audit_log))
         .routes(routes!(my_account))
         .routes(routes!(change_password))
+        .routes(routes!(update_profile))
         .routes(routes!(end_my_session))
         .routes(routes!(end_my_other_sessions))
         .routes(routes!(create_token))
@@ -241,6 +243,22 @@ async fn change_password(
     Ok(Json(
         account::change_password(&state, &principal, &client, &input).await?,
     ))
+}
+
+/// Changes the signed-in user's own name, time zone (an IANA name) and locale (`en-US`,
+/// `en-GB`, `de-DE`, `fr-FR`, `es-ES`, `pt-BR`); an empty or missing zone or locale follows
+/// the installation's default.
+#[utoipa::path(put, path = "/api/account/profile", tag = "account", request_body = ProfileChange,
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+async fn update_profile(
+    State(state): State<AppState>,
+    principal: Principal,
+    client: ClientInfo,
+    FormOrJson(input): FormOrJson<ProfileChange>,
+) -> AppResult<StatusCode> {
+    account::update_profile(&state, &principal, &client, &input).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Ends one of the signed-in user's own sessions.

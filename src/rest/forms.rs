@@ -101,11 +101,12 @@ fn page(status: StatusCode, state: &AppState, title: &str, body: &str) -> Respon
     let html = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"/>\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\
-         <title>{title} · {business}</title><link rel=\"stylesheet\" href=\"/pkg/crm.css\"/></head>\
+         <title>{title} · {business}</title><link rel=\"stylesheet\" href=\"{css}\"/></head>\
          <body class=\"public-form\"><main class=\"auth-page\" id=\"main\"><section class=\"auth-card wide\">\
          <p class=\"brand-mark\">{business}</p><h1>{title}</h1>{body}</section></main></body></html>",
         title = esc(title),
         business = esc(&state.config.business_name),
+        css = crate::server::assets::css_href(),
     );
     (status, Html(html)).into_response()
 }

@@ -241,6 +241,7 @@ async fn demo_data(
 
 async fn serve(config: Config) -> Result<(), CliError> {
     tracing::info!(?config, "starting");
+    super::regional::check_defaults(&config).map_err(CliError::App)?;
     super::auth::password::warm_up();
     let addr = config.site_addr;
     let state = state_for(config).await?;

@@ -212,6 +212,16 @@ pub struct Config {
     /// (about 28 bytes a row).
     #[arg(long, env = "CRM_IMPORTS_AT_ONCE", default_value_t = 2, global = true)]
     pub imports_at_once: usize,
+
+    /// The time zone times are shown in for staff who chose none (an IANA name such as
+    /// Europe/Berlin); portal users who chose none get their browser's.
+    #[arg(long, env = "CRM_TIME_ZONE", default_value = "UTC", global = true)]
+    pub time_zone: String,
+
+    /// How dates and amounts are written for people who chose nothing: en-US, en-GB, de-DE,
+    /// fr-FR, es-ES or pt-BR (portal users who chose none get their browser's language).
+    #[arg(long, env = "CRM_LOCALE", default_value = "en-US", global = true)]
+    pub locale: String,
 }
 
 impl Config {

@@ -1,6 +1,7 @@
 //! Server-only code: the one place sqlx, argon2 and sessions appear.
 
 pub mod admin;
+pub mod assets;
 pub mod auth;
 pub mod cli;
 pub mod config;
@@ -11,6 +12,7 @@ pub mod export;
 pub mod http;
 pub mod import;
 pub mod policy;
+pub mod regional;
 pub mod router;
 pub mod sales;
 pub mod session_store;

@@ -439,6 +439,7 @@ pub enum Guarded {
     Export,
     Impersonate,
     EndOtherSessions,
+    ChangeProfile,
 }
 
 /// Refuses a guarded action while the principal is an impersonation (403, saying why).
@@ -454,6 +455,7 @@ pub fn refuse_while_impersonating(principal: &Principal, what: Guarded) -> Resul
         Guarded::Export => "export or download data",
         Guarded::Impersonate => "start another viewing",
         Guarded::EndOtherSessions => "end sessions",
+        Guarded::ChangeProfile => "change their name, time zone or formats",
     };
     Err(AppError::forbidden(format!(
         "While viewing as someone else you cannot {what}. Stop viewing first."
@@ -474,11 +476,13 @@ pub enum Surface {
 /// Which surface a request path belongs to. Server functions live under `/api/fn/`; the
 /// portal's under `/api/fn/portal/`.
 pub fn surface(method: &http::Method, path: &str) -> Surface {
-    const PUBLIC: [&str; 4] = [
+    const PUBLIC: [&str; 5] = [
         "/api/auth/",
         "/api/openapi.json",
         "/api/fn/current_user",
         "/api/fn/link_status",
+        // Staff and portal users alike (it refuses visitors itself).
+        "/api/fn/regional_options",
     ];
     // Stopping an impersonation must work while viewing the portal as a customer; its
     // handlers decide for themselves (start: an admin; stop: someone impersonating).

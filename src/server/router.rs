@@ -34,7 +34,7 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
         _ => Env::PROD,
     };
     LeptosOptions::builder()
-        .output_name("crm")
+        .output_name(crate::server::assets::stem(&config.site_root))
         .site_root(config.site_root.to_string_lossy().to_string())
         .site_pkg_dir("pkg")
         .site_addr(config.site_addr)
@@ -86,10 +86,17 @@ pub fn router(state: AppState, store: CrmSessionStore) -> Router {
         .with_state(state.clone());
 
     let pkg_dir = state.config.site_root.join("pkg");
+    // Files named by their content are kept by browsers for a year; plain names are
+    // revalidated on every load.
+    let cache = if crate::server::assets::hashed() {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
     let pkg = ServiceBuilder::new()
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
-            HeaderValue::from_static("no-cache"),
+            HeaderValue::from_static(cache),
         ))
         .service(
             ServeDir::new(pkg_dir)

@@ -1,18 +1,80 @@
-//! How values read on screen. Times are shown in UTC on both the server and the browser, so a
-//! server-rendered page and its hydrated copy always agree.
+//! How values read on screen: in the reader's time zone and locale ([`Regional`]), which the
+//! server sends with each page, so a server-rendered page and its hydrated copy agree.
 
+use crate::domain::records::Money;
+use crate::domain::regional::Regional;
 use chrono::{DateTime, NaiveDate, Utc};
+use leptos::prelude::*;
+use std::sync::Arc;
 
-pub fn date(d: NaiveDate) -> String {
-    d.format("%b %-d, %Y").to_string()
+#[derive(Clone)]
+struct Reader(Arc<Regional>);
+
+#[cfg(feature = "hydrate")]
+thread_local! {
+    /// In the browser there is one reader: kept here too, for code running outside any
+    /// component (a fetch finishing, an event).
+    static BROWSER_READER: std::cell::RefCell<Option<Arc<Regional>>> =
+        const { std::cell::RefCell::new(None) };
 }
 
+/// Makes the reader's settings apply to everything rendered below (called once, by the root).
+pub fn provide_regional(r: Regional) {
+    let r = Arc::new(r);
+    #[cfg(feature = "hydrate")]
+    BROWSER_READER.with(|b| *b.borrow_mut() = Some(r.clone()));
+    provide_context(Reader(r));
+}
+
+/// The reader's settings: UTC and US formats when none were given.
+pub fn regional() -> Arc<Regional> {
+    if let Some(Reader(r)) = use_context::<Reader>() {
+        return r;
+    }
+    #[cfg(feature = "hydrate")]
+    if let Some(r) = BROWSER_READER.with(|b| b.borrow().clone()) {
+        return r;
+    }
+    Arc::new(Regional::default())
+}
+
+pub fn date(d: NaiveDate) -> String {
+    regional().date(d)
+}
+
+/// The local calendar day of an instant.
 pub fn day(t: DateTime<Utc>) -> String {
-    date(t.date_naive())
+    let r = regional();
+    r.date(r.local_date(t))
 }
 
 pub fn datetime(t: DateTime<Utc>) -> String {
-    t.format("%b %-d, %Y %H:%M UTC").to_string()
+    regional().datetime(t)
+}
+
+/// The local time of day, with the zone: `2:05 PM EST`.
+pub fn time(t: DateTime<Utc>) -> String {
+    regional().time(t)
+}
+
+/// `November 2026`.
+pub fn month_year(d: NaiveDate) -> String {
+    regional().month_year(d)
+}
+
+/// Today's date where the reader is.
+pub fn today() -> NaiveDate {
+    regional().today()
+}
+
+/// An amount in full: `$12,500.50`, `12.500,50 €`.
+pub fn money(m: &Money) -> String {
+    regional().money(m.minor, &m.currency)
+}
+
+/// A whole number, grouped: `12,345`.
+pub fn count(n: u64) -> String {
+    regional().count(n)
 }
 
 /// "in 3 days", "2 hours ago", "today": for due dates and ages.
@@ -48,41 +110,9 @@ pub fn days_between(from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
     (to - from).num_days().max(0)
 }
 
-/// Money in a few characters, for column headers: `$1.2M`, `$850K`, `$400`.
+/// Money in a few characters, for column headers and cards: `$1.2M`, `$850K`, `$400`.
 pub fn compact_money(minor: i64, currency: &str) -> String {
-    let units = minor as f64 / 100.0;
-    let symbol = match currency {
-        "USD" => "$".to_string(),
-        "EUR" => "€".to_string(),
-        "GBP" => "£".to_string(),
-        "JPY" => "¥".to_string(),
-        other => format!("{other} "),
-    };
-    let abs = units.abs();
-    let sign = if units < 0.0 { "-" } else { "" };
-    let (n, unit) = if abs >= 1e9 {
-        (abs / 1e9, "B")
-    } else if abs >= 1e6 {
-        (abs / 1e6, "M")
-    } else if abs >= 1e4 {
-        (abs / 1e3, "K")
-    } else {
-        return format!(
-            "{sign}{symbol}{}",
-            crate::domain::records::group_thousands(abs.round() as u64)
-        );
-    };
-    // Four significant digits at most ($710.5K, $11.97M), trailing zeros dropped ($850K).
-    let digits = if n >= 100.0 {
-        1
-    } else if n >= 10.0 {
-        2
-    } else {
-        3
-    };
-    let text = format!("{n:.digits$}");
-    let text = text.trim_end_matches('0').trim_end_matches('.');
-    format!("{sign}{symbol}{text}{unit}")
+    regional().compact_money(minor, currency)
 }
 
 /// An id for one submission of a form: a retry of the same submission creates nothing new.

@@ -544,7 +544,12 @@ async fn viewing_as_a_user_is_reauthenticated_limited_and_on_the_record() {
         );
 
         // What is closed while viewing as someone.
-        let blocked: [(Method, &str, Value); 7] = [
+        let blocked: [(Method, &str, Value); 8] = [
+            (
+                Method::PUT,
+                "/api/account/profile",
+                json!({"name": "Renamed by an admin", "time_zone": "Asia/Tokyo"}),
+            ),
             (
                 Method::POST,
                 "/api/account/password",

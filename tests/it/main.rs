@@ -11,6 +11,7 @@ mod direct_reads;
 mod imports_http;
 mod pipeline_http;
 mod protection;
+mod regional_http;
 mod sales_http;
 mod sales_story;
 mod security_http;

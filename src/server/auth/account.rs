@@ -4,11 +4,12 @@
 use super::service::{Limit, audit_entry, check_throttle, email_key};
 use super::{ClientInfo, Principal, Staff, Via, password, secret};
 use crate::domain::admin::{
-    AccountOverview, ApiTokenInfo, NewApiToken, PasswordChange, PasswordChanged, SessionInfo,
-    Viewing, device_label,
+    AccountOverview, ApiTokenInfo, NewApiToken, PasswordChange, PasswordChanged, ProfileChange,
+    SessionInfo, Viewing, device_label,
 };
 use crate::domain::error::{AppError, AppResult};
-use crate::domain::user::password_problem;
+use crate::domain::regional::RegionalChoice;
+use crate::domain::user::{name_problem, password_problem};
 use crate::server::db::{audit, impersonations, sessions, throttle, tokens, users};
 use crate::server::error::internal;
 use crate::server::policy::{Guarded, refuse_while_impersonating};
@@ -82,12 +83,88 @@ pub async fn overview(state: &AppState, principal: &Principal) -> AppResult<Acco
             ended_at: v.ended_at,
         })
         .collect();
+    let me_row = users::by_id(&mut h.c(), me).await?;
     Ok(AccountOverview {
         me: staff.user.clone(),
+        regional: me_row
+            .map(|u| RegionalChoice {
+                time_zone: u.time_zone,
+                locale: u.locale,
+            })
+            .unwrap_or_default(),
+        options: crate::server::regional::options(&state.config),
         sessions,
         tokens,
         viewings,
     })
+}
+
+/// Changes the asker's own name, time zone and locale. Refused while an admin views the CRM
+/// as them: a person's settings are theirs to change.
+pub async fn update_profile(
+    state: &AppState,
+    principal: &Principal,
+    client: &ClientInfo,
+    input: &ProfileChange,
+) -> AppResult<()> {
+    refuse_while_impersonating(principal, Guarded::ChangeProfile)?;
+    let staff = principal.require_staff()?;
+    let name = input.name.trim();
+    let checked = crate::server::regional::checked(&RegionalChoice {
+        time_zone: input.time_zone.clone(),
+        locale: input.locale.clone(),
+    });
+    let mut problems = match &checked {
+        Err(AppError::Validation { fields, .. }) => fields.clone(),
+        _ => Default::default(),
+    };
+    if let Some(p) = name_problem(name) {
+        problems.insert("name".into(), vec![p.into()]);
+    }
+    if !problems.is_empty() {
+        return Err(AppError::validation(problems));
+    }
+    let choice = checked?;
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    let before = users::by_id(&mut tx.c(), staff.user.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    users::set_profile(
+        &mut tx.c(),
+        staff.user.id,
+        name,
+        choice.time_zone.as_deref(),
+        choice.locale.as_deref(),
+        now,
+    )
+    .await?;
+    let mut changes = serde_json::Map::new();
+    let pairs = [
+        ("name", Some(before.name.as_str()), Some(name)),
+        (
+            "time_zone",
+            before.time_zone.as_deref(),
+            choice.time_zone.as_deref(),
+        ),
+        ("locale", before.locale.as_deref(), choice.locale.as_deref()),
+    ];
+    for (field, old, new) in pairs {
+        if old != new {
+            changes.insert(field.into(), json!({ "old": old, "new": new }));
+        }
+    }
+    if !changes.is_empty() {
+        let entry = own_entry(
+            "user.profile_changed",
+            client,
+            staff,
+            json!({ "changes": changes }),
+        );
+        audit::insert(&mut tx.c(), &entry, now).await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Changes the asker's password: the current one must be right (wrong guesses count toward

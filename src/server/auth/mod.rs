@@ -11,6 +11,7 @@ use super::db::{impersonations, portal, sessions, tokens, users};
 use super::state::AppState;
 use crate::domain::contact::ContactRole;
 use crate::domain::error::AppError;
+use crate::domain::regional::RegionalChoice;
 use crate::domain::user::{CurrentUser, Me, Role};
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::{HeaderMap, header, request::Parts};
@@ -269,43 +270,89 @@ pub async fn resolve_principal(
     next: Next,
 ) -> Response {
     match principal_for(&state, &session, req.headers()).await {
-        Ok(principal) => {
+        Ok((principal, choice)) => {
+            // Staff get their choice or the company's default; the portal and visitors, whom
+            // the installation knows less about, their browser's before that.
+            let zone = browser_zone(req.headers());
+            let browser = match principal {
+                Principal::Staff(_) => None,
+                _ => Some((
+                    zone.as_deref(),
+                    req.headers()
+                        .get(header::ACCEPT_LANGUAGE)
+                        .and_then(|v| v.to_str().ok()),
+                )),
+            };
+            let reader = super::regional::reader(&state.config, &choice, browser);
             req.extensions_mut().insert(principal);
+            req.extensions_mut().insert(reader);
             next.run(req).await
         }
         Err(e) => e.into_response(),
     }
 }
 
+/// The zone the page's script found in the browser (the `crm_tz` cookie), if any.
+fn browser_zone(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| {
+            c.trim()
+                .strip_prefix(super::regional::BROWSER_ZONE_COOKIE)
+                .and_then(|rest| rest.strip_prefix('='))
+        })
+        .filter(|z| z.len() <= 64)
+        .map(|z| {
+            z.replace("%2F", "/")
+                .replace("%2f", "/")
+                .replace("%2B", "+")
+        })
+}
+
+fn choice_of(user: &users::UserRow) -> RegionalChoice {
+    RegionalChoice {
+        time_zone: user.time_zone.clone(),
+        locale: user.locale.clone(),
+    }
+}
+
+/// The principal, and the time zone and locale they chose (the viewing admin's own while an
+/// admin views the CRM as someone: the admin is the one reading).
 async fn principal_for(
     state: &AppState,
     session: &Session,
     headers: &HeaderMap,
-) -> Result<Principal, AppError> {
+) -> Result<(Principal, RegionalChoice), AppError> {
     let now = state.now();
     if let Some(token) = bearer_token(headers) {
         let Some(found) = tokens::api_token_user_now(&state.db, &secret::digest(token)).await?
         else {
-            return Ok(Principal::Anonymous);
+            return Ok(Default::default());
         };
         if !found.user.active {
-            return Ok(Principal::Anonymous);
+            return Ok(Default::default());
         }
         if found.last_used_at.is_none_or(|t| now - t > TOUCH_EVERY) {
             let mut h = state.db.write_handle().await?;
             tokens::touch_api_token(&mut h.c(), found.token_id, now).await?;
         }
-        return Ok(Principal::Staff(Staff {
-            user: found.user.current(),
-            via: Via::Token {
-                token_id: found.token_id,
-            },
-            impersonator: None,
-        }));
+        return Ok((
+            Principal::Staff(Staff {
+                user: found.user.current(),
+                via: Via::Token {
+                    token_id: found.token_id,
+                },
+                impersonator: None,
+            }),
+            choice_of(&found.user),
+        ));
     }
 
     let Some(auth) = session.get::<SessionAuth>(SESSION_KEY).await? else {
-        return Ok(Principal::Anonymous);
+        return Ok(Default::default());
     };
     if auth.portal {
         return portal_principal(state, session, auth.session_id).await;
@@ -333,9 +380,10 @@ async fn principal_for(
                 },
                 impersonator: None,
             };
+            let choice = choice_of(&s.user);
             match auth.impersonation {
-                Some(id) => impersonated(state, session, admin, id).await,
-                None => Ok(Principal::Staff(admin)),
+                Some(id) => Ok((impersonated(state, session, admin, id).await?, choice)),
+                None => Ok((Principal::Staff(admin), choice)),
             }
         }
         (found, reason) => {
@@ -355,7 +403,7 @@ async fn principal_for(
             // The write turn goes before the session store takes its own (it is not reentrant).
             drop(h);
             session.flush().await?;
-            Ok(Principal::Anonymous)
+            Ok(Default::default())
         }
     }
 }
@@ -366,7 +414,7 @@ async fn portal_principal(
     state: &AppState,
     session: &Session,
     session_id: Uuid,
-) -> Result<Principal, AppError> {
+) -> Result<(Principal, RegionalChoice), AppError> {
     let now = state.now();
     let mut h = state.db.handle().await?;
     let found = portal::session(&mut h.c(), session_id).await?;
@@ -387,7 +435,11 @@ async fn portal_principal(
                 portal::touch_session(&mut w.c(), s.session_id, now).await?;
             }
             let k = s.contact;
-            Ok(Principal::Portal(PortalUser {
+            let choice = RegionalChoice {
+                time_zone: k.time_zone.clone(),
+                locale: k.locale.clone(),
+            };
+            let principal = Principal::Portal(PortalUser {
                 contact_id: k.id,
                 account_id: k.account_id,
                 role: match k.role {
@@ -398,7 +450,8 @@ async fn portal_principal(
                 email: k.email.clone().unwrap_or_default(),
                 session_id: s.session_id,
                 impersonator: None,
-            }))
+            });
+            Ok((principal, choice))
         }
         (found, reason) => {
             if let Some(s) = found.filter(|s| s.ended_at.is_none()) {
@@ -408,7 +461,7 @@ async fn portal_principal(
                     .await?;
             }
             session.flush().await?;
-            Ok(Principal::Anonymous)
+            Ok(Default::default())
         }
     }
 }

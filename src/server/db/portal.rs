@@ -20,6 +20,8 @@ pub struct PortalContact {
     pub portal_enabled: bool,
     pub portal_password_hash: Option<String>,
     pub portal_last_login_at: Option<DateTime<Utc>>,
+    pub time_zone: Option<String>,
+    pub locale: Option<String>,
 }
 
 impl PortalContact {
@@ -50,7 +52,7 @@ impl PortalContact {
 const SELECT: &str =
     "select c.id, c.first_name, c.last_name, c.email, c.phone, c.title, c.account_id,
         a.name as account_name, c.role, c.active, c.portal_enabled, c.portal_password_hash,
-        c.portal_last_login_at
+        c.portal_last_login_at, c.time_zone, c.locale
     from contacts c left join accounts a on a.id = c.account_id";
 
 pub async fn by_email(c: &mut Conn<'_>, email: &str) -> Result<Option<PortalContact>, sqlx::Error> {
@@ -86,10 +88,10 @@ pub async fn update_profile(
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     let sql = "update contacts set first_name = $2, last_name = $3, phone = $4, title = $5, updated_at = $6,
-                   version = version + 1
+                   time_zone = $7, locale = $8, version = version + 1
                where id = $1";
     on!(c, c => sqlx::query(sql).bind(id).bind(&p.first_name).bind(&p.last_name).bind(&p.phone)
-        .bind(&p.title).bind(now).execute(c).await.map(|_| ()))
+        .bind(&p.title).bind(now).bind(&p.time_zone).bind(&p.locale).execute(c).await.map(|_| ()))
 }
 
 pub async fn insert_invite(
@@ -173,7 +175,7 @@ pub async fn session(
     let sql = "select s.id as session_id, s.last_seen_at, s.expires_at, s.ended_at,
                       c.id, c.first_name, c.last_name, c.email, c.phone, c.title, c.account_id,
                       a.name as account_name, c.role, c.active, c.portal_enabled, c.portal_password_hash,
-                      c.portal_last_login_at
+                      c.portal_last_login_at, c.time_zone, c.locale
                from portal_sessions s join contacts c on c.id = s.contact_id
                left join accounts a on a.id = c.account_id
                where s.id = $1";

@@ -58,7 +58,7 @@ impl FromDirect for SessionWithUser {
 /// A sign-in session by id, with its user.
 pub const WITH_USER: &str = "select s.id as session_id, s.last_seen_at, s.expires_at, s.ended_at,
                       u.id, u.email, u.name, u.role, u.password_hash, u.active,
-                      u.created_at, u.updated_at, u.last_login_at
+                      u.created_at, u.updated_at, u.last_login_at, u.time_zone, u.locale
                from auth_sessions s join users u on u.id = s.user_id
                where s.id = $1";
 

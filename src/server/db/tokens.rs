@@ -42,7 +42,7 @@ impl FromDirect for TokenWithUser {
 /// The live token with this hash, and its user.
 pub const API_TOKEN_USER: &str = "select t.id as token_id, t.last_used_at,
                       u.id, u.email, u.name, u.role, u.password_hash, u.active,
-                      u.created_at, u.updated_at, u.last_login_at
+                      u.created_at, u.updated_at, u.last_login_at, u.time_zone, u.locale
                from api_tokens t join users u on u.id = t.user_id
                where t.token_hash = $1 and t.revoked_at is null";
 

@@ -16,6 +16,8 @@ pub struct UserRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub last_login_at: Option<DateTime<Utc>>,
+    pub time_zone: Option<String>,
+    pub locale: Option<String>,
 }
 
 impl super::direct::FromDirect for UserRow {
@@ -30,6 +32,8 @@ impl super::direct::FromDirect for UserRow {
             created_at: r.get("created_at")?,
             updated_at: r.get("updated_at")?,
             last_login_at: r.get("last_login_at")?,
+            time_zone: r.get("time_zone")?,
+            locale: r.get("locale")?,
         })
     }
 }
@@ -46,7 +50,8 @@ impl UserRow {
 }
 
 const COLUMNS: &str =
-    "id, email, name, role, password_hash, active, created_at, updated_at, last_login_at";
+    "id, email, name, role, password_hash, active, created_at, updated_at, last_login_at,
+     time_zone, locale";
 
 pub struct NewUser<'a> {
     pub id: Uuid,
@@ -119,6 +124,21 @@ pub async fn set_active(
     let sql = "update users set active = $2, updated_at = $3 where id = $1";
     on!(c, c => sqlx::query(sql).bind(id).bind(active).bind(now).execute(c).await
         .map(|r| r.rows_affected() == 1))
+}
+
+/// A person's own name, time zone and locale (none: the installation's default).
+pub async fn set_profile(
+    c: &mut Conn<'_>,
+    id: Uuid,
+    name: &str,
+    time_zone: Option<&str>,
+    locale: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let sql =
+        "update users set name = $2, time_zone = $3, locale = $4, updated_at = $5 where id = $1";
+    on!(c, c => sqlx::query(sql).bind(id).bind(name).bind(time_zone).bind(locale).bind(now)
+        .execute(c).await.map(|r| r.rows_affected() == 1))
 }
 
 pub async fn record_login(

@@ -369,6 +369,8 @@ fn me_of(state: &AppState, k: &portal::PortalContact) -> PortalMe {
         role: k.role.as_str().to_string(),
         account_name: k.account_name.clone(),
         business_name: state.config.business_name.clone(),
+        time_zone: k.time_zone.clone(),
+        locale: k.locale.clone(),
     }
 }
 
@@ -391,10 +393,31 @@ pub async fn update_me(
 ) -> AppResult<PortalMe> {
     let me = authorize_portal(principal, Action::Update, Target::own_contact(principal))?;
     patch.normalize();
-    patch.validate()?;
+    let regional = crate::server::regional::checked(&crate::domain::regional::RegionalChoice {
+        time_zone: patch.time_zone.take(),
+        locale: patch.locale.take(),
+    });
+    match (patch.validate(), &regional) {
+        (Ok(()), Ok(_)) => {}
+        (a, b) => {
+            let mut fields = crate::domain::error::FieldErrors::new();
+            for e in [a.err(), b.clone().err()].into_iter().flatten() {
+                if let AppError::Validation { fields: f, .. } = e {
+                    fields.extend(f);
+                }
+            }
+            return Err(AppError::validation(fields));
+        }
+    }
+    let regional = regional?;
+    patch.time_zone = regional.time_zone;
+    patch.locale = regional.locale;
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let before = contacts::get(&mut tx.c(), me.contact_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let before_regional = portal::by_id(&mut tx.c(), me.contact_id)
         .await?
         .ok_or(AppError::NotFound)?;
     portal::update_profile(&mut tx.c(), me.contact_id, &patch, now).await?;
@@ -410,6 +433,8 @@ pub async fn update_me(
                 "last_name": { "old": before.fields.last_name, "new": patch.last_name },
                 "phone": { "old": before.fields.phone, "new": patch.phone },
                 "title": { "old": before.fields.title, "new": patch.title },
+                "time_zone": { "old": before_regional.time_zone, "new": patch.time_zone },
+                "locale": { "old": before_regional.locale, "new": patch.locale },
             }
         }),
     );

@@ -35,7 +35,7 @@ pub fn ImpersonationBanner(me: Me) -> impl IntoView {
             }
         });
     }
-    let until = ends_at.map(|t| t.format("%H:%M UTC").to_string());
+    let until = ends_at.map(crate::ui::format::time);
     view! {
         <div class="imp-banner" role="region" aria-label="Viewing as someone else">
             <p>

@@ -125,6 +125,42 @@ pub fn page_me() -> Option<Me> {
     }
 }
 
+/// The reader's time zone and locale for this page load: on the server from the request, in
+/// the browser from the `crm-regional` meta tag (read the same way as [`page_me`]).
+pub fn page_regional() -> crate::domain::regional::Regional {
+    #[cfg(feature = "ssr")]
+    {
+        let reader = use_context::<axum::http::request::Parts>()
+            .and_then(|parts| {
+                parts
+                    .extensions
+                    .get::<crate::server::regional::Reader>()
+                    .copied()
+            })
+            .unwrap_or_default();
+        crate::server::regional::regional(reader, chrono::Utc::now())
+    }
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    {
+        document()
+            .query_selector("meta[name=crm-regional]")
+            .ok()
+            .flatten()
+            .and_then(|m| m.get_attribute("content"))
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default()
+    }
+    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+    {
+        Default::default()
+    }
+}
+
+/// What the `crm-regional` meta tag carries (server side).
+pub fn page_regional_json() -> String {
+    serde_json::to_string(&page_regional()).unwrap_or_default()
+}
+
 /// What the `crm-me` meta tag carries (server side): the signed-in person as JSON.
 pub fn page_me_json() -> String {
     page_me()

@@ -1,12 +1,13 @@
-//! "Your account": the signed-in staff user's password, open sessions (end any), API tokens
+//! "Your account": the signed-in staff user's name, time zone and formats, password, open sessions (end any), API tokens
 //! (create, shown once; revoke), and the record of admins who viewed the CRM as them.
 
 use crate::api::admin::{
     change_my_password, create_my_token, end_my_other_sessions, end_my_session, my_account,
-    revoke_my_token,
+    revoke_my_token, update_my_profile,
 };
-use crate::domain::admin::{AccountOverview, PasswordChange};
+use crate::domain::admin::{AccountOverview, PasswordChange, ProfileChange};
 use crate::domain::error::AppError;
+use crate::domain::regional::{Locale, RegionalOptions};
 use crate::ui::format::datetime;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -102,8 +103,14 @@ fn Overview(o: AccountOverview, after: Callback<Result<String, AppError>>) -> im
     let others = o.sessions.iter().filter(|s| !s.current).count();
     view! {
         <div class="account-grid">
+            <Profile
+                name=o.me.name.clone()
+                time_zone=o.regional.time_zone.clone().unwrap_or_default()
+                locale=o.regional.locale.clone().unwrap_or_default()
+                options=o.options.clone()
+            />
             <section class="panel" aria-labelledby="me-title">
-                <h2 id="me-title">{o.me.name.clone()}</h2>
+                <h2 id="me-title">"Sign-in"</h2>
                 <dl class="facts"><dt>"Email"</dt><dd>{o.me.email.clone()}</dd><dt>"Role"</dt><dd>{o.me.role.label()}</dd></dl>
                 <form class="stack" on:submit=change_password novalidate>
                     <h3>"Change password"</h3>
@@ -202,7 +209,7 @@ fn Overview(o: AccountOverview, after: Callback<Result<String, AppError>>) -> im
                                 <li>
                                     <strong>{v.admin_name}</strong>
                                     {format!(" viewed the CRM as you on {}", datetime(v.started_at))}
-                                    {v.ended_at.map(|e| format!(" (until {})", e.format("%H:%M UTC")))}
+                                    {v.ended_at.map(|e| format!(" (until {})", crate::ui::format::time(e)))}
                                     <br/><span class="muted">"Reason: "{v.reason}</span>
                                 </li>
                             }).collect_view()}
@@ -210,6 +217,149 @@ fn Overview(o: AccountOverview, after: Callback<Result<String, AppError>>) -> im
                     }.into_any()
                 }}
             </section>
+        </div>
+    }
+}
+
+/// One's own name, time zone and formats. Saving reloads the page, which the server then
+/// renders in the new settings.
+#[component]
+fn Profile(
+    name: String,
+    time_zone: String,
+    locale: String,
+    options: RegionalOptions,
+) -> impl IntoView {
+    let name = RwSignal::new(name);
+    let zone = RwSignal::new(time_zone);
+    let locale = RwSignal::new(locale);
+    let error = RwSignal::new(None::<AppError>);
+    let saving = RwSignal::new(false);
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let input = ProfileChange {
+            name: name.get_untracked(),
+            time_zone: Some(zone.get_untracked()),
+            locale: Some(locale.get_untracked()),
+        };
+        saving.set(true);
+        leptos::task::spawn_local(async move {
+            match update_my_profile(input).await {
+                Ok(()) => reload(),
+                Err(e) => {
+                    saving.set(false);
+                    error.set(Some(e));
+                }
+            }
+        });
+    };
+    let default_zone = format!("Company default ({})", options.default_zone);
+    let default_locale = format!("Company default ({})", options.default_locale.label());
+    view! {
+        <section class="panel" aria-labelledby="profile-title">
+            <h2 id="profile-title">"Profile and formats"</h2>
+            <form class="stack" on:submit=save novalidate>
+                {move || error.get().filter(|e| e.field("name").is_none() && e.field("time_zone").is_none() && e.field("locale").is_none())
+                    .map(|e| view! { <p class="form-error" role="alert">{e.summary()}</p> })}
+                <div class="field">
+                    <label for="profile-name">"Your name"</label>
+                    <input id="profile-name" autocomplete="name" bind:value=name
+                        aria-invalid=move || error.get().and_then(|e| e.field("name")).is_some().to_string()/>
+                    {field_error(error, "name")}
+                </div>
+                <RegionalFields zone=zone locale=locale zones=options.zones.clone()
+                    default_zone=default_zone default_zone_name=options.default_zone.clone()
+                    default_locale=default_locale error=error/>
+                <div class="form-actions">
+                    <button type="submit" class="button primary" disabled=move || saving.get()>
+                        {move || if saving.get() { "Saving…" } else { "Save" }}
+                    </button>
+                </div>
+            </form>
+        </section>
+    }
+}
+
+/// Reloads the page: times and formats are rendered by the server in the reader's settings.
+pub fn reload() {
+    #[cfg(feature = "hydrate")]
+    let _ = window().location().reload();
+}
+
+fn field_error(error: RwSignal<Option<AppError>>, f: &'static str) -> impl IntoView {
+    move || {
+        error
+            .get()
+            .and_then(|e| e.field(f))
+            .map(|m| view! { <p class="field-error" id=format!("{f}-error")>{m}</p> })
+    }
+}
+
+/// The time zone and format choices, for staff and portal users alike. An empty value means
+/// the default, named in the first option. Where the browser's zone differs from what
+/// applies, one click takes it.
+#[component]
+pub fn RegionalFields(
+    zone: RwSignal<String>,
+    locale: RwSignal<String>,
+    zones: Vec<String>,
+    /// The first option's text: what applies when nothing is chosen.
+    default_zone: String,
+    /// The zone that applies when nothing is chosen (none: the browser's).
+    #[prop(optional)]
+    default_zone_name: Option<String>,
+    default_locale: String,
+    error: RwSignal<Option<AppError>>,
+) -> impl IntoView {
+    let browser_zone = RwSignal::new(None::<String>);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        let found =
+            js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
+                .resolved_options();
+        let zone_name = js_sys::Reflect::get(&found, &"timeZone".into())
+            .ok()
+            .and_then(|v| v.as_string());
+        browser_zone.set(zone_name);
+    });
+    let applies = move || {
+        let z = zone.get();
+        if z.is_empty() {
+            default_zone_name.clone()
+        } else {
+            Some(z)
+        }
+    };
+    view! {
+        <div class="field">
+            <label for="profile-zone">"Time zone"</label>
+            <select id="profile-zone" prop:value=move || zone.get()
+                on:change=move |ev| zone.set(event_target_value(&ev))>
+                <option value="">{default_zone}</option>
+                {zones.into_iter().map(|z| view! { <option value=z.clone()>{z.replace('_', " ")}</option> }).collect_view()}
+            </select>
+            {field_error(error, "time_zone")}
+            {move || {
+                let now_applies = applies();
+                browser_zone.get().filter(|b| now_applies.as_ref().is_some_and(|a| a != b)).map(|b| {
+                    let pick = b.clone();
+                    view! {
+                        <p class="muted small">
+                            {format!("Your browser is set to {}. ", b.replace('_', " "))}
+                            <button type="button" class="button subtle" on:click=move |_| zone.set(pick.clone())>"Use it"</button>
+                        </p>
+                    }
+                })
+            }}
+        </div>
+        <div class="field">
+            <label for="profile-locale">"Dates and amounts"</label>
+            <select id="profile-locale" prop:value=move || locale.get()
+                on:change=move |ev| locale.set(event_target_value(&ev))>
+                <option value="">{default_locale}</option>
+                {Locale::ALL.into_iter().map(|l| view! { <option value=l.code()>{l.label()}</option> }).collect_view()}
+            </select>
+            {field_error(error, "locale")}
         </div>
     }
 }

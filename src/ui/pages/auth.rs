@@ -374,9 +374,10 @@ pub fn standalone_page<V: IntoView + 'static>(
     let page = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"/>\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\
-         <title>{} · CRM</title><link rel=\"stylesheet\" href=\"/pkg/crm.css\"/></head>\
+         <title>{} · CRM</title><link rel=\"stylesheet\" href=\"{}\"/></head>\
          <body>{body}</body></html>",
-        crate::domain::links::escape_html(title)
+        crate::domain::links::escape_html(title),
+        crate::server::assets::css_href()
     );
     axum::response::Html(page).into_response()
 }

@@ -142,11 +142,13 @@ fn Charts(metrics: Metrics, query: StatsQuery, refresh: RwSignal<u32>) -> impl I
                 .unwrap_or_default();
             let last = next_month(first).pred_opt().unwrap_or(first);
             Bar {
-                label: first.format("%b").to_string(),
+                label: crate::ui::format::regional()
+                    .locale
+                    .short_month(chrono::Datelike::month0(&first) as usize),
                 value: m.value as f64,
                 shown: format!(
                     "{} {} · {} won",
-                    first.format("%B %Y"),
+                    crate::ui::format::month_year(first),
                     money(m.value),
                     m.count
                 ),
@@ -178,7 +180,7 @@ fn Charts(metrics: Metrics, query: StatsQuery, refresh: RwSignal<u32>) -> impl I
             </section>
             <section class="panel" aria-labelledby="monthly-title">
                 <h2 id="monthly-title">"Won per month"</h2>
-                <p class="muted">{format!("{} in the last twelve months", Money::new(year_total, DEFAULT_CURRENCY).display())}</p>
+                <p class="muted">{format!("{} in the last twelve months", crate::ui::format::money(&Money::new(year_total, DEFAULT_CURRENCY)))}</p>
                 <ColumnChart bars=monthly title="Won value per month, last twelve months"/>
             </section>
             <section class="panel wide" aria-labelledby="coverage-title">
@@ -234,7 +236,7 @@ fn CoverageMonth(
     let input_id = format!("target-{month}");
     view! {
         <div class="coverage-month">
-            <h3><a href=format!("/opportunities?stage=open&close_from={month}&close_to={last}{owner}")>{month.format("%B %Y").to_string()}</a></h3>
+            <h3><a href=format!("/opportunities?stage=open&close_from={month}&close_to={last}{owner}")>{crate::ui::format::month_year(month)}</a></h3>
             <p class="figure-value">{money(coverage.open_value)}</p>
             <p class="muted">{format!("{} open · {}", coverage.open_count, match (coverage.target, ratio) {
                 (Some(t), Some(r)) => format!("{:.0}% of the {} target", r * 100.0, money(t)),

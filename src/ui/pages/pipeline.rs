@@ -175,7 +175,7 @@ pub fn PipelinePage() -> impl IntoView {
 fn SummaryStrip(summary: Summary) -> impl IntoView {
     // Compact figures ($11.97M) with the exact amount a hover or focus away.
     let money = |minor: i64| {
-        let exact = Money::new(minor, &summary.currency).display();
+        let exact = crate::ui::format::money(&Money::new(minor, &summary.currency));
         let short = compact_money(minor, &summary.currency);
         view! { <span title=exact.clone()>{short}</span><span class="figure-exact">{exact}</span> }
     };
@@ -469,7 +469,7 @@ fn BoardColumn(stage: String, state: BoardState, query: StoredValue<BoardQuery>)
             return;
         };
         let q = query.get_value();
-        let today = chrono::Utc::now().date_naive();
+        let today = crate::ui::format::today();
         let list = ListQuery {
             stage: Some(col.def.key.clone()),
             owner_id: q.owner_id,
@@ -543,7 +543,7 @@ fn BoardColumn(stage: String, state: BoardState, query: StoredValue<BoardQuery>)
                     <header class="column-head" class:closed=closed>
                         <h2 id=title_id()>{c.def.label.clone()}</h2>
                         <span class="column-count" title="Opportunities">{c.count}</span>
-                        <span class="column-total" title=Money::new(c.total, DEFAULT_CURRENCY).display()>
+                        <span class="column-total" title=crate::ui::format::money(&Money::new(c.total, DEFAULT_CURRENCY))>
                             {compact_money(c.total, DEFAULT_CURRENCY)}
                             {c.others.iter().map(|o| view! { <small class="muted">{format!(" + {}", compact_money(o.value, &o.currency))}</small> }).collect_view()}
                         </span>
@@ -580,7 +580,7 @@ fn Card(card: Opportunity, state: BoardState) -> impl IntoView {
     let value = card
         .fields
         .value
-        .map(|v| Money::new(v, &card.fields.currency).display())
+        .map(|v| crate::ui::format::money(&Money::new(v, &card.fields.currency)))
         .unwrap_or_else(|| "No value".into());
     let short_value = card
         .fields

@@ -15,6 +15,7 @@ use crate::domain::ticket::TicketStatus;
 use crate::ui::components::impersonation::ImpersonationBanner;
 use crate::ui::components::shell::use_me;
 use crate::ui::format::datetime;
+use crate::ui::pages::account::RegionalFields;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Outlet;
@@ -270,13 +271,18 @@ fn PortalTicketView(detail: PortalTicketDetail, refresh: RwSignal<u32>) -> impl 
 #[component]
 pub fn PortalProfilePage() -> impl IntoView {
     let profile = Resource::new(|| (), |_| get_portal_profile());
+    let options = Resource::new(|| (), |_| crate::api::auth::regional_options());
     view! {
         <Title text="Profile · Portal"/>
         <h1>"Your profile"</h1>
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
+                let zones = options.await.map(|o| o.zones).unwrap_or_default();
                 match profile.await {
                     Ok(p) => {
+                        let zone = RwSignal::new(p.time_zone.clone().unwrap_or_default());
+                        let locale = RwSignal::new(p.locale.clone().unwrap_or_default());
+                        let was = (p.time_zone.clone(), p.locale.clone());
                         let first = RwSignal::new(p.first_name.clone().unwrap_or_default());
                         let last = RwSignal::new(p.last_name.clone().unwrap_or_default());
                         let phone = RwSignal::new(p.phone.clone().unwrap_or_default());
@@ -286,9 +292,15 @@ pub fn PortalProfilePage() -> impl IntoView {
                         let save = move |ev: leptos::ev::SubmitEvent| {
                             ev.prevent_default();
                             let some = |s: RwSignal<String>| Some(s.get_untracked());
-                            let patch = PortalProfilePatch { first_name: some(first), last_name: some(last), phone: some(phone), title: some(title) };
+                            let patch = PortalProfilePatch {
+                                first_name: some(first), last_name: some(last), phone: some(phone), title: some(title),
+                                time_zone: some(zone), locale: some(locale),
+                            };
+                            let was = was.clone();
                             leptos::task::spawn_local(async move {
                                 match save_portal_profile(patch).await {
+                                    // New formats show once the page is rendered in them.
+                                    Ok(me) if (me.time_zone.clone(), me.locale.clone()) != was => crate::ui::pages::account::reload(),
                                     Ok(_) => { error.set(None); saved.set(true); }
                                     Err(e) => { saved.set(false); error.set(Some(e)); }
                                 }
@@ -303,6 +315,9 @@ pub fn PortalProfilePage() -> impl IntoView {
                                 <div class="field"><label for="pf-last">"Last name"</label><input id="pf-last" bind:value=last/></div>
                                 <div class="field"><label for="pf-phone">"Phone"</label><input id="pf-phone" type="tel" bind:value=phone/></div>
                                 <div class="field"><label for="pf-title">"Job title"</label><input id="pf-title" bind:value=title/></div>
+                                <RegionalFields zone=zone locale=locale zones=zones.clone()
+                                    default_zone="As my browser is set".to_string()
+                                    default_locale="As my browser is set".to_string() error=error/>
                                 <button type="submit" class="button primary">"Save"</button>
                             </form>
                             <PortalSecurity/>

@@ -13,7 +13,7 @@ use crate::domain::error::AppError;
 use crate::domain::import::ImportKind;
 use crate::domain::opportunity::Opportunity;
 use crate::domain::portal::PortalAccess;
-use crate::domain::records::{CustomAnswers, ListQuery, Money, Page, RecordKind, group_thousands};
+use crate::domain::records::{CustomAnswers, ListQuery, Money, Page, RecordKind};
 use crate::ui::components::editing::{CreateForm, EditableFields, Modal};
 use crate::ui::components::form::{Field, Input, Submit, choices};
 use crate::ui::components::impersonation::ViewAsButton;
@@ -63,7 +63,7 @@ fn account_fields(a: Option<&Account>) -> Vec<Field> {
             .opt(f.annual_revenue)
             .shown(
                 f.annual_revenue
-                    .map(|r| group_thousands(r.unsigned_abs()))
+                    .map(|r| crate::ui::format::count(r.unsigned_abs()))
                     .unwrap_or_default(),
             ),
     ];
@@ -297,7 +297,7 @@ fn AccountDetail(account: Account, panels: RecordPanels, related: AccountRelated
                         {move || Suspend::new(async move {
                             let list = opportunities.await.map(|p| p.items).unwrap_or_default();
                             related_list(list.iter().map(|o| {
-                                let value = o.fields.value.map(|v| Money::new(v, &o.fields.currency).display()).unwrap_or_default();
+                                let value = o.fields.value.map(|v| crate::ui::format::money(&Money::new(v, &o.fields.currency))).unwrap_or_default();
                                 (RecordKind::Opportunity.path(o.id), o.fields.name.clone(), format!("{} {value}", o.stage_label.as_deref().unwrap_or(&o.stage)))
                             }).collect(), "No opportunities yet.")
                         })}

@@ -30,7 +30,7 @@ fn opportunity_row(o: &Opportunity) -> Row {
             Cell::Text(
                 o.fields
                     .value
-                    .map(|v| Money::new(v, &o.fields.currency).display())
+                    .map(|v| crate::ui::format::money(&Money::new(v, &o.fields.currency)))
                     .unwrap_or_default(),
             ),
             Cell::Badge(
@@ -52,7 +52,7 @@ pub fn opportunity_fields(o: Option<&Opportunity>, stages: &[StageDef]) -> Vec<F
     let f = o.map(|o| o.fields.clone()).unwrap_or_default();
     let value_shown = f
         .value
-        .map(|v| Money::new(v, &f.currency).display())
+        .map(|v| crate::ui::format::money(&Money::new(v, &f.currency)))
         .unwrap_or_default();
     let mut fields = vec![
         Field::new("name", "Name", Input::Text)
@@ -305,7 +305,7 @@ fn OpportunityDetail(
             <div>
                 <h1>{move || record.with(|o| o.fields.name.clone())}</h1>
                 <p class="muted">
-                    {move || record.with(|o| o.fields.value.map(|v| Money::new(v, &o.fields.currency).display()).unwrap_or_else(|| "No value yet".into()))}
+                    {move || record.with(|o| o.fields.value.map(|v| crate::ui::format::money(&Money::new(v, &o.fields.currency))).unwrap_or_else(|| "No value yet".into()))}
                     " · "{move || record.with(|o| o.account_name.clone().unwrap_or_else(|| "No account".into()))}
                     " · "{move || record.with(|o| format!("{} days in {}", days_between(o.stage_entered_at, chrono::Utc::now()), stage_label(&o.stage)))}
                 </p>
