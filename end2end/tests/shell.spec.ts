@@ -65,7 +65,11 @@ test("the shell fits a 390 px phone without sideways scrolling", async ({ page }
 
 test("the sign-in page loads no WASM and no script of the app", async ({ page }) => {
   const fetched: string[] = [];
+  const caching: string[] = [];
   page.on("request", (r) => fetched.push(new URL(r.url()).pathname));
+  page.on("response", (r) => {
+    if (new URL(r.url()).pathname.startsWith("/pkg/")) caching.push(r.headers()["cache-control"] ?? "");
+  });
   await page.goto("/login?next=/leads");
   await plain(page);
   expect(fetched.filter((p) => p.endsWith(".wasm") || p.endsWith(".js"))).toEqual([]);
@@ -77,6 +81,9 @@ test("the sign-in page loads no WASM and no script of the app", async ({ page })
   await expect(page).toHaveURL(/\/leads$/);
   await hydrated(page);
   expect(fetched.some((p) => p.endsWith(".wasm"))).toBe(true);
+  // The release build names its files by their content: browsers keep them for good.
+  expect(caching.length).toBeGreaterThan(0);
+  for (const c of caching) expect(c).toContain("immutable");
 });
 
 test("sign-in page and shell have no accessibility violations", async ({ page }) => {

@@ -254,7 +254,15 @@ fn Profile(
         });
     };
     let default_zone = format!("Company default ({})", options.default_zone);
-    let default_locale = format!("Company default ({})", options.default_locale.label());
+    let default_locale = format!(
+        "Company default ({})",
+        options
+            .default_locale
+            .label()
+            .split(" · ")
+            .next()
+            .unwrap_or_default()
+    );
     view! {
         <section class="panel" aria-labelledby="profile-title">
             <h2 id="profile-title">"Profile and formats"</h2>
