@@ -2,7 +2,6 @@
 
 use super::error::AppError;
 use super::records::{Check, CustomAnswers, clean, nullable};
-use super::user::Role;
 use crate::choice_enum;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -230,12 +229,13 @@ impl LeadPatch {
 }
 
 /// Whether a lead may move from `from` to `to` by an edit. Qualifying has its own action;
-/// disqualifying needs a reason; only managers and admins reopen a disqualified lead.
+/// disqualifying needs a reason; reopening a disqualified lead needs `may_reopen` (the
+/// policy's answer: managers and admins).
 pub fn check_status_change(
     from: LeadStatus,
     to: LeadStatus,
     reason: Option<&str>,
-    role: Role,
+    may_reopen: bool,
 ) -> Result<(), AppError> {
     use LeadStatus::*;
     let problem = match (from, to) {
@@ -250,11 +250,7 @@ pub fn check_status_change(
                 "Say why the lead is disqualified.",
             ));
         }
-        (Disqualified, New | Contacted)
-            if matches!(role, Role::Manager | Role::Admin | Role::SuperAdmin) =>
-        {
-            None
-        }
+        (Disqualified, New | Contacted) if may_reopen => None,
         (Disqualified, _) => Some("Only a manager or admin can reopen a disqualified lead."),
         (Qualified, _) => {
             Some("A qualified lead has become an opportunity and cannot change status.")
@@ -333,17 +329,14 @@ mod tests {
 
     #[test]
     fn status_changes_follow_the_rules() {
-        assert!(check_status_change(New, Contacted, None, Role::Sales).is_ok());
-        assert!(check_status_change(New, Qualified, None, Role::Admin).is_err());
-        let no_reason =
-            check_status_change(Contacted, Disqualified, None, Role::Sales).unwrap_err();
+        assert!(check_status_change(New, Contacted, None, false).is_ok());
+        assert!(check_status_change(New, Qualified, None, true).is_err());
+        let no_reason = check_status_change(Contacted, Disqualified, None, false).unwrap_err();
         assert!(no_reason.field("disqualify_reason").is_some());
-        assert!(
-            check_status_change(Contacted, Disqualified, Some("no budget"), Role::Sales).is_ok()
-        );
-        assert!(check_status_change(Disqualified, New, None, Role::Sales).is_err());
-        assert!(check_status_change(Disqualified, New, None, Role::Manager).is_ok());
-        assert!(check_status_change(Qualified, Contacted, None, Role::Admin).is_err());
+        assert!(check_status_change(Contacted, Disqualified, Some("no budget"), false).is_ok());
+        assert!(check_status_change(Disqualified, New, None, false).is_err());
+        assert!(check_status_change(Disqualified, New, None, true).is_ok());
+        assert!(check_status_change(Qualified, Contacted, None, true).is_err());
     }
 
     #[test]

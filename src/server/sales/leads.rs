@@ -195,7 +195,13 @@ pub async fn update(
             current.status,
             status,
             next.disqualify_reason.as_deref(),
-            staff.user.role,
+            // Who may reopen is the policy's to say, as for a closed deal.
+            crate::server::policy::allows(
+                staff.user.role,
+                staff.user.id,
+                Action::Reopen,
+                Target::owned(RecordKind::Lead, current.owner_id),
+            ),
         )?;
         next.status = status;
     }
