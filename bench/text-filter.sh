@@ -72,14 +72,15 @@ import json, sys
 backend, conns, results, raw = sys.argv[1:5]
 raw = {(r["kind"], r["q"]): r for r in map(json.loads, raw.strip().splitlines())}
 ms = lambda us: f"{us / 1000:.2f}"
-out = [f"| page ({backend}) | q | rows | p50 / p99 at {conns} conns (ms) | req/s | bare SQL: matches / walk (ms) | matching rows |", "|---|---|---|---|---|---|---|"]
+out = [f"| page ({backend}) | q | rows | p50 / p99 at {conns} conns (ms) | req/s | bare SQL: matches / walk / probe (ms) | matching rows |", "|---|---|---|---|---|---|---|"]
 worst, failed = 0, 0
 for line in results.strip().splitlines():
     kind, q, rows, busy = line.split(" ", 3)
     b = json.loads(busy)
     r = raw.get((kind, q), {})
     worst = max(worst, b["p99"]); failed += b["failed"]
-    out.append(f"| {kind} | `{q}` | {rows} | {ms(b['p50'])} / {ms(b['p99'])} | {b['rps']:,.0f} | {r.get('matches', 0):.2f} / {r.get('walk', 0):.2f} | {r.get('count', '?'):,} |")
+    probe = "-" if r.get("probe") is None else f"{r['probe']:.2f}"
+    out.append(f"| {kind} | `{q}` | {rows} | {ms(b['p50'])} / {ms(b['p99'])} | {b['rps']:,.0f} | {r.get('matches', 0):.2f} / {r.get('walk', 0):.2f} / {probe} | {r.get('count', '?'):,} |")
 out.append("")
 out.append(f"Target: every text filter p99 ≤ 50 ms at {conns} connections: **{'met' if worst <= 50000 else 'missed'}** (worst {ms(worst)} ms).")
 if failed:
