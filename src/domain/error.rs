@@ -80,6 +80,26 @@ impl AppError {
         }
     }
 
+    /// Every field problem of several checks, as one answer (Ok when all passed), so a form
+    /// shows them all at once. A failure that is not about fields is returned as it is.
+    pub fn all_valid(
+        checks: impl IntoIterator<Item = Result<(), AppError>>,
+    ) -> Result<(), AppError> {
+        let mut fields = FieldErrors::new();
+        for check in checks {
+            match check {
+                Ok(()) => {}
+                Err(AppError::Validation { fields: f, .. }) => fields.extend(f),
+                Err(other) => return Err(other),
+            }
+        }
+        if fields.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::validation(fields))
+        }
+    }
+
     /// A validation error about a single field.
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         let mut fields = FieldErrors::new();
@@ -274,6 +294,26 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_field_problem_is_answered_at_once() {
+        assert_eq!(AppError::all_valid([Ok(()), Ok(())]), Ok(()));
+        let both = AppError::all_valid([
+            Err(AppError::invalid("name", "Enter a name.")),
+            Ok(()),
+            Err(AppError::invalid(
+                "locale",
+                "Choose a format from the list.",
+            )),
+        ])
+        .unwrap_err();
+        assert_eq!(both.field("name").as_deref(), Some("Enter a name."));
+        assert!(both.field("locale").is_some());
+        assert_eq!(
+            AppError::all_valid([Err(AppError::NotFound), Err(AppError::invalid("a", "b"))]),
+            Err(AppError::NotFound)
+        );
+    }
 
     #[test]
     fn wire_shape_is_stable() {

@@ -135,41 +135,23 @@ async fn text_filters_read_the_same_rows_whichever_way_they_are_read() {
                     );
                 }
                 for _ in 0..3 {
-                    let a: crm::domain::records::Page<Lead> = list::page_planned(
-                        &mut h.c(),
-                        &leads::LIST,
-                        &query,
-                        vec![],
-                        TextPlan::Matches,
-                    )
-                    .await
-                    .unwrap();
-                    let b: crm::domain::records::Page<Lead> = list::page_planned(
-                        &mut h.c(),
-                        &leads::LIST,
-                        &query,
-                        vec![],
-                        TextPlan::Walk,
-                    )
-                    .await
-                    .unwrap();
-                    let probed: crm::domain::records::Page<Lead> = list::page_planned(
-                        &mut h.c(),
-                        &leads::LIST,
-                        &query,
-                        vec![],
-                        TextPlan::Probe,
-                    )
-                    .await
-                    .unwrap();
+                    let mut pages = Vec::new();
+                    for plan in [TextPlan::Matches, TextPlan::Walk, TextPlan::Probe] {
+                        let page: crm::domain::records::Page<Lead> =
+                            list::page_planned(&mut h.c(), &leads::LIST, &query, vec![], plan)
+                                .await
+                                .unwrap();
+                        pages.push(page);
+                    }
                     let ids = |p: &crm::domain::records::Page<Lead>| {
                         p.items.iter().map(|l| l.id).collect::<Vec<_>>()
                     };
-                    assert_eq!(ids(&a), ids(&b), "{q} sorted {sort}");
-                    assert_eq!(ids(&a), ids(&probed), "{q} sorted {sort}, probed");
+                    let (a, b, probed) = (&pages[0], &pages[1], &pages[2]);
+                    assert_eq!(ids(a), ids(b), "{q} sorted {sort}");
+                    assert_eq!(ids(a), ids(probed), "{q} sorted {sort}, probed");
                     assert_eq!(a.next_cursor, b.next_cursor);
                     assert_eq!(a.next_cursor, probed.next_cursor);
-                    match a.next_cursor {
+                    match a.next_cursor.clone() {
                         Some(c) => query.cursor = Some(c),
                         None => break,
                     }

@@ -114,16 +114,10 @@ pub async fn update_profile(
         time_zone: input.time_zone.clone(),
         locale: input.locale.clone(),
     });
-    let mut problems = match &checked {
-        Err(AppError::Validation { fields, .. }) => fields.clone(),
-        _ => Default::default(),
-    };
-    if let Some(p) = name_problem(name) {
-        problems.insert("name".into(), vec![p.into()]);
-    }
-    if !problems.is_empty() {
-        return Err(AppError::validation(problems));
-    }
+    AppError::all_valid([
+        checked.as_ref().map(|_| ()).map_err(Clone::clone),
+        name_problem(name).map_or(Ok(()), |p| Err(AppError::invalid("name", p))),
+    ])?;
     let choice = checked?;
     let now = state.now();
     let mut tx = state.db.begin().await?;

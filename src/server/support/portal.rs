@@ -397,18 +397,10 @@ pub async fn update_me(
         time_zone: patch.time_zone.take(),
         locale: patch.locale.take(),
     });
-    match (patch.validate(), &regional) {
-        (Ok(()), Ok(_)) => {}
-        (a, b) => {
-            let mut fields = crate::domain::error::FieldErrors::new();
-            for e in [a.err(), b.clone().err()].into_iter().flatten() {
-                if let AppError::Validation { fields: f, .. } = e {
-                    fields.extend(f);
-                }
-            }
-            return Err(AppError::validation(fields));
-        }
-    }
+    AppError::all_valid([
+        patch.validate(),
+        regional.as_ref().map(|_| ()).map_err(Clone::clone),
+    ])?;
     let regional = regional?;
     patch.time_zone = regional.time_zone;
     patch.locale = regional.locale;
