@@ -81,6 +81,7 @@ pub struct BoardQuery {
     pub close_to: Option<NaiveDate>,
     /// How far back the won and lost columns reach (default: this month).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", param(inline))]
     pub closed: Option<ClosedWindow>,
     /// Cards per column in the first page (default 50, at most 200).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -267,6 +267,10 @@ pub fn group_thousands(n: u64) -> String {
     out
 }
 
+/// The largest amount, in currency units, any money field takes: ten trillion, far beyond any
+/// deal, and small enough that every amount is exact as a JSON number (a double).
+pub const MAX_AMOUNT_UNITS: i64 = 10_000_000_000_000;
+
 /// Parses a decimal amount (`1234`, `1,234.5`, `1234.56`) into minor units; more than two
 /// decimals, letters or a second point are refused.
 pub fn parse_decimal(text: &str) -> Result<i64, String> {
@@ -301,6 +305,7 @@ pub fn parse_decimal(text: &str) -> Result<i64, String> {
     let minor = units
         .checked_mul(100)
         .and_then(|u| u.checked_add(cents))
+        .filter(|m| *m <= MAX_AMOUNT_UNITS * 100)
         .ok_or("The amount is too large.")?;
     Ok(if negative { -minor } else { minor })
 }
@@ -686,7 +691,16 @@ mod tests {
         assert_eq!(parse_decimal("1,250.5"), Ok(125_050));
         assert_eq!(parse_decimal(".75"), Ok(75));
         assert_eq!(parse_decimal("-3.10"), Ok(-310));
-        for bad in ["", "abc", "1.2.3", "1.234", "12e3", "-"] {
+        assert_eq!(parse_decimal("10000000000000"), Ok(MAX_AMOUNT_UNITS * 100));
+        for bad in [
+            "",
+            "abc",
+            "1.2.3",
+            "1.234",
+            "12e3",
+            "-",
+            "10000000000000.01",
+        ] {
             assert!(parse_decimal(bad).is_err(), "{bad}");
         }
         assert_eq!(decimal_string(125_050), "1250.50");

@@ -366,6 +366,7 @@ impl NewComment {
 /// The support queue's filters.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
 pub struct TicketQuery {
     /// `mine`, `unassigned`, or empty for everyone.
     #[serde(default, deserialize_with = "empty_none")]
@@ -390,6 +391,30 @@ pub struct TicketQuery {
     /// Tickets after this many (the queue is ordered by due time, then number).
     #[serde(default)]
     pub offset: Option<u32>,
+}
+
+impl TicketQuery {
+    /// The queue's filters name things that exist: a status (or `all`), and `mine` or
+    /// `unassigned`.
+    pub fn check(&self) -> Result<(), AppError> {
+        let mut c = Check::new();
+        if let Some(s) = self.status.as_deref().filter(|s| *s != "all")
+            && let Err(e) = s.parse::<TicketStatus>()
+        {
+            c.fail("status", e);
+        }
+        if let Some(a) = self.assigned.as_deref()
+            && !Self::ASSIGNED.contains(&a)
+        {
+            c.fail(
+                "assigned",
+                "Use `mine`, `unassigned`, or leave it out for everyone.",
+            );
+        }
+        c.finish()
+    }
+
+    pub const ASSIGNED: [&'static str; 2] = ["mine", "unassigned"];
 }
 
 fn empty_none<'de, T: std::str::FromStr, D: serde::Deserializer<'de>>(

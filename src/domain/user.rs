@@ -175,7 +175,7 @@ pub fn email_problem(email: &str) -> Option<&'static str> {
     if email.is_empty() {
         return Some("Enter an email address.");
     }
-    if email.len() > 254 || email.chars().any(char::is_whitespace) {
+    if email.chars().count() > 254 || email.chars().any(char::is_whitespace) {
         return Some("Enter a valid email address.");
     }
     match email.split_once('@') {

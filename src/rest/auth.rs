@@ -49,10 +49,9 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequest<S> for FormOrJson<T
             _ => AppError::invalid("request", text),
         };
         if is_json {
-            Json::<T>::from_request(req, state)
+            super::extract::json_body(req, state, "request")
                 .await
-                .map(|Json(v)| FormOrJson(v))
-                .map_err(|e| bad(e.status(), e.body_text()))
+                .map(FormOrJson)
         } else {
             Form::<T>::from_request(req, state)
                 .await

@@ -29,13 +29,43 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        Json::<T>::from_request(req, state)
-            .await
-            .map(|Json(v)| Body(v))
-            .map_err(|e| match e.status() {
-                StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge,
-                _ => AppError::invalid("body", e.body_text()),
-            })
+        json_body(req, state, "body").await.map(Body)
+    }
+}
+
+/// Reads a JSON body into `T`, answering in our error shape under `field`: the content type
+/// must be JSON (415 otherwise), too large is 413, anything unreadable 422.
+pub async fn json_body<T: DeserializeOwned, S: Send + Sync>(
+    req: Request,
+    state: &S,
+    field: &str,
+) -> Result<T, AppError> {
+    let Json(mut value) = Json::<serde_json::Value>::from_request(req, state)
+        .await
+        .map_err(|e| match e.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge,
+            _ => AppError::invalid(field, e.body_text()),
+        })?;
+    integral_numbers(&mut value);
+    serde_json::from_value(value).map_err(|e| AppError::invalid(field, e.to_string()))
+}
+
+/// JSON has one number type: `2.0` is the integer 2 (JSON Schema says so too), and many
+/// languages write whole numbers that way. Whole floats become integers before they meet a
+/// Rust integer field; amounts read the number's text and are not affected by this.
+fn integral_numbers(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(n) if !n.is_i64() && !n.is_u64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f.abs() < 9.0e15
+            {
+                *value = serde_json::Value::from(f as i64);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(integral_numbers),
+        serde_json::Value::Object(map) => map.values_mut().for_each(integral_numbers),
+        _ => {}
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod constraints;
 pub mod crm;
 pub mod extract;
 pub mod forms;
@@ -77,12 +78,43 @@ fn sorts_for(path: &str) -> Option<Vec<String>> {
         "/api/crm/tasks" => &db::activities::TASKS,
         _ => return None,
     };
+    // Empty: the list's own order.
     Some(
-        spec.sorts
-            .iter()
-            .flat_map(|s| [s.field.to_string(), format!("-{}", s.field)])
+        std::iter::once(String::new())
+            .chain(
+                spec.sorts
+                    .iter()
+                    .flat_map(|s| [s.field.to_string(), format!("-{}", s.field)]),
+            )
             .collect(),
     )
+}
+
+/// The values a list's choice filter takes (an empty one means no filter), from the enums
+/// the server parses them with.
+fn choices_for(path: &str, param: &str) -> Option<Vec<String>> {
+    use crate::domain::ticket::{TicketPriority, TicketQuery, TicketStatus};
+    use crate::domain::{contact::ContactRole, lead::LeadStatus, opportunity::LostReason};
+    let values = |extra: &[&str], options: Vec<(&'static str, &'static str)>| {
+        let mut v: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+        v.extend(options.into_iter().map(|(value, _)| value.to_string()));
+        v
+    };
+    Some(match (path.trim_end_matches("/export.csv"), param) {
+        ("/api/crm/leads", "status") => values(&["", "all"], LeadStatus::options()),
+        ("/api/crm/contacts", "status") => values(&["", "all"], ContactRole::options()),
+        ("/api/crm/opportunities", "lost_reason") => {
+            values(&["", "unknown"], LostReason::options())
+        }
+        ("/api/crm/tickets", "status") => values(&["", "all"], TicketStatus::options()),
+        ("/api/crm/tickets", "priority") => values(&[""], TicketPriority::options()),
+        ("/api/crm/tickets", "assigned") => {
+            let mut v = vec![String::new()];
+            v.extend(TicketQuery::ASSIGNED.iter().map(|s| s.to_string()));
+            v
+        }
+        _ => return None,
+    })
 }
 
 fn error_response(description: &str) -> serde_json::Value {
@@ -98,6 +130,7 @@ fn error_response(description: &str) -> serde_json::Value {
 /// the sort values each list accepts.
 fn refine(doc: &mut serde_json::Value) {
     pin_formats(doc);
+    constraints::apply(doc);
     let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) else {
         return;
     };
@@ -136,6 +169,31 @@ fn refine(doc: &mut serde_json::Value) {
                         && let Some(sorts) = sorts_for(path)
                     {
                         p["schema"] = serde_json::json!({"type": "string", "enum": sorts});
+                    }
+                    if let Some(name) = p["name"].as_str()
+                        && let Some(values) = choices_for(path, name)
+                    {
+                        p["schema"] = serde_json::json!({"type": "string", "enum": values});
+                    }
+                    // Page sizes and offsets: what the server takes, whatever the Rust type
+                    // (a 32-bit unsigned number; a page is capped, not refused).
+                    if p["name"] == "limit" {
+                        p["schema"] = serde_json::json!({"type": "integer", "minimum": 0, "maximum": u32::MAX});
+                        p["description"] = serde_json::json!(format!(
+                            "Rows per page: {} when left out, at most {} (a larger limit gives {1})",
+                            crate::domain::records::DEFAULT_PAGE,
+                            crate::domain::records::MAX_PAGE
+                        ));
+                    }
+                    // The queue's filter form sends empty fields for "any".
+                    if path.starts_with("/api/crm/tickets")
+                        && matches!(p["name"].as_str(), Some("account_id" | "contact_id"))
+                        && let Some(pattern) = p["schema"]["pattern"].as_str()
+                    {
+                        p["schema"]["pattern"] = serde_json::json!(format!("^$|{pattern}"));
+                    }
+                    if p["name"] == "offset" {
+                        p["schema"] = serde_json::json!({"type": "integer", "minimum": 0, "maximum": u32::MAX});
                     }
                     if p["name"] == "cursor" {
                         p["description"] = serde_json::json!(

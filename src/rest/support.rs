@@ -135,10 +135,11 @@ async fn save_sla(
 }
 
 /// Enables portal access for a prospect or client contact and returns a one-time invite link
-/// (valid 72 hours; a newer invite retires older ones).
+/// (valid 72 hours; a newer invite retires older ones). 409 when the contact cannot use the
+/// portal as it is: no email address, deactivated, or still a lead.
 #[utoipa::path(post, path = "/api/crm/contacts/{id}/portal-invite", tag = "contacts", params(("id" = uuid::Uuid, Path)),
     responses((status = 201, body = PortalInvite), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn invite(
     State(state): State<AppState>,
     principal: Principal,

@@ -913,3 +913,98 @@ async fn a_leads_history_stays_on_what_it_became_and_a_contact_lists_its_tickets
     })
     .await;
 }
+
+/// What the OpenAPI document says of inputs is what the server does: whole numbers written as
+/// `2.0` are integers, the support queue refuses filters that name nothing, a contact that
+/// cannot use the portal is a conflict (its state, not the request), and the document carries
+/// the rules (required text, lengths, enums) schemathesis checks both ways in `make test`.
+#[tokio::test]
+async fn inputs_are_read_as_the_openapi_document_describes_them() {
+    on_every_backend(async |app| {
+        let (mut api, _) = app.api("ada@example.com", Role::Admin).await;
+        let lead = api
+            .post_json("/api/crm/leads", json!({"name": "Whole Numbers"}))
+            .await
+            .json();
+        let path = format!("/api/crm/leads/{}", lead["id"].as_str().unwrap());
+        let r = api
+            .put_json(&path, json!({"version": 1.0, "company": "Floats Ltd"}))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert_eq!(r.json()["version"], 2);
+        let r = api.put_json(&path, json!({"version": 2.5})).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+
+        for bad in ["status=hot", "assigned=everyone"] {
+            let r = api.get(&format!("/api/crm/tickets?{bad}")).await;
+            assert_eq!(
+                r.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{bad}: {}",
+                r.text()
+            );
+        }
+        for fine in [
+            "status=all",
+            "status=",
+            "assigned=mine",
+            "priority=",
+            "contact_id=",
+        ] {
+            let r = api.get(&format!("/api/crm/tickets?{fine}")).await;
+            assert_eq!(r.status, StatusCode::OK, "{fine}: {}", r.text());
+        }
+
+        let contact = api
+            .post_json(
+                "/api/crm/contacts",
+                json!({"first_name": "No", "last_name": "Mail", "role": "client"}),
+            )
+            .await
+            .json();
+        let r = api
+            .post_json(
+                &format!(
+                    "/api/crm/contacts/{}/portal-invite",
+                    contact["id"].as_str().unwrap()
+                ),
+                json!({}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+        assert!(r.text().contains("email address first"), "{}", r.text());
+
+        let doc = app.client().get("/api/openapi.json").await.json();
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(schemas["LeadFields"]["required"], json!(["name"]));
+        assert_eq!(
+            schemas["LeadFields"]["properties"]["name"]["maxLength"],
+            200
+        );
+        assert!(schemas["LeadFields"]["properties"]["email"]["pattern"].is_string());
+        assert_eq!(
+            schemas["PasswordChange"]["properties"]["new_password"]["minLength"],
+            10
+        );
+        let roles = &schemas["NewUserInput"]["properties"]["role"]["enum"];
+        assert!(
+            roles.as_array().unwrap().iter().all(|r| r != "client"),
+            "{roles}"
+        );
+        let tickets = &doc["paths"]["/api/crm/tickets"]["get"]["parameters"];
+        let status = tickets
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "status")
+            .unwrap();
+        assert_eq!(status["in"], "query");
+        assert!(
+            status["schema"]["enum"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("pending"))
+        );
+    })
+    .await;
+}

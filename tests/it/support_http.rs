@@ -387,14 +387,19 @@ async fn portal_sign_in_follows_seed_001() {
         )
         .await;
 
-        // Lead contacts cannot be invited at all.
+        // Lead contacts cannot be invited at all: their state conflicts, the request is fine.
         let r = staff
             .post_json(
                 &format!("/api/crm/contacts/{lead}/portal-invite"),
                 json!({}),
             )
             .await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        assert!(
+            r.text().contains("change the contact's role"),
+            "{}",
+            r.text()
+        );
 
         // An invite works once, and not after 72 hours.
         let r = staff

@@ -119,21 +119,19 @@ pub async fn invite(
     let k = portal::by_id(&mut tx.c(), contact_id)
         .await?
         .ok_or(AppError::NotFound)?;
+    // What the contact is now stands in the way, not anything in the request: 409.
     if k.email.is_none() {
-        return Err(AppError::invalid(
-            "email",
+        return Err(AppError::conflict(
             "Give the contact an email address first: it is their portal sign-in.",
         ));
     }
     if !k.active {
-        return Err(AppError::invalid(
-            "active",
+        return Err(AppError::conflict(
             "Reactivate the contact before inviting them.",
         ));
     }
     if k.role == crate::domain::contact::ContactRole::Lead {
-        return Err(AppError::invalid(
-            "role",
+        return Err(AppError::conflict(
             "Only prospects and clients use the portal: change the contact's role first.",
         ));
     }

@@ -22,6 +22,7 @@ pub async fn list(
     q: &TicketQuery,
 ) -> AppResult<TicketList> {
     let staff = authorize(principal, Action::Read, Target::kind(RecordKind::Ticket))?;
+    q.check()?;
     let now = state.now();
     let mut h = state.db.handle().await?;
     let (items, total) =

@@ -605,7 +605,7 @@ fn PortalPanel(
                     }
                 })}
             </Suspense>
-            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e.field("role").or_else(|| e.field("email")).or_else(|| e.field("active")).unwrap_or_else(|| e.message())}</p> })}
+            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e.message()}</p> })}
             {move || link.get().map(|url| view! {
                 <div class="field">
                     <label for="invite-link">"Invite link (one use, valid 72 hours)"</label>
