@@ -152,7 +152,7 @@ test("a person chooses their time zone and formats, and the pages follow them", 
   await tess.goto("/login");
   // Setting the password signs them in.
   await api(tess, "POST", "/api/auth/set-password", { token: made.link.split("token=")[1], password: "tess's long password" });
-  await api(tess, "POST", "/api/crm/leads", { name: `Zoned Lead ${stamp}`, company: "Clockworks" });
+  const lead = await api(tess, "POST", "/api/crm/leads", { name: `Zoned Lead ${stamp}`, company: "Clockworks" });
 
   await tess.goto("/account");
   await hydrated(tess);
@@ -176,6 +176,16 @@ test("a person chooses their time zone and formats, and the pages follow them", 
   await hydrated(tess);
   const row = tess.getByRole("row", { name: new RegExp(`Zoned Lead ${stamp}`) });
   await expect(row).toContainText(/\d{1,2}\. [A-ZÄ][a-zä]+\.? \d{4}/);
+
+  // A task due on a day is due at the end of that day in Berlin, not in Greenwich.
+  await tess.goto(`/leads/${lead.id}`);
+  await hydrated(tess);
+  await tess.getByLabel("New task").fill(`Call back ${stamp}`);
+  await tess.getByLabel("Due", { exact: true }).fill("2026-07-01");
+  await tess.getByRole("button", { name: "Add", exact: true }).click();
+  await expect(tess.getByText(`Call back ${stamp}`)).toBeVisible();
+  const tasks = await api(tess, "GET", `/api/crm/tasks?related_type=lead&related_id=${lead.id}`);
+  expect(tasks.items.map((t: { due_at: string }) => t.due_at)).toEqual(["2026-07-01T21:59:00Z"]);
   await tess.setViewportSize({ width: 390, height: 844 });
   await tess.goto("/account");
   await hydrated(tess);

@@ -270,6 +270,28 @@ impl Regional {
         }
     }
 
+    /// The instant a local wall-clock time names (in the hour a clock skips or repeats, one of
+    /// the instants around it).
+    pub fn instant(&self, local: NaiveDateTime) -> DateTime<Utc> {
+        let at = |offset: i32| local.and_utc() - chrono::Duration::seconds(i64::from(offset));
+        let offset_at = |t: DateTime<Utc>| self.shift_at(t).map_or(0, |s| s.offset);
+        // The offset in force at the guess decides; a second step settles a guess that
+        // landed on the other side of a change.
+        let first = at(offset_at(local.and_utc()));
+        let second = at(offset_at(first));
+        if self.local(second).0 == local { second } else { first.min(second) }
+    }
+
+    /// The start and the end of a local calendar day, as instants (the end: its last minute).
+    pub fn day_start(&self, d: NaiveDate) -> DateTime<Utc> {
+        self.instant(d.and_time(chrono::NaiveTime::MIN))
+    }
+
+    pub fn day_end(&self, d: NaiveDate) -> DateTime<Utc> {
+        let last = chrono::NaiveTime::from_hms_opt(23, 59, 0).unwrap_or(chrono::NaiveTime::MIN);
+        self.instant(d.and_time(last))
+    }
+
     /// The local calendar day of an instant.
     pub fn local_date(&self, t: DateTime<Utc>) -> NaiveDate {
         self.local(t).0.date()
@@ -426,6 +448,21 @@ pub struct RegionalOptions {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn local_days_start_and_end_where_the_reader_is() {
+        let b = berlin(Locale::DeDe);
+        let utc = |y, m, d, h, min| Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap();
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(b.day_start(day(2026, 1, 15)), utc(2026, 1, 14, 23, 0));
+        assert_eq!(b.day_end(day(2026, 7, 1)), utc(2026, 7, 1, 21, 59));
+        assert_eq!(b.local_date(b.day_end(day(2026, 7, 1))), day(2026, 7, 1));
+        // 02:30 on the morning clocks skip to 03:00 lands within the hour around the jump.
+        let skipped = b.instant(day(2026, 3, 29).and_hms_opt(2, 30, 0).unwrap());
+        assert!(skipped >= utc(2026, 3, 29, 0, 30) && skipped <= utc(2026, 3, 29, 1, 30), "{skipped}");
+        let u = Regional::utc(Locale::EnUs);
+        assert_eq!(u.day_end(day(2026, 7, 1)), utc(2026, 7, 1, 23, 59));
+    }
 
     fn berlin(locale: Locale) -> Regional {
         // 2026: CET until Mar 29 01:00 UTC, CEST until Oct 25 01:00 UTC.

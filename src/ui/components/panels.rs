@@ -225,10 +225,11 @@ pub fn TasksPanel(panels: RecordPanels) -> impl IntoView {
     }
 }
 
-/// A date from a date input, as the end of that day in UTC.
+/// A date from a date input, as the end of that day where the person is (a task due on the
+/// 3rd is overdue when the 3rd is over for them, not in Greenwich).
 pub fn due_at_end_of_day(date: &str) -> Option<chrono::DateTime<chrono::Utc>> {
     let d = chrono::NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d").ok()?;
-    Some(d.and_hms_opt(23, 59, 0)?.and_utc())
+    Some(crate::ui::format::regional().day_end(d))
 }
 
 /// One task with a box to tick it done (or undone).

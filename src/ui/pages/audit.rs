@@ -7,7 +7,7 @@ use crate::domain::admin::{AuditEntry, AuditFilter, action_label};
 use crate::domain::user::Area;
 use crate::ui::format::datetime;
 use crate::ui::pages::placeholder::area_denied;
-use chrono::{NaiveDate, TimeZone, Utc};
+use chrono::{NaiveDate, Utc};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -25,9 +25,10 @@ const FAMILIES: [(&str, &str); 9] = [
     ("ticket.", "Tickets"),
 ];
 
-fn day_start(raw: &str) -> Option<chrono::DateTime<Utc>> {
-    let d = NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok()?;
-    Some(Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0)?))
+/// The start of a day typed in the filter (or of a day `later` after it), where the admin is.
+fn day_start(raw: &str, later: u64) -> Option<chrono::DateTime<Utc>> {
+    let d = NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok()? + chrono::Days::new(later);
+    Some(crate::ui::format::regional().day_start(d))
 }
 
 #[component]
@@ -43,11 +44,9 @@ pub fn AuditPage() -> impl IntoView {
         target_type: param("target_type"),
         target_id: param("target_id"),
         action: param("action"),
-        from: param("from").as_deref().and_then(day_start),
-        to: param("to")
-            .as_deref()
-            .and_then(day_start)
-            .map(|t| t + chrono::Duration::days(1)),
+        from: param("from").as_deref().and_then(|d| day_start(d, 0)),
+        // Up to the end of that day: the start of the next.
+        to: param("to").as_deref().and_then(|d| day_start(d, 1)),
         before: param("before").and_then(|v| v.parse().ok()),
     };
     let page = Resource::new(filter, audit_entries);
