@@ -279,7 +279,11 @@ impl Regional {
         // landed on the other side of a change.
         let first = at(offset_at(local.and_utc()));
         let second = at(offset_at(first));
-        if self.local(second).0 == local { second } else { first.min(second) }
+        if self.local(second).0 == local {
+            second
+        } else {
+            first.min(second)
+        }
     }
 
     /// The start and the end of a local calendar day, as instants (the end: its last minute).
@@ -459,7 +463,10 @@ mod tests {
         assert_eq!(b.local_date(b.day_end(day(2026, 7, 1))), day(2026, 7, 1));
         // 02:30 on the morning clocks skip to 03:00 lands within the hour around the jump.
         let skipped = b.instant(day(2026, 3, 29).and_hms_opt(2, 30, 0).unwrap());
-        assert!(skipped >= utc(2026, 3, 29, 0, 30) && skipped <= utc(2026, 3, 29, 1, 30), "{skipped}");
+        assert!(
+            skipped >= utc(2026, 3, 29, 0, 30) && skipped <= utc(2026, 3, 29, 1, 30),
+            "{skipped}"
+        );
         let u = Regional::utc(Locale::EnUs);
         assert_eq!(u.day_end(day(2026, 7, 1)), utc(2026, 7, 1, 23, 59));
     }

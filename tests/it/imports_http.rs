@@ -142,6 +142,13 @@ async fn a_messy_contacts_file_accounts_for_every_row() {
         // One audit entry per record created (contacts and accounts), plus start and finish.
         let audited: i64 = crm::on!(&mut h.c(), c => sqlx::query_scalar("select count(*) from audit_log where action in ('contact.created', 'account.created', 'import.started', 'import.finished')").fetch_one(c).await).expect("count");
         assert_eq!(audited, 3 + 2 + 2);
+        // Each row's entry says where the run was started from, like any other write.
+        let clients: Vec<(String, Option<String>, Option<String>)> = crm::on!(&mut h.c(), c => sqlx::query_as("select action, ip, user_agent from audit_log where action in ('contact.created', 'account.created', 'import.started', 'import.finished')").fetch_all(c).await).expect("clients");
+        let started = clients.iter().find(|(a, ..)| a == "import.started").expect("started");
+        assert!(started.1.is_some(), "{started:?}");
+        for entry in &clients {
+            assert_eq!((&entry.1, &entry.2), (&started.1, &started.2), "{entry:?}");
+        }
         drop(h);
         // The chain is still whole.
         let mut h = app.state.db.handle().await.expect("handle");

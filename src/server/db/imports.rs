@@ -45,6 +45,9 @@ pub struct Import {
     pub updated_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
+    /// The address and user agent of the request that started the run.
+    pub client_ip: Option<String>,
+    pub client_user_agent: Option<String>,
 }
 
 impl Import {
@@ -102,7 +105,7 @@ impl Import {
 const COLUMNS: &str = "id, kind, status, file_name, file_path, file_bytes, encoding, delimiter, skip_records,
     dedup, mapping, sample, total_rows, rows_done, created, updated, skipped_duplicate, duplicate_in_file,
     invalid, dry_run, examples, error, undone, created_by, actor_id, created_at, updated_at, started_at,
-    finished_at";
+    finished_at, client_ip, client_user_agent";
 
 pub async fn insert(c: &mut Conn<'_>, i: &Import) -> Result<(), sqlx::Error> {
     let sql = "insert into imports (id, kind, status, file_name, file_path, file_bytes, encoding, delimiter,
@@ -113,6 +116,17 @@ pub async fn insert(c: &mut Conn<'_>, i: &Import) -> Result<(), sqlx::Error> {
         .bind(&i.encoding).bind(&i.delimiter).bind(i.skip_records).bind(i.dedup).bind(&i.mapping)
         .bind(&i.sample).bind(i.created_by).bind(i.actor_id).bind(i.created_at)
         .execute(c).await.map(|_| ()))
+}
+
+/// Records where the run was started from (its rows are audited with it).
+pub async fn set_client(
+    c: &mut Conn<'_>,
+    id: Uuid,
+    ip: &str,
+    user_agent: &str,
+) -> Result<(), sqlx::Error> {
+    let sql = "update imports set client_ip = $1, client_user_agent = $2 where id = $3";
+    on!(c, c => sqlx::query(sql).bind(ip).bind(user_agent).bind(id).execute(c).await.map(|_| ()))
 }
 
 pub async fn get(c: &mut Conn<'_>, id: Uuid) -> Result<Option<Import>, sqlx::Error> {

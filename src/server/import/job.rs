@@ -336,6 +336,9 @@ struct Ctx {
     owner: Uuid,
     actor: Uuid,
     subject: Option<Uuid>,
+    /// Where the run was started from, as every other write is audited.
+    ip: Option<String>,
+    user_agent: Option<String>,
     now: DateTime<Utc>,
     write: bool,
 }
@@ -352,6 +355,8 @@ impl Ctx {
                 .actor_id
                 .filter(|a| *a != import.created_by)
                 .map(|_| import.created_by),
+            ip: import.client_ip.clone(),
+            user_agent: import.client_user_agent.clone(),
             now,
             write,
         }
@@ -370,6 +375,8 @@ impl Ctx {
             action: action.to_string(),
             target_type: Some(target_type.to_string()),
             target_id: Some(id.to_string()),
+            ip: self.ip.clone(),
+            user_agent: self.user_agent.clone(),
             details,
             ..Default::default()
         }

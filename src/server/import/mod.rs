@@ -188,6 +188,8 @@ pub async fn create(
         updated_at: now,
         started_at: None,
         finished_at: None,
+        client_ip: None,
+        client_user_agent: None,
     };
     let mut h = state.db.write_handle().await?;
     imports::insert(&mut h.c(), &import).await?;
@@ -328,6 +330,7 @@ pub async fn start(
     );
     entry.target_type = Some("import".into());
     audit::insert(&mut tx.c(), &entry, now).await?;
+    imports::set_client(&mut tx.c(), id, &client.ip, &client.user_agent).await?;
     tx.commit().await?;
     job::spawn(state.clone(), id);
     view(state, principal, id).await
