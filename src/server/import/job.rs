@@ -77,13 +77,20 @@ pub fn spawn(state: AppState, id: Uuid) {
     }
     let background = state.clone();
     background.spawn_background(async move {
+        // Whose turn it waits for; unknown (the database failing now), it waits in the
+        // server's queue only, and the run itself will meet the failure and record it.
         let owner = match state.db.handle().await {
-            Ok(mut h) => imports::get(&mut h.c(), id)
-                .await
-                .ok()
-                .flatten()
-                .map(|i| i.created_by),
-            Err(_) => None,
+            Ok(mut h) => match imports::get(&mut h.c(), id).await {
+                Ok(found) => found.map(|i| i.created_by),
+                Err(e) => {
+                    tracing::warn!(%id, error = %e, "cannot read whose import this is");
+                    None
+                }
+            },
+            Err(e) => {
+                tracing::warn!(%id, error = %e, "cannot read whose import this is");
+                None
+            }
         };
         let turns = turns(state.config.imports_at_once);
         let person = owner.map(|o| {
@@ -167,8 +174,13 @@ pub async fn work(state: &AppState, id: Uuid) {
 pub async fn work_at_most(state: &AppState, id: Uuid, batches: Option<usize>) {
     if let Err(e) = run(state, id, batches).await {
         tracing::error!(%id, error = ?e, "import failed");
-        if let Ok(mut h) = state.db.write_handle().await {
-            let _ = imports::fail(&mut h.c(), id, "The import stopped on an internal error; its committed rows are kept. Start it again to continue.", state.now()).await;
+        let recorded = match state.db.write_handle().await {
+            Ok(mut h) => imports::fail(&mut h.c(), id, "The import stopped on an internal error; its committed rows are kept. Start it again to continue.", state.now()).await.map_err(|e| e.to_string()),
+            Err(e) => Err(format!("{e:?}")),
+        };
+        // Left running, it is resumed at the next start.
+        if let Err(e) = recorded {
+            tracing::error!(%id, error = %e, "cannot record that the import failed");
         }
     }
 }

@@ -71,20 +71,21 @@ pub async fn detail(state: &AppState, principal: &Principal, id: Uuid) -> AppRes
             limit: Some(5),
             ..Default::default()
         };
-        if let Ok(page) = crate::server::sales::opportunities::list(state, principal, &open).await {
-            opportunities = page.items;
-        }
-        if let Ok(mut entries) = crate::server::sales::activities::timeline(
-            state,
-            principal,
-            RecordKind::Account,
-            account,
-        )
-        .await
-        {
-            entries.truncate(6);
-            recent = entries;
-        }
+        opportunities = unless_hidden(
+            crate::server::sales::opportunities::list(state, principal, &open)
+                .await
+                .map(|page| page.items),
+        )?;
+        recent = unless_hidden(
+            crate::server::sales::activities::timeline(
+                state,
+                principal,
+                RecordKind::Account,
+                account,
+            )
+            .await,
+        )?;
+        recent.truncate(6);
     }
     Ok(TicketDetail {
         ticket,
@@ -93,6 +94,15 @@ pub async fn detail(state: &AppState, principal: &Principal, id: Uuid) -> AppRes
         recent,
         now: state.now(),
     })
+}
+
+/// A part of a page the asker may not read is left out; any other failure (the database's)
+/// is the page's, not an empty part.
+fn unless_hidden<T: Default>(part: AppResult<T>) -> AppResult<T> {
+    match part {
+        Err(AppError::Forbidden { .. } | AppError::NotFound) => Ok(T::default()),
+        other => other,
+    }
 }
 
 async fn policy_for(c: &mut Conn<'_>, p: TicketPriority) -> AppResult<SlaPolicy> {
@@ -450,4 +460,24 @@ pub async fn record_breaches(state: &AppState) -> AppResult<u64> {
     let n = tickets::record_breaches(&mut tx.c(), state.now()).await?;
     tx.commit().await?;
     Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hidden_part_of_a_page_is_left_out_and_a_failing_one_fails_the_page() {
+        let hidden: AppResult<Vec<u8>> = Err(AppError::forbidden("no"));
+        assert_eq!(unless_hidden(hidden), Ok(vec![]));
+        assert_eq!(
+            unless_hidden::<Vec<u8>>(Err(AppError::NotFound)),
+            Ok(vec![])
+        );
+        let broken: AppResult<Vec<u8>> = Err(AppError::Internal {
+            request_id: "r1".into(),
+        });
+        assert!(unless_hidden(broken).is_err());
+        assert_eq!(unless_hidden(Ok(vec![1u8])), Ok(vec![1]));
+    }
 }
