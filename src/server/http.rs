@@ -312,11 +312,18 @@ pub async fn timeout(State(state): State<AppState>, req: Request, next: Next) ->
     }
 }
 
-/// Pages anyone may open without signing in.
+/// Pages anyone may open without signing in, and the public files every page names (a
+/// browser asks for the icon before anyone signs in; it is not a page to be sent away from).
 fn is_public_page(path: &str) -> bool {
     matches!(
         path,
-        "/login" | "/setup" | "/set-password" | "/portal/accept" | "/favicon.ico" | "/robots.txt"
+        "/login"
+            | "/setup"
+            | "/set-password"
+            | "/portal/accept"
+            | "/favicon.svg"
+            | "/favicon.ico"
+            | "/robots.txt"
     ) || path.starts_with("/forms/")
 }
 

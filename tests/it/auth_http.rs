@@ -810,3 +810,18 @@ async fn a_taken_email_is_a_conflict_naming_the_existing_user() {
         other => panic!("expected a conflict, got {other:?}"),
     }
 }
+
+/// The icon every page names is a file for anyone: before signing in it was answered with the
+/// sign-in page (and, for portal users, with the portal).
+#[tokio::test]
+async fn the_page_icon_is_served_to_everyone() {
+    let app = TestApp::with_config(|c| c.site_root = "public".into()).await;
+    let (mut staff, _) = app.signed_in("ada@example.com", Role::Sales).await;
+    for (who, mut client) in [("anonymous", app.client()), ("staff", staff.clone())] {
+        let r = client.get("/favicon.svg").await;
+        assert_eq!(r.status, StatusCode::OK, "{who}");
+        assert!(r.text().contains("<svg"), "{who}: {}", r.text());
+    }
+    let r = staff.get("/robots.txt").await;
+    assert_eq!(r.status, StatusCode::OK);
+}
