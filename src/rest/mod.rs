@@ -190,7 +190,12 @@ fn refine(doc: &mut serde_json::Value) {
                         && matches!(p["name"].as_str(), Some("account_id" | "contact_id"))
                         && let Some(pattern) = p["schema"]["pattern"].as_str()
                     {
-                        p["schema"]["pattern"] = serde_json::json!(format!("^$|{pattern}"));
+                        let pattern = format!("^$|{pattern}");
+                        // Empty is not a uuid: the pattern says all, the format would refuse it.
+                        if let Some(schema) = p["schema"].as_object_mut() {
+                            schema.remove("format");
+                            schema.insert("pattern".into(), serde_json::json!(pattern));
+                        }
                     }
                     if p["name"] == "offset" {
                         p["schema"] = serde_json::json!({"type": "integer", "minimum": 0, "maximum": u32::MAX});
