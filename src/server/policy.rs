@@ -8,7 +8,7 @@ use super::db::tickets::Scope;
 use crate::domain::error::AppError;
 use crate::domain::records::RecordKind;
 use crate::domain::ticket::Ticket;
-use crate::domain::user::Role;
+use crate::domain::user::{Area, Role};
 use uuid::Uuid;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -175,6 +175,22 @@ pub fn capabilities(role: Role, me: Uuid) -> crate::domain::user::Capabilities {
         reopen: may(Action::Reopen, Opportunity),
         configure: may(Action::Configure, Opportunity),
         administer: may(Action::Administer, Form),
+        areas: Area::ALL.into_iter().filter(|a| opens(role, *a)).collect(),
+    }
+}
+
+/// Whether `role` may open an area of the staff app (what the navigation offers; each request
+/// in it is decided again by [`allows`]).
+fn opens(role: Role, area: Area) -> bool {
+    match area {
+        Area::Admin => role.is_admin(),
+        Area::Leads | Area::Pipeline => matches!(
+            role,
+            Role::SuperAdmin | Role::Admin | Role::Manager | Role::Sales
+        ),
+        Area::Tickets | Area::Opportunities | Area::Accounts | Area::Contacts | Area::Tasks => {
+            role.is_staff()
+        }
     }
 }
 
@@ -572,6 +588,37 @@ mod tests {
     use super::*;
     use Action::*;
     use RecordKind::*;
+
+    #[test]
+    fn navigation_follows_roles() {
+        assert!(opens(Role::Admin, Area::Admin));
+        assert!(!opens(Role::Manager, Area::Admin));
+        assert!(!opens(Role::Support, Area::Leads));
+        assert!(opens(Role::Support, Area::Tickets));
+        assert!(!opens(Role::Client, Area::Pipeline));
+    }
+
+    #[test]
+    fn the_palette_offers_only_what_the_role_may_open() {
+        let pages = |role: Role| -> Vec<&'static str> {
+            crate::domain::user::destinations(&capabilities(role, Uuid::nil()))
+                .into_iter()
+                .map(|d| d.1)
+                .collect()
+        };
+        let support = pages(Role::Support);
+        assert!(support.contains(&"/tickets") && support.contains(&"/account"));
+        assert!(
+            !support
+                .iter()
+                .any(|p| p.starts_with("/admin") || p.starts_with("/pipeline"))
+        );
+        let sales = pages(Role::Sales);
+        assert!(sales.contains(&"/pipeline/metrics") && !sales.contains(&"/pipeline/stages"));
+        let admin = pages(Role::Admin);
+        assert!(admin.contains(&"/admin/audit") && admin.contains(&"/pipeline/stages"));
+        assert_eq!(pages(Role::Client), ["/account"]);
+    }
 
     #[test]
     fn the_sales_records_rules() {

@@ -4,7 +4,7 @@
 use super::editing::Modal;
 use crate::api::sales::search_records;
 use crate::domain::activity::SearchResult;
-use crate::domain::user::{Capabilities, Role, destinations};
+use crate::domain::user::{Capabilities, destinations};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
@@ -146,8 +146,8 @@ struct Choice {
 
 /// Ctrl/⌘-K: type to jump to any page the role may open, or to any record by name.
 #[component]
-pub fn CommandPalette(open: RwSignal<bool>, role: Role, can: Capabilities) -> impl IntoView {
-    let pages = destinations(role, &can);
+pub fn CommandPalette(open: RwSignal<bool>, can: Capabilities) -> impl IntoView {
+    let pages = destinations(&can);
     view! {
         <Modal open=open title="Go to">
             <PaletteBody open=open pages=pages.clone()/>

@@ -199,7 +199,7 @@ fn SignedOut() -> impl IntoView {
 #[component]
 fn Frame(me: Me) -> impl IntoView {
     let role = me.user.role;
-    let areas: Vec<Area> = Area::ALL.into_iter().filter(|a| a.open_to(role)).collect();
+    let areas: Vec<Area> = me.can.areas.clone();
     let new_lead = RwSignal::new(false);
     provide_context(NewLeadDialog(new_lead));
     let may_create_leads = me.can.may_create("lead");
@@ -241,7 +241,7 @@ fn Frame(me: Me) -> impl IntoView {
             <Outlet/>
         </main>
         {may_create_leads.then(|| view! { <Modal open=new_lead title="New lead"><NewLeadForm/></Modal> })}
-        <CommandPalette open=palette role=role can=me.can.clone()/>
+        <CommandPalette open=palette can=me.can.clone()/>
         <ShortcutsHelp open=shortcuts/>
     }
 }

@@ -10,8 +10,7 @@ use crate::domain::import::{
     CUSTOM, DedupMode, ImportCounts, ImportKind, ImportOptions, ImportStatus, ImportView,
     RowOutcome,
 };
-use crate::domain::user::Role;
-use crate::ui::components::shell::use_me;
+use crate::ui::components::shell::{use_can, use_me};
 use crate::ui::format::datetime;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -20,9 +19,10 @@ use uuid::Uuid;
 
 const UPLOAD_URL: &str = "/api/crm/imports";
 
-/// Whether the signed-in person may import (whoever may create records: not support).
+/// Whether the signed-in person may import: whoever may create the records an import makes.
 fn may_import() -> bool {
-    use_me().is_some_and(|m| m.user.role != Role::Support)
+    let can = use_can();
+    ["lead", "contact", "account"].iter().any(|k| can.may_create(k))
 }
 
 /// "Export CSV" for a list: the same filters the list shows, as a download. Hidden while
@@ -231,7 +231,7 @@ fn ImportSteps(view: ImportView, refresh: Callback<()>) -> impl IntoView {
     view! { {head} {body} }
 }
 
-fn counts_list(c: &ImportCounts, planned: bool) -> impl IntoView {
+fn counts_list(c: &ImportCounts, planned: bool) -> impl IntoView + use<> {
     let (created, updated) = if planned {
         ("to create", "to update")
     } else {
@@ -249,7 +249,7 @@ fn counts_list(c: &ImportCounts, planned: bool) -> impl IntoView {
     }
 }
 
-fn examples_table(rows: &[RowOutcome]) -> impl IntoView {
+fn examples_table(rows: &[RowOutcome]) -> impl IntoView + use<> {
     (!rows.is_empty()).then(|| view! {
         <div class="table-wrap"><table class="records import-examples">
             <thead><tr><th scope="col">"Row"</th><th scope="col">"Outcome"</th><th scope="col">"Why"</th></tr></thead>
@@ -401,7 +401,7 @@ fn ProgressStep(v: ImportView, refresh: Callback<()>) -> impl IntoView {
 #[component]
 fn ResultStep(v: ImportView, refresh: Callback<()>) -> impl IntoView {
     let id = v.id;
-    let is_admin = use_me().is_some_and(|m| m.user.role.is_admin() && m.impersonator.is_none());
+    let is_admin = use_me().is_some_and(|m| m.can.administer && m.impersonator.is_none());
     let message = RwSignal::new(None::<String>);
     let to_delete = v.counts.created - v.undone;
     let word = v.kind.record_word();

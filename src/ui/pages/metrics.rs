@@ -7,10 +7,9 @@ use crate::domain::error::AppError;
 use crate::domain::opportunity::LostReason;
 use crate::domain::pipeline::{Coverage, Period, StatsQuery, TargetInput, next_month};
 use crate::domain::records::{DEFAULT_CURRENCY, Money, parse_decimal};
-use crate::domain::user::Role;
 use crate::ui::components::charts::{Bar, BarChart, ColumnChart};
 use crate::ui::components::filters::{OwnerFilter, use_param_setter};
-use crate::ui::components::shell::use_me;
+use crate::ui::components::shell::use_can;
 use crate::ui::format::compact_money;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -159,8 +158,7 @@ fn Charts(metrics: Metrics, query: StatsQuery, refresh: RwSignal<u32>) -> impl I
         })
         .collect();
     let year_total: i64 = metrics.monthly.iter().map(|m| m.value).sum();
-    let may_set = use_me()
-        .is_some_and(|m| matches!(m.user.role, Role::Manager | Role::Admin | Role::SuperAdmin));
+    let may_set = use_can().configure;
 
     view! {
         <div class="metrics-grid">

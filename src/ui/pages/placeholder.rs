@@ -21,7 +21,7 @@ pub fn set_status(code: u16) {
 /// nothing when it does. The server's policy refuses their data either way; this says so
 /// plainly instead of showing an empty page.
 pub fn area_denied(area: Area) -> Option<AnyView> {
-    let allowed = use_me().is_some_and(|me| area.open_to(me.user.role));
+    let allowed = use_me().is_some_and(|me| me.can.areas.contains(&area));
     if allowed {
         return None;
     }
