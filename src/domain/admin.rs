@@ -20,6 +20,23 @@ pub struct StaffUser {
     /// False until the user has used their set-password link.
     pub has_password: bool,
     pub open_sessions: i64,
+    /// What the person asking may do to this user (the policy's answers, so the page offers
+    /// only what will work; each change is decided again).
+    #[serde(default)]
+    pub may: UserActions,
+}
+
+/// What an admin may do to one staff user.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct UserActions {
+    /// Deactivate or reactivate them, end their sessions, issue a password link.
+    pub access: bool,
+    /// The roles they may be given, their own included; empty when their role is not the
+    /// asker's to change.
+    pub roles: Vec<Role>,
+    /// View the CRM as them.
+    pub view_as: bool,
 }
 
 /// A new staff user: they get a one-time link to choose their password.

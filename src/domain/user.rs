@@ -152,6 +152,12 @@ pub struct Capabilities {
     /// The areas of the staff app this person may open, in menu order.
     #[serde(default)]
     pub areas: Vec<Area>,
+    /// The roles this person may give a new staff user (admins only).
+    #[serde(default)]
+    pub grant: Vec<Role>,
+    /// The roles whose holders may be assigned a ticket.
+    #[serde(default)]
+    pub ticket_roles: Vec<Role>,
 }
 
 impl Capabilities {

@@ -176,6 +176,14 @@ pub fn capabilities(role: Role, me: Uuid) -> crate::domain::user::Capabilities {
         configure: may(Action::Configure, Opportunity),
         administer: may(Action::Administer, Form),
         areas: Area::ALL.into_iter().filter(|a| opens(role, *a)).collect(),
+        grant: Role::STAFF
+            .into_iter()
+            .filter(|r| grant(role, *r).is_ok())
+            .collect(),
+        ticket_roles: Role::STAFF
+            .into_iter()
+            .filter(|r| takes_tickets(*r))
+            .collect(),
     }
 }
 
@@ -394,13 +402,98 @@ pub fn user_change(
 
 /// Whether an admin may create a user with `role`.
 pub fn user_create(actor: &Staff, role: Role) -> Result<(), AppError> {
-    match actor.user.role {
+    grant(actor.user.role, role)
+}
+
+fn grant(actor: Role, role: Role) -> Result<(), AppError> {
+    match actor {
         Role::SuperAdmin => Ok(()),
         Role::Admin if !role.is_admin() => Ok(()),
         Role::Admin => Err(AppError::forbidden(
             "Only a super admin grants the admin and super admin roles.",
         )),
         _ => Err(AppError::forbidden("Only admins manage users.")),
+    }
+}
+
+/// Who may be assigned a ticket: support, and the managers and admins who oversee it.
+pub fn takes_tickets(role: Role) -> bool {
+    matches!(
+        role,
+        Role::Support | Role::Manager | Role::Admin | Role::SuperAdmin
+    )
+}
+
+/// Whether `staff` may create a record owned by someone else (managers and admins).
+pub fn create_for_others(staff: &Staff) -> Result<(), AppError> {
+    if matches!(
+        staff.user.role,
+        Role::Manager | Role::Admin | Role::SuperAdmin
+    ) {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(
+            "Only managers and admins create records for someone else.",
+        ))
+    }
+}
+
+/// The staff asking, if their role may view the CRM as someone at all (admins); whom exactly
+/// is [`may_impersonate_user`] and [`may_impersonate_contact`].
+pub fn impersonate(staff: &Staff) -> Result<&Staff, AppError> {
+    if staff.user.role.is_admin() {
+        Ok(staff)
+    } else {
+        Err(AppError::forbidden(
+            "Only admins can view the CRM as someone else.",
+        ))
+    }
+}
+
+/// The staff asking, if they may manage users at all (admins).
+pub fn manage_users(staff: &Staff) -> Result<&Staff, AppError> {
+    if staff.user.role.is_admin() {
+        Ok(staff)
+    } else {
+        Err(AppError::forbidden("Only admins manage users."))
+    }
+}
+
+/// What `actor` may do to the staff user `id` (with `role`, active or not): the answers of
+/// [`user_change`] and [`may_impersonate_user`], for the users page to offer.
+pub fn user_actions(
+    actor: &Staff,
+    id: Uuid,
+    role: Role,
+    active: bool,
+) -> crate::domain::admin::UserActions {
+    let may = |change: UserChange| user_change(actor, id, role, &change).is_ok();
+    let own = actor.user.id == id;
+    let access = !own
+        && may(UserChange {
+            active: Some(!active),
+            security: true,
+            ..Default::default()
+        });
+    let others: Vec<Role> = Role::STAFF
+        .into_iter()
+        .filter(|r| {
+            may(UserChange {
+                role: Some(*r),
+                ..Default::default()
+            })
+        })
+        .collect();
+    // Only their own role is "allowed": the role is not the asker's to change.
+    let roles = if others.iter().any(|r| *r != role) {
+        others
+    } else {
+        Vec::new()
+    };
+    crate::domain::admin::UserActions {
+        access,
+        roles,
+        view_as: active && may_impersonate_user(actor.user.role, actor.user.id, role, id).is_ok(),
     }
 }
 
@@ -684,6 +777,52 @@ mod tests {
             },
             impersonator: None,
         }
+    }
+
+    #[test]
+    fn the_users_page_offers_what_the_policy_allows() {
+        use crate::domain::admin::UserActions;
+        let other = Uuid::now_v7();
+        let admin = staff(Role::Admin);
+        let sup = staff(Role::SuperAdmin);
+        let nothing = UserActions::default();
+        let everything = UserActions {
+            access: true,
+            roles: Role::STAFF.to_vec(),
+            view_as: true,
+        };
+        assert_eq!(user_actions(&sup, other, Role::Admin, true), everything);
+        // A super admin may change their own role; nobody deactivates or views as themselves.
+        assert_eq!(
+            user_actions(&sup, sup.user.id, Role::SuperAdmin, true),
+            UserActions {
+                roles: Role::STAFF.to_vec(),
+                ..nothing.clone()
+            }
+        );
+        assert_eq!(
+            user_actions(&admin, other, Role::Sales, true),
+            UserActions {
+                access: true,
+                roles: vec![Role::Manager, Role::Sales, Role::Support],
+                view_as: true,
+            }
+        );
+        assert_eq!(user_actions(&admin, other, Role::Admin, true), nothing);
+        assert_eq!(
+            user_actions(&admin, admin.user.id, Role::Admin, true),
+            nothing
+        );
+        assert!(!user_actions(&admin, other, Role::Sales, false).view_as);
+        let grant = |role: Role| capabilities(role, Uuid::nil()).grant;
+        assert_eq!(grant(Role::SuperAdmin), Role::STAFF.to_vec());
+        assert_eq!(
+            grant(Role::Admin),
+            [Role::Manager, Role::Sales, Role::Support]
+        );
+        assert!(grant(Role::Manager).is_empty() && grant(Role::Sales).is_empty());
+        let takes = capabilities(Role::Sales, Uuid::nil()).ticket_roles;
+        assert!(takes.contains(&Role::Support) && !takes.contains(&Role::Sales));
     }
 
     #[test]

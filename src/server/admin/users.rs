@@ -15,15 +15,13 @@ use uuid::Uuid;
 /// The admin asking, outside any impersonation.
 fn admin(principal: &Principal) -> AppResult<&Staff> {
     policy::refuse_while_impersonating(principal, Guarded::ManageUsers)?;
-    let staff = principal.require_staff()?;
-    if !staff.user.role.is_admin() {
-        return Err(AppError::forbidden("Only admins manage users."));
-    }
-    Ok(staff)
+    policy::manage_users(principal.require_staff()?)
 }
 
-fn listed(u: users::ListedUser) -> StaffUser {
+fn listed(actor: &Staff, u: users::ListedUser) -> StaffUser {
+    let may = policy::user_actions(actor, u.id, u.role, u.active);
     StaffUser {
+        may,
         id: u.id,
         email: u.email,
         name: u.name,
@@ -37,22 +35,22 @@ fn listed(u: users::ListedUser) -> StaffUser {
 }
 
 pub async fn list(state: &AppState, principal: &Principal) -> AppResult<Vec<StaffUser>> {
-    admin(principal)?;
+    let staff = admin(principal)?;
     let mut h = state.db.handle().await?;
     Ok(users::list(&mut h.c(), state.now())
         .await?
         .into_iter()
-        .map(listed)
+        .map(|u| listed(staff, u))
         .collect())
 }
 
-async fn one(state: &AppState, id: Uuid) -> AppResult<StaffUser> {
+async fn one(state: &AppState, staff: &Staff, id: Uuid) -> AppResult<StaffUser> {
     let mut h = state.db.handle().await?;
     users::list(&mut h.c(), state.now())
         .await?
         .into_iter()
         .find(|u| u.id == id)
-        .map(listed)
+        .map(|u| listed(staff, u))
         .ok_or(AppError::NotFound)
 }
 
@@ -148,7 +146,7 @@ pub async fn update(
     note("active", json!(user.active), json!(active));
     if changes.is_empty() {
         drop(tx);
-        return one(state, id).await;
+        return one(state, staff, id).await;
     }
     users::update_profile(&mut tx.c(), id, &name, role, now).await?;
     let (mut ended, mut revoked) = (0, 0);
@@ -172,7 +170,7 @@ pub async fn update(
         json!({ "changes": changes, "sessions_ended": ended, "tokens_revoked": revoked });
     audit::insert(&mut tx.c(), &entry, now).await?;
     tx.commit().await?;
-    one(state, id).await
+    one(state, staff, id).await
 }
 
 /// The user being acted on, if the admin may touch their security.

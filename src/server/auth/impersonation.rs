@@ -189,12 +189,7 @@ async fn try_start(
     password_attempt: &str,
 ) -> AppResult<Started> {
     policy::refuse_while_impersonating(principal, Guarded::Impersonate)?;
-    let admin = principal.require_staff()?;
-    if !admin.user.role.is_admin() {
-        return Err(AppError::forbidden(
-            "Only admins can view the CRM as someone else.",
-        ));
-    }
+    let admin = policy::impersonate(principal.require_staff()?)?;
     let Via::Session { session_id } = admin.via else {
         return Err(AppError::forbidden(
             "Viewing as someone needs a browser sign-in, not an API token.",

@@ -254,16 +254,7 @@ pub async fn owner_for_new(
     let Some(owner) = requested.filter(|o| *o != staff.user.id) else {
         return Ok(staff.user.id);
     };
-    if !matches!(
-        staff.user.role,
-        crate::domain::user::Role::Manager
-            | crate::domain::user::Role::Admin
-            | crate::domain::user::Role::SuperAdmin
-    ) {
-        return Err(AppError::forbidden(
-            "Only managers and admins create records for someone else.",
-        ));
-    }
+    crate::server::policy::create_for_others(staff)?;
     require_active_staff(c, owner, "owner_id").await?;
     Ok(owner)
 }

@@ -6,7 +6,6 @@ use crate::domain::ticket::{
     NewComment, NewTicket, SlaPolicy, Ticket, TicketChannel, TicketComment, TicketDetail,
     TicketList, TicketPatch, TicketPriority, TicketQuery, TicketStatus,
 };
-use crate::domain::user::Role;
 use crate::server::auth::{ClientInfo, Principal};
 use crate::server::db::{self, Conn, contacts, tickets, users};
 use crate::server::policy::{Action, Target, authorize, ticket_scope};
@@ -114,15 +113,7 @@ async fn policy_for(c: &mut Conn<'_>, p: TicketPriority) -> AppResult<SlaPolicy>
 /// Support staff or above: who may be assigned a ticket.
 async fn require_assignable(c: &mut Conn<'_>, user_id: Uuid) -> AppResult<()> {
     match users::by_id(c, user_id).await? {
-        Some(u)
-            if u.active
-                && matches!(
-                    u.role,
-                    Role::Support | Role::Manager | Role::Admin | Role::SuperAdmin
-                ) =>
-        {
-            Ok(())
-        }
+        Some(u) if u.active && crate::server::policy::takes_tickets(u.role) => Ok(()),
         _ => Err(AppError::invalid(
             "assignee_id",
             "Choose an active support person, manager or admin.",

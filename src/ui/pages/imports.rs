@@ -22,7 +22,9 @@ const UPLOAD_URL: &str = "/api/crm/imports";
 /// Whether the signed-in person may import: whoever may create the records an import makes.
 fn may_import() -> bool {
     let can = use_can();
-    ["lead", "contact", "account"].iter().any(|k| can.may_create(k))
+    ["lead", "contact", "account"]
+        .iter()
+        .any(|k| can.may_create(k))
 }
 
 /// "Export CSV" for a list: the same filters the list shows, as a download. Hidden while

@@ -9,7 +9,6 @@ use crate::domain::ticket::{
     NewComment, NewTicket, SlaState, SlaTarget, Ticket, TicketChannel, TicketDetail, TicketList,
     TicketPatch, TicketPriority, TicketQuery, TicketStatus, short_duration,
 };
-use crate::domain::user::Role;
 use crate::ui::components::editing::Modal;
 use crate::ui::components::filters::{TextFilter, use_param_setter};
 use crate::ui::components::picker::RecordPicker;
@@ -304,6 +303,7 @@ fn TicketView(
     refresh: RwSignal<u32>,
     staff: Loaded<Vec<crate::domain::user::UserOption>>,
 ) -> impl IntoView {
+    let ticket_roles = use_can().ticket_roles;
     let t = detail.ticket.clone();
     let now = detail.now;
     let opportunities = detail.opportunities.clone();
@@ -390,7 +390,9 @@ fn TicketView(
                         <div class="field">
                             <label for="ticket-assignee">"Assignee"</label>
                             <Suspense fallback=|| view! { <p class="muted">"…"</p> }>
-                                {move || Suspend::new(async move {
+                                {move || {
+                                let ticket_roles = ticket_roles.clone();
+                                Suspend::new(async move {
                                     let people = staff.await.unwrap_or_default();
                                     let current = t.assignee_id;
                                     view! {
@@ -399,12 +401,12 @@ fn TicketView(
                                             save(TicketPatch { version, assignee_id: Some(v.parse().ok()), ..Default::default() });
                                         }>
                                             <option value="" selected=current.is_none()>"Unassigned"</option>
-                                            {people.into_iter().filter(|u| u.role != Role::Sales).map(|u| view! {
+                                            {people.into_iter().filter(|u| ticket_roles.contains(&u.role)).map(|u| view! {
                                                 <option value=u.id.to_string() selected=Some(u.id) == current>{u.name}</option>
                                             }).collect_view()}
                                         </select>
                                     }
-                                })}
+                                })}}
                             </Suspense>
                         </div>
                         <div class="field">

@@ -5,65 +5,31 @@
 use crate::api::admin::{
     create_staff_user, end_staff_sessions, password_reset_link, staff_users, update_staff_user,
 };
-use crate::domain::admin::{ImpersonationRequest, NewUserInput, StaffUser, UserUpdate};
+use crate::domain::admin::{ImpersonationRequest, NewUserInput, UserUpdate};
 use crate::domain::error::AppError;
 use crate::domain::user::{Area, Role};
 use crate::ui::components::editing::Modal;
 use crate::ui::components::impersonation::ViewAsButton;
-use crate::ui::components::shell::use_me;
+use crate::ui::components::shell::{use_can, use_me};
 use crate::ui::format::datetime;
 use crate::ui::pages::placeholder::area_denied;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use uuid::Uuid;
 
-/// What `me` may do to a user with `role` (the server decides again).
-struct Allowed {
-    access: bool,
-    roles: Vec<Role>,
-    view_as: bool,
-}
-
-fn allowed(me_role: Role, me: Uuid, u: &StaffUser) -> Allowed {
-    let own = me == u.id;
-    let sup = me_role == Role::SuperAdmin;
-    let access = !own && (sup || !u.role.is_admin());
-    let roles = if sup {
-        Role::STAFF.to_vec()
-    } else if own || !access {
-        Vec::new()
-    } else {
-        vec![Role::Manager, Role::Sales, Role::Support]
-    };
-    let view_as = u.active
-        && !own
-        && match me_role {
-            Role::SuperAdmin => u.role != Role::SuperAdmin,
-            Role::Admin => !u.role.is_admin(),
-            _ => false,
-        };
-    Allowed {
-        access,
-        roles,
-        view_as,
-    }
-}
-
 #[component]
 pub fn UsersPage() -> impl IntoView {
     if let Some(denied) = area_denied(Area::Admin) {
         return denied;
     }
-    let Some(me) = use_me() else {
+    if use_me().is_none() {
         return ().into_any();
-    };
+    }
     let refresh = RwSignal::new(0);
     let list = Resource::new(move || refresh.get(), |_| staff_users());
     let error = RwSignal::new(None::<String>);
     let link = RwSignal::new(None::<(String, String)>);
     let creating = RwSignal::new(false);
-    let me_role = me.user.role;
-    let me_id = me.user.id;
 
     let done = move |r: Result<(), AppError>| match r {
         Ok(()) => {
@@ -133,7 +99,7 @@ pub fn UsersPage() -> impl IntoView {
                             </tr></thead>
                             <tbody>
                                 {users.into_iter().map(|u| {
-                                    let may = allowed(me_role, me_id, &u);
+                                    let may = u.may.clone();
                                     let id = u.id;
                                     let name = u.name.clone();
                                     let status = match (u.active, u.has_password) {
@@ -219,7 +185,7 @@ pub fn UsersPage() -> impl IntoView {
             })}
         </Suspense>
         <Modal open=creating title="New user">
-            <NewUserForm me_role=me_role on_created=Callback::new(move |(who, url): (String, Option<String>)| {
+            <NewUserForm on_created=Callback::new(move |(who, url): (String, Option<String>)| {
                 creating.set(false);
                 link.set(url.map(|u| (who, u)));
                 refresh.update(|n| *n += 1);
@@ -230,16 +196,12 @@ pub fn UsersPage() -> impl IntoView {
 }
 
 #[component]
-fn NewUserForm(me_role: Role, on_created: Callback<(String, Option<String>)>) -> impl IntoView {
+fn NewUserForm(on_created: Callback<(String, Option<String>)>) -> impl IntoView {
     let email = RwSignal::new(String::new());
     let name = RwSignal::new(String::new());
     let role = RwSignal::new("sales".to_string());
     let error = RwSignal::new(None::<AppError>);
-    let roles: Vec<Role> = if me_role == Role::SuperAdmin {
-        Role::STAFF.to_vec()
-    } else {
-        vec![Role::Manager, Role::Sales, Role::Support]
-    };
+    let roles: Vec<Role> = use_can().grant;
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let input = NewUserInput {
