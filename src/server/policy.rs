@@ -441,21 +441,19 @@ pub fn create_for_others(staff: &Staff) -> Result<(), AppError> {
 /// The staff asking, if their role may view the CRM as someone at all (admins); whom exactly
 /// is [`may_impersonate_user`] and [`may_impersonate_contact`].
 pub fn impersonate(staff: &Staff) -> Result<&Staff, AppError> {
-    if staff.user.role.is_admin() {
-        Ok(staff)
-    } else {
-        Err(AppError::forbidden(
-            "Only admins can view the CRM as someone else.",
-        ))
-    }
+    admins_only(staff, "Only admins can view the CRM as someone else.")
 }
 
 /// The staff asking, if they may manage users at all (admins).
 pub fn manage_users(staff: &Staff) -> Result<&Staff, AppError> {
+    admins_only(staff, "Only admins manage users.")
+}
+
+fn admins_only<'s>(staff: &'s Staff, refusal: &'static str) -> Result<&'s Staff, AppError> {
     if staff.user.role.is_admin() {
         Ok(staff)
     } else {
-        Err(AppError::forbidden("Only admins manage users."))
+        Err(AppError::forbidden(refusal))
     }
 }
 
