@@ -1,5 +1,7 @@
 //! The one place that decides "may this principal do this to this record". Every server
-//! function and REST handler asks here before it touches data.
+//! function and REST handler asks here before it touches data, and the browser learns what it
+//! may show from here too (`capabilities`, `user_actions`). One file on purpose, over the usual
+//! length: the rules read best side by side, and a third of it is their tests.
 
 use super::auth::{PortalUser, Principal, Staff};
 use super::db::Conn;
