@@ -153,6 +153,16 @@ impl ImportKind {
             ImportKind::Accounts => "account",
         }
     }
+
+    /// The kind of record an import of this kind makes (what its permissions are about).
+    pub fn record_kind(self) -> crate::domain::records::RecordKind {
+        use crate::domain::records::RecordKind;
+        match self {
+            ImportKind::Leads => RecordKind::Lead,
+            ImportKind::Contacts => RecordKind::Contact,
+            ImportKind::Accounts => RecordKind::Account,
+        }
+    }
 }
 
 /// A header reduced to what matters for guessing: lower-case letters and digits, with

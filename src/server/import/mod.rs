@@ -22,17 +22,9 @@ use std::path::{Path, PathBuf};
 use tokio::io::AsyncWriteExt;
 use uuid::Uuid;
 
-pub fn record_kind(kind: ImportKind) -> RecordKind {
-    match kind {
-        ImportKind::Leads => RecordKind::Lead,
-        ImportKind::Contacts => RecordKind::Contact,
-        ImportKind::Accounts => RecordKind::Account,
-    }
-}
-
 /// Who may import a kind of record: whoever may create it.
 pub fn may_import(principal: &Principal, kind: ImportKind) -> AppResult<&Staff> {
-    authorize(principal, Action::Create, Target::kind(record_kind(kind)))
+    authorize(principal, Action::Create, Target::kind(kind.record_kind()))
 }
 
 /// An upload being written to disk: counted against the limit and checked for UTF-8 as it
@@ -215,7 +207,7 @@ async fn load(
     let import = imports::get(&mut h.c(), id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let staff = may_see_import(principal, record_kind(import.kind), import.created_by)?.clone();
+    let staff = may_see_import(principal, import.kind.record_kind(), import.created_by)?.clone();
     Ok((import, staff))
 }
 
@@ -241,7 +233,7 @@ pub async fn recent(state: &AppState, principal: &Principal) -> AppResult<Vec<Im
     let now = state.now();
     Ok(all
         .into_iter()
-        .filter(|i| may_see_import(principal, record_kind(i.kind), i.created_by).is_ok())
+        .filter(|i| may_see_import(principal, i.kind.record_kind(), i.created_by).is_ok())
         .map(|i| {
             let mut view = i.view(Vec::new(), now);
             view.waiting = job::is_waiting(view.id);
@@ -380,7 +372,7 @@ pub async fn undo(
     let staff = authorize(
         principal,
         Action::Administer,
-        Target::kind(record_kind(import.kind)),
+        Target::kind(import.kind.record_kind()),
     )?;
     if import.status.is_working() {
         return Err(AppError::invalid(
@@ -401,7 +393,7 @@ pub async fn undo(
     let mut tx = state.db.begin().await?;
     let mut entry = w.entry(
         "import.undone",
-        record_kind(import.kind),
+        import.kind.record_kind(),
         id,
         json!({ "deleted": total, "accounts_deleted": accounts }),
     );
@@ -434,7 +426,7 @@ async fn undo_kind(
             .map(|r| {
                 w.entry(
                     &format!("{word}.deleted"),
-                    record_kind(kind),
+                    kind.record_kind(),
                     *r,
                     json!({ "import_id": id, "undo": true }),
                 )

@@ -22,9 +22,9 @@ const UPLOAD_URL: &str = "/api/crm/imports";
 /// Whether the signed-in person may import: whoever may create the records an import makes.
 fn may_import() -> bool {
     let can = use_can();
-    ["lead", "contact", "account"]
+    ImportKind::ALL
         .iter()
-        .any(|k| can.may_create(k))
+        .any(|k| can.may_create(k.record_kind().as_str()))
 }
 
 /// "Export CSV" for a list: the same filters the list shows, as a download. Hidden while
@@ -403,7 +403,7 @@ fn ProgressStep(v: ImportView, refresh: Callback<()>) -> impl IntoView {
 #[component]
 fn ResultStep(v: ImportView, refresh: Callback<()>) -> impl IntoView {
     let id = v.id;
-    let is_admin = use_me().is_some_and(|m| m.can.administer && m.impersonator.is_none());
+    let may_undo = use_me().is_some_and(|m| m.can.administer && m.impersonator.is_none());
     let message = RwSignal::new(None::<String>);
     let to_delete = v.counts.created - v.undone;
     let word = v.kind.record_word();
@@ -447,7 +447,7 @@ fn ResultStep(v: ImportView, refresh: Callback<()>) -> impl IntoView {
             .clone()
             .unwrap_or_else(|| "The import stopped.".into()),
     };
-    let undo_offer = (is_admin && to_delete > 0).then(|| {
+    let undo_offer = (may_undo && to_delete > 0).then(|| {
         view! {
             <button type="button" class="button danger" on:click=undo>
                 {format!("Undo: delete the {what}")}
