@@ -14,6 +14,7 @@ use crate::ui::pages::placeholder::NotFound;
 use crate::ui::pages::portal::{PortalHome, PortalProfilePage, PortalShell, PortalTicketPage};
 use crate::ui::pages::stages::StagesPage;
 use crate::ui::pages::tasks::TasksPage;
+use crate::ui::pages::teams::TeamsPage;
 use crate::ui::pages::tickets::{TicketPage, TicketsPage};
 use crate::ui::pages::users::UsersPage;
 use crate::ui::records::accounts::{AccountPage, AccountsPage, ContactPage, ContactsPage};
@@ -155,6 +156,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin/forms") view=FormsPage ssr=SsrMode::InOrder/>
                     <Route path=path!("admin/sla") view=SlaPage ssr=SsrMode::InOrder/>
                     <Route path=path!("admin/users") view=UsersPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("admin/teams") view=TeamsPage ssr=SsrMode::InOrder/>
                     <Route path=path!("admin/audit") view=AuditPage ssr=SsrMode::InOrder/>
                     <Route path=path!("account") view=MyAccountPage ssr=SsrMode::InOrder/>
                 </ParentRoute>

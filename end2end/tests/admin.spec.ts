@@ -129,7 +129,7 @@ test("every admin, support and settings page hydrates without an error and passe
   await signIn(page);
   const ticket = await api(page, "POST", "/api/crm/tickets", { subject: "Axe check ticket", channel: "email" });
   for (const path of [
-    "/admin", "/admin/users", "/admin/forms", "/admin/sla", "/admin/audit", "/imports", "/tickets",
+    "/admin", "/admin/users", "/admin/teams", "/admin/forms", "/admin/sla", "/admin/audit", "/imports", "/tickets",
     `/tickets/${ticket.id}`, "/account",
   ]) {
     const errors = watchErrors(page);

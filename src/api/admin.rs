@@ -7,6 +7,7 @@ use crate::domain::admin::{
     UserUpdate,
 };
 use crate::domain::error::AppError;
+use crate::domain::team::{Team, TeamInput, TeamMember, Visibility};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use uuid::Uuid;
@@ -14,7 +15,7 @@ use uuid::Uuid;
 #[cfg(feature = "ssr")]
 use {
     super::ctx,
-    crate::server::admin::{audit, users},
+    crate::server::admin::{audit, teams, users},
     crate::server::auth::{account, impersonation},
 };
 
@@ -78,6 +79,48 @@ pub async fn start_impersonation(
     }
     .await;
     ctx::answer(result)
+}
+
+#[server(prefix = "/api/fn", input = Json)]
+pub async fn list_teams() -> Result<Vec<Team>, AppError> {
+    let (state, principal) = ctx::request().await?;
+    ctx::answer(teams::list(&state, &principal).await)
+}
+
+/// The teams by name, for any staff member's filters.
+#[server(prefix = "/api/fn", input = Json)]
+pub async fn team_options() -> Result<Vec<TeamMember>, AppError> {
+    let (state, principal) = ctx::request().await?;
+    ctx::answer(teams::options(&state, &principal).await)
+}
+
+/// Creates a team (no id) or replaces one.
+#[server(prefix = "/api/fn/w", input = Json)]
+pub async fn save_team(id: Option<Uuid>, input: TeamInput) -> Result<Team, AppError> {
+    let (state, principal) = ctx::request().await?;
+    let client = ctx::client();
+    ctx::answer(match id {
+        Some(id) => teams::update(&state, &principal, &client, id, input).await,
+        None => teams::create(&state, &principal, &client, input).await,
+    })
+}
+
+#[server(prefix = "/api/fn/w", input = Json)]
+pub async fn delete_team(id: Uuid) -> Result<(), AppError> {
+    let (state, principal) = ctx::request().await?;
+    ctx::answer(teams::delete(&state, &principal, &ctx::client(), id).await)
+}
+
+#[server(prefix = "/api/fn", input = Json)]
+pub async fn record_visibility() -> Result<Visibility, AppError> {
+    let (state, principal) = ctx::request().await?;
+    ctx::answer(teams::visibility(&state, &principal).await)
+}
+
+#[server(prefix = "/api/fn/w", input = Json)]
+pub async fn save_record_visibility(change: Visibility) -> Result<Visibility, AppError> {
+    let (state, principal) = ctx::request().await?;
+    ctx::answer(teams::set_visibility(&state, &principal, &ctx::client(), change).await)
 }
 
 #[server(prefix = "/api/fn", input = Json)]

@@ -15,5 +15,6 @@ pub mod pipeline;
 pub mod portal;
 pub mod records;
 pub mod regional;
+pub mod team;
 pub mod ticket;
 pub mod user;

@@ -70,6 +70,9 @@ pub struct BoardQuery {
     /// Only this person's opportunities.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<Uuid>,
+    /// Only the opportunities of this team's members and manager.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team_id: Option<Uuid>,
     /// Words or word beginnings of the opportunity's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub q: Option<String>,
@@ -180,6 +183,9 @@ pub struct StatsQuery {
     pub period: Option<Period>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<Uuid>,
+    /// Only the figures of this team's members and manager.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team_id: Option<Uuid>,
 }
 
 impl StatsQuery {

@@ -395,6 +395,9 @@ pub struct ListQuery {
     pub stage: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner_id: Option<Uuid>,
+    /// Only the records owned by this team's members and manager.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team_id: Option<Uuid>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_id: Option<Uuid>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -323,6 +323,7 @@ pub fn destinations(can: &Capabilities) -> Vec<(&'static str, &'static str)> {
             Area::Leads => &[("Imports", "/imports")],
             Area::Admin => &[
                 ("Users", "/admin/users"),
+                ("Teams and visibility", "/admin/teams"),
                 ("Kickoff forms", "/admin/forms"),
                 ("SLA policies", "/admin/sla"),
                 ("Audit log", "/admin/audit"),

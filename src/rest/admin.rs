@@ -9,7 +9,8 @@ use crate::domain::admin::{
     UserUpdate,
 };
 use crate::domain::error::{AppError, AppResult, ErrorBody};
-use crate::server::admin::{audit, users};
+use crate::domain::team::{RoleReach, Team, TeamInput, Visibility};
+use crate::server::admin::{audit, teams, users};
 use crate::server::auth::impersonation::{self, Subject};
 use crate::server::auth::{ClientInfo, Principal, account};
 use crate::server::http::{accepts_html, see_other};
@@ -32,6 +33,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(start_impersonation, stop_impersonation))
         .routes(routes!(stop_impersonation_form))
         .routes(routes!(audit_log))
+        .routes(routes!(list_teams, create_team))
+        .routes(routes!(update_team, delete_team))
+        .routes(routes!(get_visibility, set_visibility))
         .routes(routes!(my_account))
         .routes(routes!(change_password))
         .routes(routes!(update_profile))
@@ -39,6 +43,94 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(end_my_other_sessions))
         .routes(routes!(create_token))
         .routes(routes!(revoke_token))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+struct Teams {
+    teams: Vec<Team>,
+}
+
+/// Every team by name, with its manager and members. Admins only.
+#[utoipa::path(get, path = "/api/admin/teams", tag = "admin",
+    responses((status = 200, body = Teams), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn list_teams(State(state): State<AppState>, principal: Principal) -> AppResult<Json<Teams>> {
+    Ok(Json(Teams {
+        teams: teams::list(&state, &principal).await?,
+    }))
+}
+
+/// Creates a team (`name`, `manager_id`, `member_ids`: active staff users). A name is one team's
+/// only, whatever its case (409).
+#[utoipa::path(post, path = "/api/admin/teams", tag = "admin", request_body = TeamInput,
+    responses((status = 201, body = Team), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_team(
+    State(state): State<AppState>,
+    principal: Principal,
+    client: ClientInfo,
+    Body(input): Body<TeamInput>,
+) -> AppResult<(StatusCode, Json<Team>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(teams::create(&state, &principal, &client, input).await?),
+    ))
+}
+
+/// Replaces a team's name, manager and members.
+#[utoipa::path(put, path = "/api/admin/teams/{id}", tag = "admin", params(("id" = uuid::Uuid, Path)), request_body = TeamInput,
+    responses((status = 200, body = Team), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_team(
+    State(state): State<AppState>,
+    principal: Principal,
+    client: ClientInfo,
+    RecordId(id): RecordId,
+    Body(input): Body<TeamInput>,
+) -> AppResult<Json<Team>> {
+    Ok(Json(
+        teams::update(&state, &principal, &client, id, input).await?,
+    ))
+}
+
+/// Removes a team; its members' records stay theirs.
+#[utoipa::path(delete, path = "/api/admin/teams/{id}", tag = "admin", params(("id" = uuid::Uuid, Path)),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+async fn delete_team(
+    State(state): State<AppState>,
+    principal: Principal,
+    client: ClientInfo,
+    RecordId(id): RecordId,
+) -> AppResult<StatusCode> {
+    teams::delete(&state, &principal, &client, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Per role, whose records its users see and edit (`own`, `team` or `all`). Admins and super
+/// admins always see and edit everything and are not listed.
+#[utoipa::path(get, path = "/api/admin/visibility", tag = "admin",
+    responses((status = 200, body = std::collections::BTreeMap<String, RoleReach>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn get_visibility(
+    State(state): State<AppState>,
+    principal: Principal,
+) -> AppResult<Json<Visibility>> {
+    Ok(Json(teams::visibility(&state, &principal).await?))
+}
+
+/// Sets what the roles named see and edit (`{"sales": {"see": "team", "edit": "own"}}`); the
+/// roles left out keep theirs. A role cannot edit beyond what it sees (422).
+#[utoipa::path(put, path = "/api/admin/visibility", tag = "admin", request_body = std::collections::BTreeMap<String, RoleReach>,
+    responses((status = 200, body = std::collections::BTreeMap<String, RoleReach>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+async fn set_visibility(
+    State(state): State<AppState>,
+    principal: Principal,
+    client: ClientInfo,
+    Body(change): Body<Visibility>,
+) -> AppResult<Json<Visibility>> {
+    Ok(Json(
+        teams::set_visibility(&state, &principal, &client, change).await?,
+    ))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

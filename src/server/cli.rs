@@ -390,6 +390,10 @@ async fn import_file(config: Config, args: ImportArgs) -> Result<(), CliError> {
         },
         via: Via::CommandLine,
         impersonator: None,
+        reach: {
+            let mut h = state.db.handle().await?;
+            crate::server::policy::reach(&mut h.c(), user.id, user.role).await?
+        },
     });
     let input = NewImport {
         kind: Some(kind),

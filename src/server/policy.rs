@@ -5,10 +5,13 @@
 
 use super::auth::{PortalUser, Principal, Staff};
 use super::db::Conn;
+use super::db::list::Filter;
 use super::db::records::{self, RecordFacts};
+use super::db::teams;
 use super::db::tickets::Scope;
 use crate::domain::error::AppError;
 use crate::domain::records::RecordKind;
+use crate::domain::team::{Reach, RoleReach, StaffReach};
 use crate::domain::ticket::Ticket;
 use crate::domain::user::{Area, Role};
 use uuid::Uuid;
@@ -71,6 +74,7 @@ impl Target {
     pub fn ticket(t: &Ticket) -> Target {
         Target {
             owner_id: t.account_owner_id,
+            assignee_id: t.assignee_id,
             account_id: t.account_id,
             contact_id: t.contact_id,
             particular: true,
@@ -87,9 +91,12 @@ impl Target {
         }
     }
 
+    /// A particular record of `kind`, owned by `owner_id` (what a lead, account or
+    /// opportunity is reached by).
     pub fn owned(kind: RecordKind, owner_id: Uuid) -> Target {
         Target {
             owner_id: Some(owner_id),
+            particular: true,
             ..Target::kind(kind)
         }
     }
@@ -283,7 +290,7 @@ pub fn decide(principal: &Principal, action: Action, target: Target) -> Result<(
         Principal::Staff(s) => {
             let (role, me) = (s.user.role, s.user.id);
             if allows(role, me, action, target) {
-                Ok(())
+                within_reach(s, action, target)
             } else if target.particular
                 && action == Action::Read
                 && allows(role, me, Action::Read, Target::kind(target.kind))
@@ -302,6 +309,114 @@ pub fn decide(principal: &Principal, action: Action, target: Target) -> Result<(
             )),
         },
     }
+}
+
+/// Whether a particular record is within the asker's reach for `action`: reading needs it in
+/// sight (else it is not found), anything else in the role's edit reach (else forbidden, as the
+/// record is there to see).
+fn within_reach(s: &Staff, action: Action, target: Target) -> Result<(), AppError> {
+    if !target.particular {
+        return Ok(());
+    }
+    if !reaches(s, s.reach.see, target) {
+        return Err(AppError::NotFound);
+    }
+    if action != Action::Read && !reaches(s, s.reach.edit, target) {
+        return Err(AppError::forbidden(match s.reach.edit {
+            Reach::Own => "You can see this record, but your role edits only your own records.",
+            _ => "You can see this record, but your role edits only your teams' records.",
+        }));
+    }
+    Ok(())
+}
+
+/// Refuses a change to a record the asker sees (by whatever path) when it is outside their
+/// role's edit reach.
+pub fn edit_within(s: &Staff, target: Target) -> Result<(), AppError> {
+    if reaches(s, s.reach.edit, target) {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(match s.reach.edit {
+            Reach::Own => {
+                "You can see this task, but your role edits only the tasks you set or do."
+            }
+            _ => "You can see this task, but your role edits only the tasks your teams set or do.",
+        }))
+    }
+}
+
+/// Whether `target` belongs to someone within `level` of `s`: its owner (a ticket's, the owner
+/// of its account), or whoever does it (a task's or ticket's assignee), or for a contact the
+/// owner of its account. The rule [`listed`] writes into a list's query, where notes and tasks
+/// are also listed with the records they are about (one reached through its record is checked
+/// where it is reached: a timeline, a task's record).
+fn reaches(s: &Staff, level: Reach, target: Target) -> bool {
+    let Some(people) = people_within(s, level) else {
+        return true;
+    };
+    let has = |who: Option<Uuid>| who.is_some_and(|w| people.contains(&w));
+    match target.kind {
+        RecordKind::Contact => has(target.owner_id) || has(target.account_owner_id),
+        RecordKind::Ticket | RecordKind::Task => has(target.owner_id) || has(target.assignee_id),
+        _ => has(target.owner_id),
+    }
+}
+
+/// The people whose records `level` reaches for `s`; `None` for every record.
+fn people_within(s: &Staff, level: Reach) -> Option<&[Uuid]> {
+    match level {
+        Reach::All => None,
+        Reach::Own => Some(std::slice::from_ref(&s.user.id)),
+        Reach::Team => Some(&s.reach.team),
+    }
+}
+
+/// Whether `staff` sees the record `kind` with these facts (read from its row).
+pub fn sees(staff: &Staff, kind: RecordKind, facts: &RecordFacts) -> bool {
+    reaches(staff, staff.reach.see, Target::record(kind, facts))
+}
+
+/// The people whose records `staff` sees; `None` for every record.
+pub fn sight(staff: &Staff) -> Option<&[Uuid]> {
+    people_within(staff, staff.reach.see)
+}
+
+/// The condition a listing of `kind` (its table aliased `alias`) adds so it holds only what
+/// the asker sees; `None` when they see every record. In the query, never a filter after it.
+pub fn listed(staff: &Staff, kind: RecordKind, alias: &str) -> Option<Filter> {
+    people_within(staff, staff.reach.see).map(|people| records::reached(kind, alias, people))
+}
+
+/// The owners whose deals the pipeline's figures may count for `staff`: those they see, and
+/// of those the members of the chosen team (`team`); `None` for everyone's.
+pub fn among(staff: &Staff, team: Option<Vec<Uuid>>) -> Option<Vec<Uuid>> {
+    match (people_within(staff, staff.reach.see), team) {
+        (None, team) => team,
+        (Some(seen), None) => Some(seen.to_vec()),
+        (Some(seen), Some(team)) => Some(team.into_iter().filter(|p| seen.contains(p)).collect()),
+    }
+}
+
+/// Whose records `user` (with `role`) sees and edits: what an admin chose for the role (or the
+/// defaults), and everyone they share a team with when that matters.
+pub async fn reach(c: &mut Conn<'_>, user: Uuid, role: Role) -> Result<StaffReach, AppError> {
+    let chosen = if crate::domain::team::CHOSEN_FOR.contains(&role) {
+        teams::role_reach(c, role)
+            .await?
+            .unwrap_or_else(|| RoleReach::default_for(role))
+    } else {
+        RoleReach::default_for(role)
+    };
+    let team = if chosen.see == Reach::Team || chosen.edit == Reach::Team {
+        teams::teammates(c, user).await?
+    } else {
+        vec![user]
+    };
+    Ok(StaffReach {
+        see: chosen.see,
+        edit: chosen.edit,
+        team,
+    })
 }
 
 /// The staff member asking, if they may do `action` on `target`.
@@ -444,6 +559,14 @@ pub fn create_for_others(staff: &Staff) -> Result<(), AppError> {
 /// is [`may_impersonate_user`] and [`may_impersonate_contact`].
 pub fn impersonate(staff: &Staff) -> Result<&Staff, AppError> {
     admins_only(staff, "Only admins can view the CRM as someone else.")
+}
+
+/// The staff asking, if they may manage teams and what each role sees (admins).
+pub fn manage_teams(staff: &Staff) -> Result<&Staff, AppError> {
+    admins_only(
+        staff,
+        "Only admins manage teams and who sees which records.",
+    )
 }
 
 /// The staff asking, if they may manage users at all (admins).
@@ -776,7 +899,64 @@ mod tests {
                 session_id: Uuid::now_v7(),
             },
             impersonator: None,
+            reach: StaffReach::default(),
         }
+    }
+
+    #[test]
+    fn a_record_outside_sight_is_not_found_and_outside_edit_reach_is_forbidden() {
+        let mut rep = staff(Role::Sales);
+        let mate = Uuid::now_v7();
+        let stranger = Uuid::now_v7();
+        rep.reach = StaffReach {
+            see: Reach::Team,
+            edit: Reach::Own,
+            team: vec![rep.user.id, mate],
+        };
+        let p = Principal::Staff(rep.clone());
+        let me = rep.user.id;
+        assert!(decide(&p, Read, Target::owned(Lead, mate)).is_ok());
+        assert!(decide(&p, Update, Target::owned(Lead, me)).is_ok());
+        assert_eq!(
+            decide(&p, Update, Target::owned(Lead, mate))
+                .unwrap_err()
+                .status(),
+            403
+        );
+        for action in [Read, Update] {
+            assert_eq!(
+                decide(&p, action, Target::owned(Opportunity, stranger))
+                    .unwrap_err()
+                    .status(),
+                404
+            );
+        }
+        // Kinds and listings are not particular records: the listing's query narrows them.
+        assert!(decide(&p, Read, Target::kind(Lead)).is_ok());
+        assert!(listed(&rep, Lead, "l").is_some());
+        // A contact is reached through the owner of its account too; a task through whoever does it.
+        let contact = Target {
+            account_owner_id: Some(mate),
+            ..Target::owned(Contact, stranger)
+        };
+        assert!(decide(&p, Read, contact).is_ok());
+        let task = Target {
+            particular: true,
+            ..Target::task(Some(me), None)
+        };
+        assert!(
+            decide(
+                &p,
+                Update,
+                Target {
+                    owner_id: Some(stranger),
+                    ..task
+                }
+            )
+            .is_ok()
+        );
+        // Seeing every record adds nothing to a listing.
+        assert!(listed(&staff(Role::Sales), Lead, "l").is_none());
     }
 
     #[test]

@@ -32,11 +32,17 @@ const REST: &[(&str, &str)] = &[
     ("POST /api/admin/impersonation",             "401          403          403          403          403          403          403          403"),
     ("DELETE /api/admin/impersonation",           "401          ok           ok           ok           ok           ok           ok           ok"),
     ("POST /api/admin/impersonation/stop",        "401          ok           ok           ok           ok           ok           ok           ok"),
+    ("GET /api/admin/teams",                      "401          ok           ok           403          403          403          403          403"),
+    ("POST /api/admin/teams",                     "401          ok           ok           403          403          403          403          403"),
+    ("DELETE /api/admin/teams/{id}",              "401/401/401  ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403  403/403/403  403/403/403"),
+    ("PUT /api/admin/teams/{id}",                 "401/401/401  ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403  403/403/403  403/403/403"),
     ("GET /api/admin/users",                      "401          ok           ok           403          403          403          403          403"),
     ("POST /api/admin/users",                     "401          ok           ok           403          403          403          403          403"),
     ("PUT /api/admin/users/{id}",                 "401/401/401  ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403  403/403/403  403/403/403"),
     ("POST /api/admin/users/{id}/password-reset", "401/401/401  ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403  403/403/403  403/403/403"),
     ("DELETE /api/admin/users/{id}/sessions",     "401/401/401  ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403  403/403/403  403/403/403"),
+    ("GET /api/admin/visibility",                 "401          ok           ok           403          403          403          403          403"),
+    ("PUT /api/admin/visibility",                 "401          ok           ok           403          403          403          403          403"),
     ("POST /api/auth/accept-invite",              "ok           ok           ok           ok           ok           ok           ok           ok"),
     ("POST /api/auth/login",                      "401          401          401          401          401          401          401          401"),
     ("POST /api/auth/logout",                     "ok           ok           ok           ok           ok           ok           ok           ok"),
@@ -47,14 +53,14 @@ const REST: &[(&str, &str)] = &[
     ("GET /api/crm/accounts/export.csv",         "401          ok           ok           ok           ok           ok           403          403"),
     ("POST /api/crm/accounts",                    "401          ok           ok           ok           ok           403          403          403"),
     ("GET /api/crm/accounts/{id}",                "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403"),
-    ("PUT /api/crm/accounts/{id}",                "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
+    ("PUT /api/crm/accounts/{id}",                "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/403/404    403/403/403  403/403/403  403/403/403"),
     ("GET /api/crm/activities",                   "401          ok           ok           ok           ok           ok           403          403"),
     ("POST /api/crm/activities",                  "401          ok           ok           ok           ok           ok           403          403"),
     ("GET /api/crm/contacts",                     "401          ok           ok           ok           ok           ok           403          403"),
     ("GET /api/crm/contacts/export.csv",         "401          ok           ok           ok           ok           ok           403          403"),
     ("POST /api/crm/contacts",                    "401          ok           ok           ok           ok           403          403          403"),
     ("GET /api/crm/contacts/{id}",                "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403"),
-    ("PUT /api/crm/contacts/{id}",                "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
+    ("PUT /api/crm/contacts/{id}",                "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/403/404    403/403/403  403/403/403  403/403/403"),
     ("GET /api/crm/contacts/{id}/portal",         "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403"),
     ("DELETE /api/crm/contacts/{id}/portal",      "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/403/404   ok/ok/404    403/403/403  403/403/403"),
     ("POST /api/crm/contacts/{id}/portal-invite", "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/403/404   ok/ok/404    403/403/403  403/403/403"),
@@ -72,14 +78,14 @@ const REST: &[(&str, &str)] = &[
     ("GET /api/crm/leads/export.csv",            "401          ok           ok           ok           ok           403          403          403"),
     ("POST /api/crm/leads",                       "401          ok           ok           ok           ok           403          403          403"),
     ("GET /api/crm/leads/{id}",                   "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
-    ("PUT /api/crm/leads/{id}",                   "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
-    ("POST /api/crm/leads/{id}/qualify",          "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
+    ("PUT /api/crm/leads/{id}",                   "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/403/404    403/403/403  403/403/403  403/403/403"),
+    ("POST /api/crm/leads/{id}/qualify",          "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/403/404    403/403/403  403/403/403  403/403/403"),
     ("GET /api/crm/opportunities",                "401          ok           ok           ok           ok           ok           403          403"),
     ("GET /api/crm/opportunities/export.csv",    "401          ok           ok           ok           ok           ok           403          403"),
     ("POST /api/crm/opportunities",               "401          ok           ok           ok           ok           403          403          403"),
     ("GET /api/crm/opportunities/{id}",           "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403"),
-    ("PUT /api/crm/opportunities/{id}",           "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
-    ("POST /api/crm/opportunity/{id}/stage",      "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
+    ("PUT /api/crm/opportunities/{id}",           "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/403/404    403/403/403  403/403/403  403/403/403"),
+    ("POST /api/crm/opportunity/{id}/stage",      "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/403/404    403/403/403  403/403/403  403/403/403"),
     ("GET /api/crm/pipeline",                     "401          ok           ok           ok           ok           ok           403          403"),
     ("GET /api/crm/pipeline/stages",              "401          ok           ok           ok           ok           ok           403          403"),
     ("PUT /api/crm/pipeline/stages",              "401          ok           ok           ok           403          403          403          403"),
@@ -94,7 +100,7 @@ const REST: &[(&str, &str)] = &[
     ("GET /api/crm/stats/win_loss",               "401          ok           ok           ok           ok           ok           403          403"),
     ("GET /api/crm/tasks",                        "401          ok           ok           ok           ok           ok           403          403"),
     ("POST /api/crm/tasks",                       "401          ok           ok           ok           ok           403          403          403"),
-    ("PUT /api/crm/tasks/{id}",                   "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/ok/404   403/403/403  403/403/403"),
+    ("PUT /api/crm/tasks/{id}",                   "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/403/404    403/ok/404   403/403/403  403/403/403"),
     ("GET /api/crm/tickets",                      "401          ok           ok           ok           ok           ok           403          403"),
     ("GET /api/crm/tickets/export.csv",          "401          ok           ok           ok           ok           ok           403          403"),
     ("POST /api/crm/tickets",                     "401          ok           ok           ok           403          ok           403          403"),
@@ -134,6 +140,7 @@ const SERVER_FNS: &[(&str, &str)] = &[
     ("create_my_token",       "401          ok           ok           ok           ok           ok           403          403"),
     ("create_opportunity",    "401          ok           ok           ok           ok           403          403          403"),
     ("create_staff_user",     "401          ok           ok           403          403          403          403          403"),
+    ("delete_team",           "401/401/401  ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403  403/403/403  403/403/403"),
     ("create_task",           "401          ok           ok           ok           ok           403          403          403"),
     ("create_ticket",         "401          ok           ok           ok           403          ok           403          403"),
     ("current_user",          "401          ok           ok           ok           ok           ok           ok           ok"),
@@ -150,6 +157,7 @@ const SERVER_FNS: &[(&str, &str)] = &[
     ("get_portal_ticket",     "401/401/401  403/403/403  403/403/403  403/403/403  403/403/403  403/403/403  ok/404/404   ok/404/404"),
     ("get_ticket",            "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/404/404   ok/ok/404    403/403/403  403/403/403"),
     ("invite_to_portal",      "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/403/404   ok/ok/404    403/403/403  403/403/403"),
+    ("list_teams",            "401          ok           ok           403          403          403          403          403"),
     ("lead_duplicates",       "401          ok           ok           ok           ok           403          403          403"),
     ("link_status",           "ok           ok           ok           ok           ok           ok           ok           ok"),
     ("list_accounts",         "401          ok           ok           ok           ok           ok           403          403"),
@@ -160,8 +168,9 @@ const SERVER_FNS: &[(&str, &str)] = &[
     ("list_portal_tickets",   "401          403          403          403          403          403          ok           ok"),
     ("list_tickets",          "401          ok           ok           ok           ok           ok           403          403"),
     ("log_activity",          "401          ok           ok           ok           ok           ok           403          403"),
-    ("move_opportunity",      "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
+    ("move_opportunity",      "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/403/404    403/403/403  403/403/403  403/403/403"),
     ("my_account",            "401          ok           ok           ok           ok           ok           403          403"),
+    ("record_visibility",     "401          ok           ok           403          403          403          403          403"),
     ("regional_options",      "401          ok           ok           ok           ok           ok           ok           ok"),
     ("my_tasks",              "401          ok           ok           ok           ok           ok           403          403"),
     ("open_portal_ticket",    "401          403          403          403          403          403          ok           ok"),
@@ -170,7 +179,7 @@ const SERVER_FNS: &[(&str, &str)] = &[
     ("pipeline_metrics",      "401          ok           ok           ok           ok           ok           403          403"),
     ("pipeline_stages",       "401          ok           ok           ok           ok           ok           403          403"),
     ("pipeline_summary",      "401          ok           ok           ok           ok           ok           403          403"),
-    ("qualify_lead",          "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
+    ("qualify_lead",          "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/403/404    403/403/403  403/403/403  403/403/403"),
     ("record_tasks",          "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403"),
     ("record_timeline",       "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403"),
     ("reply_portal_ticket",   "401/401/401  403/403/403  403/403/403  403/403/403  403/403/403  403/403/403  ok/404/404   ok/404/404"),
@@ -179,6 +188,8 @@ const SERVER_FNS: &[(&str, &str)] = &[
     ("save_form",             "401          ok           ok           403          403          403          403          403"),
     ("save_pipeline_stages",  "401          ok           ok           ok           403          403          403          403"),
     ("save_portal_profile",   "401          403          403          403          403          403          ok           ok"),
+    ("save_record_visibility","401          ok           ok           403          403          403          403          403"),
+    ("save_team",             "401          ok           ok           403          403          403          403          403"),
     ("save_sla_policies",     "401          ok           ok           403          403          403          403          403"),
     ("search_records",        "401          ok           ok           ok           ok           ok           403          403"),
     ("set_pipeline_target",   "401          ok           ok           ok           403          403          403          403"),
@@ -186,13 +197,14 @@ const SERVER_FNS: &[(&str, &str)] = &[
     ("staff_options",         "401          ok           ok           ok           ok           ok           403          403"),
     ("staff_users",           "401          ok           ok           403          403          403          403          403"),
     ("start_impersonation",   "401          403          403          403          403          403          403          403"),
-    ("update_account",        "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
-    ("update_contact",        "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
-    ("update_lead",           "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
+    ("team_options",          "401          ok           ok           ok           ok           ok           403          403"),
+    ("update_account",        "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/403/404    403/403/403  403/403/403  403/403/403"),
+    ("update_contact",        "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/403/404    403/403/403  403/403/403  403/403/403"),
+    ("update_lead",           "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/403/404    403/403/403  403/403/403  403/403/403"),
     ("update_my_profile",     "401          ok           ok           ok           ok           ok           403          403"),
-    ("update_opportunity",    "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403"),
+    ("update_opportunity",    "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/403/404    403/403/403  403/403/403  403/403/403"),
     ("update_staff_user",     "401/401/401  ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403  403/403/403  403/403/403"),
-    ("update_task",           "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/ok/404    403/ok/404   403/403/403  403/403/403"),
+    ("update_task",           "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/403/404    403/ok/404   403/403/403  403/403/403"),
     ("update_ticket",         "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  ok/ok/404    403/403/403  403/403/403"),
 ];
 
@@ -328,6 +340,18 @@ async fn fixture(app: &TestApp) -> Fixture {
         )
         .await);
     let form = |slug: &str| json!({"slug": slug, "title": slug, "standard_fields": ["name"], "creates": "lead"});
+    let team_a = id(root
+        .post_json(
+            "/api/admin/teams",
+            json!({"name": "Team A", "member_ids": [sales_id]}),
+        )
+        .await);
+    let team_b = id(root
+        .post_json(
+            "/api/admin/teams",
+            json!({"name": "Team B", "manager_id": manager_id}),
+        )
+        .await);
     let form_a = id(root.post_json("/api/admin/forms", form("form-a")).await);
     let form_b = id(root.post_json("/api/admin/forms", form("form-b")).await);
     // Imports: A started by the sales user, B by the super admin (uploaded, not yet run).
@@ -348,6 +372,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         ("task", (task_a, task_b)),
         ("ticket", (ticket_a, ticket_b)),
         ("form", (form_a, form_b)),
+        ("team", (team_a, team_b)),
         // Users are not of an account: two real ones. Sessions and tokens of others: ids
         // that are nobody's (ending real ones would sign the matrix's own clients out).
         ("user", (support_id.to_string(), manager_id.to_string())),
@@ -403,6 +428,7 @@ fn kind_of_path(path: &str) -> Option<&'static str> {
         "tickets" => "ticket",
         "forms" => "form",
         "imports" => "import",
+        "teams" => "team",
         "users" => "user",
         "sessions" => "session",
         "tokens" => "api_token",
@@ -425,6 +451,28 @@ impl Fixture {
         let n = self.form_seq.get() + 1;
         self.form_seq.set(n);
         json!({"slug": format!("matrix-{n}"), "title": "Matrix", "standard_fields": ["name"], "creates": "lead"})
+    }
+
+    /// Deleting a team is tried on a team made for the call (team A and B are for the rest),
+    /// so each principal's answer is about them, not about a team an earlier one deleted.
+    async fn unless_deleting(&self, call: &str, target: Option<String>) -> Option<String> {
+        let deletes = call == "delete_team" || call == "DELETE /api/admin/teams/{id}";
+        let (a, b) = &self.ids["team"];
+        match target {
+            Some(id) if deletes && (&id == a || &id == b) => {
+                let mut root = self.clients[1].clone();
+                let r = root.post_json("/api/admin/teams", self.new_team()).await;
+                assert!(r.status.is_success(), "throwaway team: {}", r.text());
+                r.json()["id"].as_str().map(str::to_string)
+            }
+            other => other,
+        }
+    }
+
+    fn new_team(&self) -> Value {
+        let n = self.form_seq.get() + 1;
+        self.form_seq.set(n);
+        json!({"name": format!("Matrix team {n}")})
     }
 
     fn new_user(&self) -> Value {
@@ -456,6 +504,9 @@ impl Fixture {
             ("PUT", "/api/crm/stats/targets") => json!({"month": "2026-01-01", "target": null}),
             ("POST", "/api/admin/forms") => self.form_input(),
             ("POST", "/api/admin/users") => self.new_user(),
+            ("POST", "/api/admin/teams") | ("PUT", "/api/admin/teams/{id}") => self.new_team(),
+            // No role named: nothing changes, but the request is decided like any other.
+            ("PUT", "/api/admin/visibility") => json!({}),
             ("POST", "/api/admin/impersonation") => {
                 json!({"user_id": self.ids["user"].0, "reason": "matrix", "password": "wrong password"})
             }
@@ -499,7 +550,13 @@ impl Fixture {
             | "sla_policies"
             | "list_forms"
             | "recent_imports"
+            | "list_teams"
+            | "team_options"
+            | "record_visibility"
             | "regional_options" => json!({}),
+            "save_team" => json!({"id": null, "input": self.new_team()}),
+            "delete_team" => json!({"id": "$team"}),
+            "save_record_visibility" => json!({"change": {}}),
             // A blank name: refused on its field (422), so the matrix renames nobody.
             "update_my_profile" => json!({"input": {"name": ""}}),
             "import_status" | "cancel_import" | "undo_import" => json!({"id": "$import"}),
@@ -672,14 +729,30 @@ async fn records_reached_through_a_ticket_answer_as_the_ticket_does() {
                 Some(&normalize(expected)),
             );
         }
-        assert!(
-            problems.is_empty(),
-            "{} problems:\n{}",
-            problems.len(),
-            problems.join("\n")
-        );
+        report(&problems);
     })
     .await;
+}
+
+/// A server function called by `client` with the JSON `body`.
+async fn call_fn(client: &Client, path: &str, body: &str) -> Resp {
+    let mut c = client.clone();
+    c.json(
+        Method::POST,
+        path,
+        serde_json::from_str(body).expect("json"),
+    )
+    .await
+}
+
+/// Fails with every problem found, one per line.
+fn report(problems: &[String]) {
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }
 
 fn row(cells: Vec<Vec<&'static str>>) -> String {
@@ -762,6 +835,7 @@ async fn every_endpoint_answers_every_principal_as_the_tables_say() {
                 "session",
                 "api_token",
                 "import",
+                "team",
             ]
             .into_iter()
             .find(|k| args.to_string().contains(&format!("\"${k}\"")));
@@ -769,18 +843,12 @@ async fn every_endpoint_answers_every_principal_as_the_tables_say() {
             for (who, client) in EVERYONE.iter().zip(&f.clients) {
                 let mut answers = Vec::new();
                 for target in f.targets(kind) {
+                    let target = f.unless_deleting(&name, target).await;
                     let mut body = f.fn_args(&name).to_string();
                     if let (Some(k), Some(id)) = (kind, &target) {
                         body = body.replace(&format!("\"${k}\""), &format!("\"{id}\""));
                     }
-                    let mut c = client.clone();
-                    let r = c
-                        .json(
-                            Method::POST,
-                            &path,
-                            serde_json::from_str(&body).expect("json"),
-                        )
-                        .await;
+                    let r = call_fn(client, &path, &body).await;
                     answers.push(cell(r.status, &format!("fn {name} as {who:?}"), &r.text()));
                 }
                 cells.push(answers);
@@ -803,6 +871,7 @@ async fn every_endpoint_answers_every_principal_as_the_tables_say() {
             for (who, client) in EVERYONE.iter().zip(&f.clients) {
                 let mut answers = Vec::new();
                 for target in &targets {
+                    let target = &f.unless_deleting(&name, target.clone()).await;
                     let url = match target {
                         Some(id) => path.replace("{id}", id),
                         None => path.clone(),
@@ -833,12 +902,7 @@ async fn every_endpoint_answers_every_principal_as_the_tables_say() {
                 ));
             }
         }
-        assert!(
-            problems.is_empty(),
-            "{} problems:\n{}",
-            problems.len(),
-            problems.join("\n")
-        );
+        report(&problems);
     })
     .await;
 }
@@ -859,4 +923,317 @@ fn check(
         )),
         Some(_) => {}
     }
+}
+
+/// The visibility dimension: sales set to see their teams' records and edit their own. A sales
+/// user in a team with a second rep calls every endpoint that names a record with their own
+/// record, their teammate's and one of another team (`own/team/other`): reading the team's is
+/// allowed, editing it forbidden, and the other team's is not found either way. Every listing,
+/// search and figure (every route and server function without an id) must not show a word of
+/// the other team's records.
+#[rustfmt::skip]
+const VISIBILITY: &[(&str, &str)] = &[
+    // endpoint                                   own/team/other
+    ("GET /api/crm/accounts/{id}",                "ok/ok/404"),
+    ("PUT /api/crm/accounts/{id}",                "ok/403/404"),
+    ("GET /api/crm/contacts/{id}",                "ok/ok/404"),
+    ("PUT /api/crm/contacts/{id}",                "ok/403/404"),
+    ("GET /api/crm/contacts/{id}/portal",         "ok/ok/404"),
+    ("DELETE /api/crm/contacts/{id}/portal",      "ok/403/404"),
+    ("POST /api/crm/contacts/{id}/portal-invite", "ok/403/404"),
+    ("GET /api/crm/leads/{id}",                   "ok/ok/404"),
+    ("PUT /api/crm/leads/{id}",                   "ok/403/404"),
+    ("POST /api/crm/leads/{id}/qualify",          "ok/403/404"),
+    ("GET /api/crm/opportunities/{id}",           "ok/ok/404"),
+    ("PUT /api/crm/opportunities/{id}",           "ok/403/404"),
+    ("POST /api/crm/opportunity/{id}/stage",      "ok/403/404"),
+    ("PUT /api/crm/tasks/{id}",                   "ok/403/404"),
+    // Sales read the tickets of the accounts they own, whatever their sight (the security
+    // issue's rule): their team's account's ticket is not theirs.
+    ("GET /api/crm/tickets/{id}",                 "ok/404/404"),
+    ("PUT /api/crm/tickets/{id}",                 "403/403/403"),
+    ("GET /api/crm/tickets/{id}/comments",        "ok/404/404"),
+    ("POST /api/crm/tickets/{id}/comments",       "403/403/403"),
+    ("GET /api/portal/tickets/{id}",              "403/403/403"),
+    ("PUT /api/portal/tickets/{id}",              "403/403/403"),
+    ("POST /api/portal/tickets/{id}/comments",    "403/403/403"),
+    ("fn disable_portal",                         "ok/403/404"),
+    ("fn get_account",                            "ok/ok/404"),
+    ("fn get_contact",                            "ok/ok/404"),
+    ("fn get_lead",                               "ok/ok/404"),
+    ("fn get_opportunity",                        "ok/ok/404"),
+    ("fn get_portal_access",                      "ok/ok/404"),
+    ("fn get_portal_ticket",                      "403/403/403"),
+    ("fn get_ticket",                             "ok/404/404"),
+    ("fn invite_to_portal",                       "ok/403/404"),
+    ("fn move_opportunity",                       "ok/403/404"),
+    ("fn qualify_lead",                           "ok/403/404"),
+    ("fn record_tasks",                           "ok/ok/404"),
+    ("fn reply_portal_ticket",                    "403/403/403"),
+    ("fn resolve_portal_ticket",                  "403/403/403"),
+    ("fn record_timeline",                        "ok/ok/404"),
+    ("fn update_account",                         "ok/403/404"),
+    ("fn update_contact",                         "ok/403/404"),
+    ("fn update_lead",                            "ok/403/404"),
+    ("fn update_opportunity",                     "ok/403/404"),
+    ("fn update_task",                            "ok/403/404"),
+    ("fn update_ticket",                          "403/403/403"),
+    ("fn comment_ticket",                         "403/403/403"),
+];
+
+/// What the visibility table's records are called: each owner's word is in every name.
+const OTHER_WORD: &str = "Vizother";
+
+async fn visibility_fixture(app: &TestApp) -> (Fixture, BTreeMap<&'static str, String>) {
+    let (mut root, _) = app.api("root@example.com", Role::SuperAdmin).await;
+    let (rep, rep_id) = app.api("rep@example.com", Role::Sales).await;
+    let (_, mate_id) = app.api("mate@example.com", Role::Sales).await;
+    let (_, other_id) = app.api("other@example.com", Role::Sales).await;
+    let r = root
+        .post_json(
+            "/api/admin/teams",
+            json!({"name": "East", "member_ids": [rep_id, mate_id]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let r = root
+        .put_json(
+            "/api/admin/visibility",
+            json!({"sales": {"see": "team", "edit": "own"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let id = |r: Resp| -> String {
+        assert!(r.status.is_success(), "fixture: {}", r.text());
+        r.json()["id"].as_str().expect("id").to_string()
+    };
+    let mut sets: Vec<BTreeMap<&'static str, String>> = Vec::new();
+    for (word, owner) in [
+        ("Vizown", rep_id),
+        ("Vizteam", mate_id),
+        (OTHER_WORD, other_id),
+    ] {
+        let acc = id(root
+            .post_json(
+                "/api/crm/accounts",
+                json!({"name": format!("{word} Inc"), "owner_id": owner}),
+            )
+            .await);
+        let con = id(root
+            .post_json("/api/crm/contacts", json!({"first_name": word, "last_name": "Person", "email": format!("{}@example.com", word.to_lowercase()), "account_id": acc, "owner_id": owner}))
+            .await);
+        let lead = id(root
+            .post_json(
+                "/api/crm/leads",
+                json!({"name": format!("{word} Lead"), "owner_id": owner}),
+            )
+            .await);
+        let opp = id(root
+            .post_json(
+                "/api/crm/opportunities",
+                json!({"name": format!("{word} Deal"), "account_id": acc, "owner_id": owner}),
+            )
+            .await);
+        let task = id(root
+            .post_json("/api/crm/tasks", json!({"title": format!("{word} task"), "assignee_id": owner, "related_type": "opportunity", "related_id": opp}))
+            .await);
+        let ticket = id(root
+            .post_json(
+                "/api/crm/tickets",
+                json!({"subject": format!("{word} ticket"), "contact_id": con}),
+            )
+            .await);
+        id(root
+            .post_json("/api/crm/activities", json!({"kind": "note", "subject": format!("{word} note"), "related_type": "opportunity", "related_id": opp}))
+            .await);
+        sets.push(BTreeMap::from([
+            ("account", acc),
+            ("contact", con),
+            ("lead", lead),
+            ("opportunity", opp),
+            ("task", task),
+            ("ticket", ticket),
+        ]));
+    }
+    let other = sets.pop().expect("other");
+    let team = sets.pop().expect("team");
+    let own = sets.pop().expect("own");
+    let mut ids: BTreeMap<&'static str, (String, String)> = own
+        .iter()
+        .map(|(k, v)| (*k, (v.clone(), team[k].clone())))
+        .collect();
+    ids.insert("user", (mate_id.to_string(), other_id.to_string()));
+    let f = Fixture {
+        ids,
+        clients: vec![rep],
+        opportunity_a: own["opportunity"].clone(),
+        form_seq: std::cell::Cell::new(0),
+    };
+    (f, other)
+}
+
+#[tokio::test]
+async fn a_team_sees_its_records_edits_its_own_and_never_shows_another_teams() {
+    on_every_backend(async |app| {
+        let (f, other) = visibility_fixture(&app).await;
+        let expected: BTreeMap<String, String> = VISIBILITY
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let targets = |kind: &str| -> Vec<String> {
+            let (own, team) = &f.ids[kind];
+            vec![own.clone(), team.clone(), other[kind].clone()]
+        };
+        let rep = f.clients[0].clone();
+        let mut problems = Vec::new();
+        let mut seen = Vec::new();
+        let kinds = [
+            "lead",
+            "account",
+            "contact",
+            "opportunity",
+            "task",
+            "ticket",
+        ];
+        let mut fns: Vec<String> = leptos::server_fn::axum::server_fn_paths()
+            .map(|(path, _)| path.to_string())
+            .collect();
+        fns.sort();
+        for path in fns {
+            let name = path
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .trim_end_matches(|c: char| c.is_ascii_digit())
+                .to_string();
+            let args = f.fn_args(&name).to_string();
+            let kind = kinds
+                .into_iter()
+                .find(|k| args.contains(&format!("\"${k}\"")));
+            match kind {
+                Some(k) => {
+                    let mut answers = Vec::new();
+                    for id in targets(k) {
+                        let body = f
+                            .fn_args(&name)
+                            .to_string()
+                            .replace(&format!("\"${k}\""), &format!("\"{id}\""));
+                        let r = call_fn(&rep, &path, &body).await;
+                        answers.push(cell(r.status, &format!("fn {name}"), &r.text()));
+                    }
+                    let key = format!("fn {name}");
+                    check(
+                        &mut problems,
+                        "VISIBILITY",
+                        &key,
+                        &answers.join("/"),
+                        expected.get(&key),
+                    );
+                    seen.push(key);
+                }
+                None if args.contains("\"$") => {}
+                None => {
+                    let mut c = rep.clone();
+                    let r = c
+                        .json(
+                            Method::POST,
+                            &path,
+                            serde_json::from_str(&args).expect("json"),
+                        )
+                        .await;
+                    if r.text().contains(OTHER_WORD) {
+                        problems.push(format!(
+                            "fn {name} shows another team's record: {}",
+                            r.text()
+                        ));
+                    }
+                }
+            }
+        }
+        for (method, path) in rest_routes() {
+            let name = format!("{method} {path}");
+            match kind_of_path(&path).filter(|k| kinds.contains(k)) {
+                Some(k) => {
+                    let mut answers = Vec::new();
+                    for id in targets(k) {
+                        let mut c = rep.clone();
+                        let r = c
+                            .json(
+                                method.clone(),
+                                &path.replace("{id}", &id),
+                                f.rest_body(&method, &path),
+                            )
+                            .await;
+                        answers.push(cell(r.status, &name, &r.text()));
+                    }
+                    check(
+                        &mut problems,
+                        "VISIBILITY",
+                        &name,
+                        &answers.join("/"),
+                        expected.get(&name),
+                    );
+                    seen.push(name);
+                }
+                None if method == Method::GET && !path.contains("{id}") => {
+                    let mut c = rep.clone();
+                    let r = c.get(&path).await;
+                    if r.text().contains(OTHER_WORD) {
+                        problems.push(format!("{name} shows another team's record: {}", r.text()));
+                    }
+                }
+                None => {}
+            }
+        }
+        // The listings do show the team's records (so "nothing shown" cannot pass).
+        for list in [
+            "/api/crm/leads",
+            "/api/crm/accounts",
+            "/api/crm/contacts",
+            "/api/crm/opportunities",
+            // (Not tickets: sales read their own accounts' only, as above.)
+            "/api/crm/tasks",
+            "/api/crm/activities",
+            "/api/crm/search?q=vizteam",
+        ] {
+            let mut c = rep.clone();
+            let r = c.get(list).await;
+            if !(r.text().contains("Vizteam") && r.text().contains("Vizown")
+                || list.contains("search") && r.text().contains("Vizteam"))
+            {
+                problems.push(format!(
+                    "{list} lacks the rep's or the team's records: {}",
+                    r.text()
+                ));
+            }
+            let r = c
+                .get(&format!(
+                    "{list}{}q={OTHER_WORD}",
+                    if list.contains('?') { "&" } else { "?" }
+                ))
+                .await;
+            if r.text().contains(OTHER_WORD) {
+                problems.push(format!("{list} finds another team's record by its name"));
+            }
+        }
+        // A duplicate outside sight is still reported, without its name.
+        let mut c = rep.clone();
+        let args = json!({"email": format!("{}@example.com", OTHER_WORD.to_lowercase())});
+        let r = c.post_json(&server_fn_path("lead_duplicates"), args).await;
+        if !r.text().contains("outside the records you see") || r.text().contains(OTHER_WORD) {
+            problems.push(format!(
+                "lead_duplicates of another team's contact: {}",
+                r.text()
+            ));
+        }
+        for name in expected.keys() {
+            if !seen.contains(name) {
+                problems.push(format!(
+                    "`{name}` is in VISIBILITY but not registered: remove it"
+                ));
+            }
+        }
+        report(&problems);
+    })
+    .await;
 }

@@ -535,7 +535,7 @@ async fn qualify_scenario(app: &TestApp) {
 async fn roles_decide_who_does_what() {
     on_every_backend(async |app| {
     let (mut sales, sales_id) = app.api("sam@example.com", Role::Sales).await;
-    let (mut other_sales, _) = app.api("sid@example.com", Role::Sales).await;
+    let (mut other_sales, other_sales_id) = app.api("sid@example.com", Role::Sales).await;
     let (mut support, _) = app.api("sue@example.com", Role::Support).await;
     let (mut manager, manager_id) = app.api("meg@example.com", Role::Manager).await;
     let mut nobody = app.client();
@@ -562,7 +562,13 @@ async fn roles_decide_who_does_what() {
     assert_eq!(r.status, StatusCode::OK);
     let r = manager.put_json(&path, json!({"version": 2, "owner_id": sales_id})).await;
     assert_eq!(r.status, StatusCode::OK);
-    // Other sales may still edit fields of a colleague's lead.
+    // Sales edit their own and their teams' records (issue 19's default): a colleague outside
+    // their teams may read the lead but not change it; in one team with its owner, they may.
+    assert_eq!(other_sales.get(&path).await.status, StatusCode::OK);
+    assert_eq!(other_sales.put_json(&path, json!({"version": 3, "phone": "+1 415 555 0100"})).await.status, StatusCode::FORBIDDEN);
+    let (mut root, _) = app.api("root@example.com", Role::SuperAdmin).await;
+    let team = json!({"name": "West", "member_ids": [sales_id, other_sales_id]});
+    assert_eq!(root.post_json("/api/admin/teams", team).await.status, StatusCode::CREATED);
     assert_eq!(other_sales.put_json(&path, json!({"version": 3, "phone": "+1 415 555 0100"})).await.status, StatusCode::OK);
     // Creating for someone else is for managers.
     let r = sales.post_json("/api/crm/leads", json!({"name": "For Meg", "owner_id": manager_id})).await;
@@ -779,7 +785,7 @@ async fn the_timeline_shows_activities_stage_moves_and_field_changes() {
     let principal = {
         let mut h = app.state.db.handle().await.unwrap();
         let user = crm::server::db::users::by_email(&mut h.c(), "sam@example.com").await.unwrap().unwrap();
-        crm::server::auth::Principal::Staff(crm::server::auth::Staff { user: user.current(), impersonator: None, via: crm::server::auth::Via::Token { token_id: uuid::Uuid::nil() } })
+        crm::server::auth::Principal::Staff(crm::server::auth::Staff { user: user.current(), impersonator: None, via: crm::server::auth::Via::Token { token_id: uuid::Uuid::nil() }, reach: Default::default() })
     };
     let timeline = crm::server::sales::activities::timeline(&app.state, &principal, crm::domain::records::RecordKind::Opportunity, id(&opp).parse().unwrap())
         .await

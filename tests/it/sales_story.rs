@@ -408,6 +408,7 @@ async fn sales_story(db: &Db) {
             RecordKind::Opportunity,
         ],
         6,
+        None,
     )
     .await
     .unwrap();

@@ -2,4 +2,5 @@
 //! Who may do what is decided in [`crate::server::policy`]; these functions ask it first.
 
 pub mod audit;
+pub mod teams;
 pub mod users;

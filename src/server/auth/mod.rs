@@ -85,6 +85,8 @@ pub struct Staff {
     pub via: Via,
     /// Set when an admin is viewing the CRM as this user.
     pub impersonator: Option<Impersonator>,
+    /// Whose records they see and edit (their role's visibility and their teams).
+    pub reach: crate::domain::team::StaffReach,
 }
 
 impl Staff {
@@ -292,6 +294,15 @@ pub async fn resolve_principal(
     }
 }
 
+/// Whose records `user` reaches, read for this request.
+async fn reach_of(
+    state: &AppState,
+    user: &users::UserRow,
+) -> Result<crate::domain::team::StaffReach, AppError> {
+    let mut h = state.db.handle().await?;
+    super::policy::reach(&mut h.c(), user.id, user.role).await
+}
+
 /// The zone the page's script found in the browser (the `crm_tz` cookie), if any.
 fn browser_zone(headers: &HeaderMap) -> Option<String> {
     headers
@@ -339,6 +350,7 @@ async fn principal_for(
             let mut h = state.db.write_handle().await?;
             tokens::touch_api_token(&mut h.c(), found.token_id, now).await?;
         }
+        let reach = reach_of(state, &found.user).await?;
         return Ok((
             Principal::Staff(Staff {
                 user: found.user.current(),
@@ -346,6 +358,7 @@ async fn principal_for(
                     token_id: found.token_id,
                 },
                 impersonator: None,
+                reach,
             }),
             choice_of(&found.user),
         ));
@@ -379,6 +392,7 @@ async fn principal_for(
                     session_id: s.session_id,
                 },
                 impersonator: None,
+                reach: reach_of(state, &s.user).await?,
             };
             let choice = choice_of(&s.user);
             match auth.impersonation {
@@ -490,20 +504,30 @@ async fn impersonated(
         ends_at: row.expires_at,
     };
     let subject = match (row.subject_user_id, row.subject_contact_id) {
-        (Some(user_id), _) => users::by_id(&mut h.c(), user_id)
-            .await?
-            .filter(|u| u.active)
-            .filter(|u| {
-                super::policy::may_impersonate_user(admin.user.role, admin.user.id, u.role, u.id)
+        (Some(user_id), _) => {
+            let user = users::by_id(&mut h.c(), user_id)
+                .await?
+                .filter(|u| u.active)
+                .filter(|u| {
+                    super::policy::may_impersonate_user(
+                        admin.user.role,
+                        admin.user.id,
+                        u.role,
+                        u.id,
+                    )
                     .is_ok()
-            })
-            .map(|u| {
-                Principal::Staff(Staff {
+                });
+            match user {
+                // The admin sees what the person sees: the person's own reach.
+                Some(u) => Some(Principal::Staff(Staff {
                     user: u.current(),
                     via: admin.via.clone(),
                     impersonator: Some(by.clone()),
-                })
-            }),
+                    reach: super::policy::reach(&mut h.c(), u.id, u.role).await?,
+                })),
+                None => None,
+            }
+        }
         (None, Some(contact_id)) => portal::by_id(&mut h.c(), contact_id)
             .await?
             .filter(|k| k.refusal().is_none())

@@ -22,6 +22,7 @@ pub mod records;
 pub mod search;
 pub mod sessions;
 pub mod sql;
+pub mod teams;
 pub mod throttle;
 pub mod tickets;
 pub mod tokens;
@@ -106,6 +107,7 @@ text_enum!(crate::domain::activity::ActivityKind);
 text_enum!(crate::domain::ticket::TicketPriority);
 text_enum!(crate::domain::ticket::TicketStatus);
 text_enum!(crate::domain::ticket::TicketChannel);
+text_enum!(crate::domain::team::Reach);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {

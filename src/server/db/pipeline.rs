@@ -9,6 +9,25 @@ use crate::domain::opportunity::StageDef;
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
+/// Whose opportunities a figure counts: one owner (the owner filter) and among whom (the
+/// asker's sight and the chosen team, when either narrows it), each optional.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Owners {
+    pub one: Option<Uuid>,
+    pub among: Option<Vec<Uuid>>,
+}
+
+impl Owners {
+    /// `and <column> in (…)` for `among`, with the ids written as literals (they are uuids,
+    /// formatted here, so the statement's numbered parameters stay as they are).
+    fn among_sql(&self, backend: Backend, column: &str) -> String {
+        match &self.among {
+            None => String::new(),
+            Some(ids) => format!(" and {}", super::sql::uuid_in(backend, column, ids)),
+        }
+    }
+}
+
 /// Count and value of a group of opportunities in one currency.
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct Total {
@@ -20,35 +39,38 @@ pub struct Total {
 
 /// Every stage's count and value from the running totals (optionally one owner's): constant
 /// time however many opportunities there are.
-pub async fn running_totals(
-    c: &mut Conn<'_>,
-    owner: Option<Uuid>,
-) -> Result<Vec<Total>, sqlx::Error> {
-    let sql = "select stage, currency, cast(sum(count) as bigint) as count,
-                      cast(sum(value_minor) as bigint) as value
-               from pipeline_totals where ($1 is null or owner_id = $1)
-               group by stage, currency having sum(count) > 0";
-    on!(c, c => sqlx::query_as(sql).bind(owner).fetch_all(c).await)
+pub async fn running_totals(c: &mut Conn<'_>, owners: &Owners) -> Result<Vec<Total>, sqlx::Error> {
+    let among = owners.among_sql(c.backend(), "owner_id");
+    let sql = format!(
+        "select stage, currency, cast(sum(count) as bigint) as count,
+                cast(sum(value_minor) as bigint) as value
+         from pipeline_totals where ($1 is null or owner_id = $1){among}
+         group by stage, currency having sum(count) > 0"
+    );
+    on!(c, c => sqlx::query_as(&sql).bind(owners.one).fetch_all(c).await)
 }
 
 /// Closed deals' counts and values by stage, from the monthly running totals: closes in
 /// `since_month` (`YYYY-MM`) and after, or all.
 pub async fn closed_totals(
     c: &mut Conn<'_>,
-    owner: Option<Uuid>,
+    owners: &Owners,
     since_month: Option<&str>,
 ) -> Result<Vec<Total>, sqlx::Error> {
-    let sql = "select stage, currency, cast(sum(count) as bigint) as count,
-                      cast(sum(value_minor) as bigint) as value
-               from pipeline_closed_totals
-               where ($1 is null or owner_id = $1) and ($2 is null or month >= $2)
-               group by stage, currency having sum(count) > 0";
-    on!(c, c => sqlx::query_as(sql).bind(owner).bind(since_month).fetch_all(c).await)
+    let among = owners.among_sql(c.backend(), "owner_id");
+    let sql = format!(
+        "select stage, currency, cast(sum(count) as bigint) as count,
+                cast(sum(value_minor) as bigint) as value
+         from pipeline_closed_totals
+         where ($1 is null or owner_id = $1){among} and ($2 is null or month >= $2)
+         group by stage, currency having sum(count) > 0"
+    );
+    on!(c, c => sqlx::query_as(&sql).bind(owners.one).bind(since_month).fetch_all(c).await)
 }
 
 /// The board's filters, as SQL over `opportunities o` (the same the column pages use).
 pub struct BoardFilter {
-    pub owner: Option<Uuid>,
+    pub owners: Owners,
     /// The full-text query (already in the backend's syntax), if any.
     pub text: Option<String>,
     pub close_from: Option<NaiveDate>,
@@ -88,8 +110,14 @@ pub async fn filtered_totals(
 /// The board's filters as conditions on `opportunities o`, with `?` for their values.
 pub fn board_conditions(backend: Backend, f: &BoardFilter) -> Vec<(String, Vec<Arg>)> {
     let mut out = Vec::new();
-    if let Some(owner) = f.owner {
+    if let Some(owner) = f.owners.one {
         out.push(("o.owner_id = ?".to_string(), vec![Arg::Uuid(owner)]));
+    }
+    if let Some(among) = &f.owners.among {
+        out.push((
+            super::sql::uuid_in(backend, "o.owner_id", among),
+            Vec::new(),
+        ));
     }
     if let Some(from) = f.close_from {
         out.push(("o.expected_close >= ?".to_string(), vec![Arg::Date(from)]));
@@ -130,31 +158,36 @@ pub struct SummaryRow {
 
 pub async fn summary(
     c: &mut Conn<'_>,
-    owner: Option<Uuid>,
+    owners: &Owners,
     currency: &str,
     since: DateTime<Utc>,
     this_month: &str,
 ) -> Result<SummaryRow, sqlx::Error> {
-    let open = "select cast(coalesce(sum(t.value_minor), 0) as bigint), cast(coalesce(sum(t.count), 0) as bigint)
+    let owner = owners.one;
+    let (t_among, l_among) = (
+        owners.among_sql(c.backend(), "t.owner_id"),
+        owners.among_sql(c.backend(), "l.owner_id"),
+    );
+    let open = format!("select cast(coalesce(sum(t.value_minor), 0) as bigint), cast(coalesce(sum(t.count), 0) as bigint)
                 from pipeline_totals t join pipeline_stages s on s.key = t.stage
-                where s.kind = 'open' and t.currency = $2 and ($1 is null or t.owner_id = $1)";
+                where s.kind = 'open' and t.currency = $2 and ($1 is null or t.owner_id = $1){t_among}");
     // A lead converts when an opportunity it became (by qualify, import or by hand) is won.
-    let conversion = "select count(*), coalesce(sum(case when exists (
+    let conversion = format!("select count(*), coalesce(sum(case when exists (
                           select 1 from opportunities o where o.lead_id = l.id
                               and o.stage in (select key from pipeline_stages where kind = 'won')
                       ) then 1 else 0 end), 0)
-                      from leads l where l.created_at >= $2 and ($1 is null or l.owner_id = $1)";
-    let won = "select cast(coalesce(sum(t.count), 0) as bigint), cast(coalesce(sum(t.value_minor), 0) as bigint)
+                      from leads l where l.created_at >= $2 and ($1 is null or l.owner_id = $1){l_among}");
+    let won = format!("select cast(coalesce(sum(t.count), 0) as bigint), cast(coalesce(sum(t.value_minor), 0) as bigint)
                from pipeline_closed_totals t join pipeline_stages s on s.key = t.stage
-               where s.kind = 'won' and t.month >= $2 and t.currency = $3 and ($1 is null or t.owner_id = $1)";
+               where s.kind = 'won' and t.month >= $2 and t.currency = $3 and ($1 is null or t.owner_id = $1){t_among}");
     let (open_value, open_count): (i64, i64) =
-        on!(c, c => sqlx::query_as(open).bind(owner).bind(currency).fetch_one(c).await)?;
+        on!(c, c => sqlx::query_as(&open).bind(owner).bind(currency).fetch_one(c).await)?;
     let (leads, leads_won): (i64, i64) =
-        on!(c, c => sqlx::query_as(conversion).bind(owner).bind(since).fetch_one(c).await)?;
+        on!(c, c => sqlx::query_as(&conversion).bind(owner).bind(since).fetch_one(c).await)?;
     let since_month = since.format("%Y-%m").to_string();
-    let (won_count, won_value): (i64, i64) = on!(c, c => sqlx::query_as(won)
+    let (won_count, won_value): (i64, i64) = on!(c, c => sqlx::query_as(&won)
         .bind(owner).bind(&since_month).bind(currency).fetch_one(c).await)?;
-    let (month_count, month_value): (i64, i64) = on!(c, c => sqlx::query_as(won)
+    let (month_count, month_value): (i64, i64) = on!(c, c => sqlx::query_as(&won)
         .bind(owner).bind(this_month).bind(currency).fetch_one(c).await)?;
     Ok(SummaryRow {
         open_value,
@@ -171,25 +204,27 @@ pub async fn summary(
 /// Won and lost (by reason) since `since_month`: `(outcome, reason, count, value)`.
 pub async fn win_loss(
     c: &mut Conn<'_>,
-    owner: Option<Uuid>,
+    owners: &Owners,
     currency: &str,
     since_month: &str,
 ) -> Result<Vec<(String, String, i64, i64)>, sqlx::Error> {
-    let sql = "select s.kind, t.lost_reason, cast(sum(t.count) as bigint), cast(sum(t.value_minor) as bigint)
+    let among = owners.among_sql(c.backend(), "t.owner_id");
+    let sql = format!("select s.kind, t.lost_reason, cast(sum(t.count) as bigint), cast(sum(t.value_minor) as bigint)
                from pipeline_closed_totals t join pipeline_stages s on s.key = t.stage
                where s.kind in ('won', 'lost') and t.month >= $2 and t.currency = $3
-                 and ($1 is null or t.owner_id = $1)
-               group by s.kind, t.lost_reason having sum(t.count) > 0";
-    on!(c, c => sqlx::query_as(sql).bind(owner).bind(since_month).bind(currency).fetch_all(c).await)
+                 and ($1 is null or t.owner_id = $1){among}
+               group by s.kind, t.lost_reason having sum(t.count) > 0");
+    on!(c, c => sqlx::query_as(&sql).bind(owners.one).bind(since_month).bind(currency).fetch_all(c).await)
 }
 
 /// Average days of the stays in each stage that ended since `since` (a stay ends at the next
 /// stage change of the same opportunity): `(stage, avg_days, count)`.
 pub async fn stage_durations(
     c: &mut Conn<'_>,
-    owner: Option<Uuid>,
+    owners: &Owners,
     since: DateTime<Utc>,
 ) -> Result<Vec<(String, f64, i64)>, sqlx::Error> {
+    let among = owners.among_sql(c.backend(), "o.owner_id");
     let days = match c.backend() {
         Backend::Sqlite => "julianday(left_at) - julianday(entered)",
         Backend::Postgres => "extract(epoch from (left_at - entered)) / 86400.0",
@@ -201,42 +236,44 @@ pub async fn stage_durations(
              from stage_history h
              where h.opportunity_id in (
                  select sh.opportunity_id from stage_history sh join opportunities o on o.id = sh.opportunity_id
-                 where sh.at >= $1 and ($2 is null or o.owner_id = $2))
+                 where sh.at >= $1 and ($2 is null or o.owner_id = $2){among})
          ) stays
          where left_at is not null and left_at >= $1
          group by stage"
     );
-    on!(c, c => sqlx::query_as(&sql).bind(since).bind(owner).fetch_all(c).await)
+    on!(c, c => sqlx::query_as(&sql).bind(since).bind(owners.one).fetch_all(c).await)
 }
 
 /// Value and count won per month (`YYYY-MM`) since `since_month`.
 pub async fn monthly_won(
     c: &mut Conn<'_>,
-    owner: Option<Uuid>,
+    owners: &Owners,
     currency: &str,
     since_month: &str,
 ) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
-    let sql = "select t.month, cast(sum(t.count) as bigint), cast(sum(t.value_minor) as bigint)
+    let among = owners.among_sql(c.backend(), "t.owner_id");
+    let sql = format!("select t.month, cast(sum(t.count) as bigint), cast(sum(t.value_minor) as bigint)
                from pipeline_closed_totals t join pipeline_stages s on s.key = t.stage
-               where s.kind = 'won' and t.month >= $2 and t.currency = $3 and ($1 is null or t.owner_id = $1)
-               group by t.month order by t.month";
-    on!(c, c => sqlx::query_as(sql).bind(owner).bind(since_month).bind(currency).fetch_all(c).await)
+               where s.kind = 'won' and t.month >= $2 and t.currency = $3 and ($1 is null or t.owner_id = $1){among}
+               group by t.month order by t.month");
+    on!(c, c => sqlx::query_as(&sql).bind(owners.one).bind(since_month).bind(currency).fetch_all(c).await)
 }
 
 /// Open value and count expected to close in `[from, to)`, with the target of `from`'s month.
 pub async fn coverage(
     c: &mut Conn<'_>,
-    owner: Option<Uuid>,
+    owners: &Owners,
     currency: &str,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<(i64, i64, Option<i64>), sqlx::Error> {
-    let sql = "select cast(coalesce(sum(o.value_minor), 0) as bigint), count(*),
+    let among = owners.among_sql(c.backend(), "o.owner_id");
+    let sql = format!("select cast(coalesce(sum(o.value_minor), 0) as bigint), count(*),
                       (select target_minor from sales_targets where month = $2)
                from opportunities o join pipeline_stages s on s.key = o.stage
                where s.kind = 'open' and o.currency = $4 and o.expected_close >= $2 and o.expected_close < $3
-                 and ($1 is null or o.owner_id = $1)";
-    on!(c, c => sqlx::query_as(sql).bind(owner).bind(from).bind(to).bind(currency).fetch_one(c).await)
+                 and ($1 is null or o.owner_id = $1){among}");
+    on!(c, c => sqlx::query_as(&sql).bind(owners.one).bind(from).bind(to).bind(currency).fetch_one(c).await)
 }
 
 /// Sets (or with `None` clears) the target of the month starting `month`.
@@ -263,9 +300,13 @@ pub async fn set_target(
 }
 
 /// How many opportunities each stage holds (every stage, retired ones included).
-pub async fn counts(c: &mut Conn<'_>) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    let sql = "select stage, cast(sum(count) as bigint) from pipeline_totals group by stage";
-    on!(c, c => sqlx::query_as(sql).fetch_all(c).await)
+pub async fn counts(c: &mut Conn<'_>, owners: &Owners) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    let among = owners.among_sql(c.backend(), "owner_id");
+    let sql = format!(
+        "select stage, cast(sum(count) as bigint) from pipeline_totals
+         where ($1 is null or owner_id = $1){among} group by stage"
+    );
+    on!(c, c => sqlx::query_as(&sql).bind(owners.one).fetch_all(c).await)
 }
 
 /// Every stage ever configured, retired ones too (their keys stay taken).

@@ -3,9 +3,9 @@
 //! record is never made from its kind alone.
 
 use super::list::Filter;
-use super::sql::Arg;
+use super::sql::{Arg, uuid_in};
 use super::tickets::Scope;
-use super::{Conn, on};
+use super::{Backend, Conn, on};
 use crate::domain::records::RecordKind;
 use uuid::Uuid;
 
@@ -92,4 +92,100 @@ pub fn related_tickets_within(scope: Scope) -> Option<Filter> {
             vec![Arg::Uuid(contact)],
         )),
     }
+}
+
+/// Rows of `kind` (its list's table aliased `alias`) that belong to one of `people`: by owner;
+/// a contact also by the owner of its account; a task or ticket also by whoever does it (a
+/// ticket's owner is its account's). The listing form of the policy's rule for one record.
+pub fn reached(kind: RecordKind, alias: &str, people: &[Uuid]) -> Filter {
+    let marks = vec!["?"; people.len()].join(", ");
+    let mut sets = 0;
+    let sql = reach_condition(kind, alias, &mut |column| {
+        sets += 1;
+        format!("{column} in ({marks})")
+    });
+    let args = (0..sets)
+        .flat_map(|_| people.iter().map(|p| Arg::Uuid(*p)))
+        .collect();
+    if people.is_empty() {
+        return Filter::new("1 = 0", vec![]);
+    }
+    Filter(sql, args)
+}
+
+/// [`reached`] with the people written into the statement (for statements with numbered
+/// parameters of their own).
+pub fn reached_inline(backend: Backend, kind: RecordKind, alias: &str, people: &[Uuid]) -> String {
+    reach_condition(kind, alias, &mut |column| uuid_in(backend, column, people))
+}
+
+/// The rule's shape, with `among(column)` for "column holds one of the people".
+fn reach_condition(kind: RecordKind, alias: &str, among: &mut dyn FnMut(&str) -> String) -> String {
+    // Each `among` is called in the order its condition appears (the bound form numbers them).
+    match kind {
+        RecordKind::Contact => {
+            let owner = among(&format!("{alias}.owner_id"));
+            let account_owner = among("owner_id");
+            format!(
+                "({owner} or {alias}.account_id in (select id from accounts where {account_owner}))"
+            )
+        }
+        // Notes and tasks also come with the record they are about.
+        RecordKind::Activity => {
+            let owner = among(&format!("{alias}.owner_id"));
+            format!("({owner} or {})", about_reached(alias, among))
+        }
+        RecordKind::Task => {
+            let owner = among(&format!("{alias}.owner_id"));
+            let assignee = among(&format!("{alias}.assignee_id"));
+            format!("({owner} or {assignee} or {})", about_reached(alias, among))
+        }
+        RecordKind::Ticket => {
+            let assignee = among(&format!("{alias}.assignee_id"));
+            let account_owner = among("owner_id");
+            format!(
+                "({assignee} or {alias}.account_id in (select id from accounts where {account_owner}))"
+            )
+        }
+        _ => among(&format!("{alias}.owner_id")),
+    }
+}
+
+/// For a table of notes or tasks aliased `alias` (with `related_type`/`related_id`): the record
+/// it is about is one the people reach.
+fn about_reached(alias: &str, among: &mut dyn FnMut(&str) -> String) -> String {
+    let mut parts = Vec::new();
+    for kind in [
+        RecordKind::Lead,
+        RecordKind::Account,
+        RecordKind::Contact,
+        RecordKind::Opportunity,
+        RecordKind::Ticket,
+    ] {
+        let table = match kind {
+            RecordKind::Lead => "leads",
+            RecordKind::Account => "accounts",
+            RecordKind::Contact => "contacts",
+            RecordKind::Opportunity => "opportunities",
+            _ => "tickets",
+        };
+        let condition = reach_condition(kind, "r", among);
+        parts.push(format!(
+            "({alias}.related_type = '{}' and {alias}.related_id in (select r.id from {table} r where {condition}))",
+            kind.as_str()
+        ));
+    }
+    format!("({})", parts.join(" or "))
+}
+
+/// Rows (of a table aliased `alias`) owned by one of `people`: a team's records.
+pub fn owned_by(alias: &str, people: &[Uuid]) -> Filter {
+    if people.is_empty() {
+        return Filter::new("1 = 0", vec![]);
+    }
+    let marks = vec!["?"; people.len()].join(", ");
+    Filter(
+        format!("{alias}.owner_id in ({marks})"),
+        people.iter().map(|p| Arg::Uuid(*p)).collect(),
+    )
 }

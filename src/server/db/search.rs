@@ -13,51 +13,75 @@ struct Hit {
     subtitle: Option<String>,
 }
 
-/// `(kind, SQLite statement, PostgreSQL statement)`: newest matches first, `$1` the query,
-/// `$2` the limit.
-const QUERIES: [(RecordKind, &str, &str); 4] = [
+/// `(kind, alias, table, title, subtitle)` of each kind searched.
+const KINDS: [(RecordKind, &str, &str, &str, &str); 4] = [
     (
         RecordKind::Lead,
-        "select l.id, l.name as title, coalesce(l.company, l.email) as subtitle from leads l
-         where l.seq in (select rowid from leads_fts where leads_fts match $1 order by rowid desc limit $2)
-         order by l.seq desc",
-        "select l.id, l.name as title, coalesce(l.company, l.email) as subtitle from leads l
-         where l.search @@ to_tsquery('simple', $1) order by l.created_at desc limit $2",
+        "l",
+        "leads",
+        "l.name",
+        "coalesce(l.company, l.email)",
     ),
     (
         RecordKind::Contact,
-        "select c.id, trim(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, '')) as title,
-                coalesce(c.email, c.title) as subtitle from contacts c
-         where c.seq in (select rowid from contacts_fts where contacts_fts match $1 order by rowid desc limit $2)
-         order by c.seq desc",
-        "select c.id, trim(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, '')) as title,
-                coalesce(c.email, c.title) as subtitle from contacts c
-         where c.search @@ to_tsquery('simple', $1) order by c.created_at desc limit $2",
+        "c",
+        "contacts",
+        "trim(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, ''))",
+        "coalesce(c.email, c.title)",
     ),
     (
         RecordKind::Account,
-        "select a.id, a.name as title, coalesce(a.domain, a.city) as subtitle from accounts a
-         where a.seq in (select rowid from accounts_fts where accounts_fts match $1 order by rowid desc limit $2)
-         order by a.seq desc",
-        "select a.id, a.name as title, coalesce(a.domain, a.city) as subtitle from accounts a
-         where a.search @@ to_tsquery('simple', $1) order by a.created_at desc limit $2",
+        "a",
+        "accounts",
+        "a.name",
+        "coalesce(a.domain, a.city)",
     ),
     (
         RecordKind::Opportunity,
-        "select o.id, o.name as title, o.stage as subtitle from opportunities o
-         where o.seq in (select rowid from opportunities_fts where opportunities_fts match $1 order by rowid desc limit $2)
-         order by o.seq desc",
-        "select o.id, o.name as title, o.stage as subtitle from opportunities o
-         where o.search @@ to_tsquery('simple', $1) order by o.created_at desc limit $2",
+        "o",
+        "opportunities",
+        "o.name",
+        "o.stage",
     ),
 ];
 
-/// Up to `per_kind` matches of each kind the caller may see.
+/// Newest matches first, `$1` the query, `$2` the limit; `within` narrows them to what the
+/// asker sees (a condition on `alias`).
+fn statement(
+    backend: Backend,
+    (alias, table, title, subtitle): (&str, &str, &str, &str),
+    within: Option<&str>,
+) -> String {
+    let head =
+        format!("select {alias}.id, {title} as title, {subtitle} as subtitle from {table} {alias}");
+    match (backend, within) {
+        // Unnarrowed, the text index hands over only the newest matches.
+        (Backend::Sqlite, None) => format!(
+            "{head} where {alias}.seq in (select rowid from {table}_fts where {table}_fts match $1
+                 order by rowid desc limit $2)
+             order by {alias}.seq desc"
+        ),
+        (Backend::Sqlite, Some(w)) => format!(
+            "{head} where {alias}.seq in (select rowid from {table}_fts where {table}_fts match $1)
+                 and {w}
+             order by {alias}.seq desc limit $2"
+        ),
+        (Backend::Postgres, w) => format!(
+            "{head} where {alias}.search @@ to_tsquery('simple', $1){}
+             order by {alias}.created_at desc limit $2",
+            w.map(|w| format!(" and {w}")).unwrap_or_default()
+        ),
+    }
+}
+
+/// Up to `per_kind` matches of each kind the caller may see, of people among `within` when
+/// that is given.
 pub async fn search(
     c: &mut Conn<'_>,
     q: &str,
     kinds: &[RecordKind],
     per_kind: i64,
+    within: Option<&[Uuid]>,
 ) -> Result<Vec<SearchResult>, sqlx::Error> {
     let words = search_words(q);
     if words.is_empty() {
@@ -66,17 +90,19 @@ pub async fn search(
     let backend = c.backend();
     let query = fts_query(backend, &words);
     let mut results = Vec::new();
-    for (kind, sqlite, postgres) in QUERIES {
+    for (kind, alias, table, title, subtitle) in KINDS {
         if !kinds.contains(&kind) {
             continue;
         }
-        let sql = if backend == Backend::Sqlite {
-            sqlite
-        } else {
-            postgres
-        };
+        let narrowed =
+            within.map(|people| super::records::reached_inline(backend, kind, alias, people));
+        let sql = statement(
+            backend,
+            (alias, table, title, subtitle),
+            narrowed.as_deref(),
+        );
         let hits: Vec<Hit> =
-            on!(c, c => sqlx::query_as(sql).bind(&query).bind(per_kind).fetch_all(c).await)?;
+            on!(c, c => sqlx::query_as(&sql).bind(&query).bind(per_kind).fetch_all(c).await)?;
         results.extend(hits.into_iter().map(|h| SearchResult {
             kind,
             id: h.id,

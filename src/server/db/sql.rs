@@ -116,6 +116,21 @@ pub struct SortColumn {
     pub kind: SortType,
 }
 
+/// `column in (…)` for a set of ids written as literals (a uuid formats as hex digits and
+/// dashes only, so nothing a person typed reaches the statement); `1 = 0` for none.
+pub fn uuid_in(backend: Backend, column: &str, ids: &[Uuid]) -> String {
+    if ids.is_empty() {
+        return "1 = 0".into();
+    }
+    let literal = |id: &Uuid| match backend {
+        // Stored as the uuid's sixteen bytes.
+        Backend::Sqlite => format!("x'{}'", id.simple()),
+        Backend::Postgres => format!("'{id}'::uuid"),
+    };
+    let list: Vec<String> = ids.iter().map(literal).collect();
+    format!("{column} in ({})", list.join(", "))
+}
+
 /// Encodes where a page ended: the last row's sort value and id.
 pub fn encode_cursor(value: &serde_json::Value, id: Uuid) -> String {
     URL_SAFE_NO_PAD.encode(serde_json::json!([value, id]).to_string())

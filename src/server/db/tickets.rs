@@ -134,6 +134,7 @@ pub async fn queue(
     c: &mut Conn<'_>,
     q: &TicketQuery,
     scope: Scope,
+    within: Option<super::list::Filter>,
     me: Uuid,
     now: DateTime<Utc>,
 ) -> Result<(Vec<Ticket>, i64), sqlx::Error> {
@@ -141,6 +142,9 @@ pub async fn queue(
     let mut w = Sql::new(backend, " where ");
     let (scope_sql, scope_arg) = scope.clause();
     w.push_bound(scope_sql, vec![scope_arg]);
+    if let Some(super::list::Filter(sql, args)) = within {
+        w.push(" and ").push_bound(&sql, args);
+    }
     match q.assigned.as_deref() {
         Some("mine") => {
             w.push_bound(" and t.assignee_id = ?", vec![Arg::Uuid(me)]);

@@ -11,7 +11,7 @@ use crate::server::auth::{ClientInfo, Principal};
 use crate::server::db::list::{self, Filter};
 use crate::server::db::sql::Arg;
 use crate::server::db::{Conn, accounts};
-use crate::server::policy::{Action, Target, authorize};
+use crate::server::policy::{Action, Target, authorize, listed};
 use crate::server::state::AppState;
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -22,19 +22,28 @@ pub async fn list(
     principal: &Principal,
     query: &ListQuery,
 ) -> AppResult<Page<Account>> {
-    authorize(principal, Action::Read, Target::kind(RecordKind::Account))?;
-    let mut filters = Vec::new();
+    let staff = authorize(principal, Action::Read, Target::kind(RecordKind::Account))?;
+    let mut filters: Vec<Filter> = listed(staff, RecordKind::Account, "a")
+        .into_iter()
+        .collect();
     if let Some(owner) = query.owner_id {
         filters.push(Filter::new("a.owner_id = ?", vec![Arg::Uuid(owner)]));
     }
+    filters.extend(super::team_filter(state, "a", query.team_id).await?);
     list::page_now(&state.db, &accounts::LIST, query, filters).await
 }
 
 pub async fn get(state: &AppState, principal: &Principal, id: Uuid) -> AppResult<Account> {
     authorize(principal, Action::Read, Target::kind(RecordKind::Account))?;
-    accounts::get_now(&state.db, id)
+    let account = accounts::get_now(&state.db, id)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?;
+    authorize(
+        principal,
+        Action::Read,
+        Target::owned(RecordKind::Account, account.owner_id),
+    )?;
+    Ok(account)
 }
 
 /// 409 naming the account that already has this domain.
@@ -131,6 +140,11 @@ pub async fn update(
     let current = accounts::get(&mut tx.c(), id)
         .await?
         .ok_or(AppError::NotFound)?;
+    authorize(
+        principal,
+        Action::Update,
+        Target::owned(RecordKind::Account, current.owner_id),
+    )?;
     if patch.version != current.version {
         return Err(stale(&current));
     }

@@ -72,6 +72,15 @@ pub async fn list_activities(
     if let Some(id) = query.related_id {
         filters.push(Filter::new("t.related_id = ?", vec![Arg::Uuid(id)]));
     }
+    // The notes of a record the asker may see are all theirs to read (the record was
+    // authorized above); listed without one, only the notes of people within their sight.
+    if query.related_type.is_none() || query.related_id.is_none() {
+        filters.extend(crate::server::policy::listed(
+            staff,
+            RecordKind::Activity,
+            "t",
+        ));
+    }
     if let Some(owner) = query.owner_id {
         filters.push(Filter::new("t.owner_id = ?", vec![Arg::Uuid(owner)]));
     }
@@ -207,6 +216,10 @@ pub async fn list_tasks(
             "t.related_type = ? and t.related_id = ?",
             vec![Arg::Text(kind.as_str().into()), Arg::Uuid(id)],
         ));
+    } else {
+        // As for notes: a record's tasks come with the record; otherwise those of people
+        // within sight (set or done by them).
+        filters.extend(crate::server::policy::listed(staff, RecordKind::Task, "t"));
     }
     if let Some(open) = query.open {
         filters.push(Filter::new(
@@ -301,6 +314,15 @@ pub async fn update_task(
         principal,
         Action::Update,
         Target::task(Some(current.assignee_id), current.related_type),
+    )?;
+    // Seen through its record or its people; changed only within the role's edit reach.
+    crate::server::policy::edit_within(
+        staff,
+        Target {
+            owner_id: Some(current.owner_id),
+            particular: true,
+            ..Target::task(Some(current.assignee_id), current.related_type)
+        },
     )?;
     let w = Writer { staff, client };
     if patch.version != current.version {

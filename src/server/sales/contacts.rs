@@ -11,7 +11,7 @@ use crate::server::auth::{ClientInfo, Principal};
 use crate::server::db::list::{self, Filter};
 use crate::server::db::sql::Arg;
 use crate::server::db::{Conn, contacts};
-use crate::server::policy::{Action, Target, authorize};
+use crate::server::policy::{Action, Target, authorize, authorize_record, listed};
 use crate::server::state::AppState;
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -22,8 +22,10 @@ pub async fn list(
     principal: &Principal,
     query: &ListQuery,
 ) -> AppResult<Page<Contact>> {
-    authorize(principal, Action::Read, Target::kind(RecordKind::Contact))?;
-    let mut filters = Vec::new();
+    let staff = authorize(principal, Action::Read, Target::kind(RecordKind::Contact))?;
+    let mut filters: Vec<Filter> = listed(staff, RecordKind::Contact, "c")
+        .into_iter()
+        .collect();
     if let Some(role) = query
         .status
         .as_deref()
@@ -43,14 +45,19 @@ pub async fn list(
     if let Some(account) = query.account_id {
         filters.push(Filter::new("c.account_id = ?", vec![Arg::Uuid(account)]));
     }
+    filters.extend(super::team_filter(state, "c", query.team_id).await?);
     list::page_now(&state.db, &contacts::LIST, query, filters).await
 }
 
 pub async fn get(state: &AppState, principal: &Principal, id: Uuid) -> AppResult<Contact> {
     authorize(principal, Action::Read, Target::kind(RecordKind::Contact))?;
-    contacts::get_now(&state.db, id)
+    let contact = contacts::get_now(&state.db, id)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?;
+    // A contact is reached through its account's owner too: the facts carry both.
+    let mut h = state.db.handle().await?;
+    authorize_record(&mut h.c(), principal, Action::Read, RecordKind::Contact, id).await?;
+    Ok(contact)
 }
 
 async fn check_email_free(
@@ -140,6 +147,14 @@ pub async fn update(
     let current = contacts::get(&mut tx.c(), id)
         .await?
         .ok_or(AppError::NotFound)?;
+    authorize_record(
+        &mut tx.c(),
+        principal,
+        Action::Update,
+        RecordKind::Contact,
+        id,
+    )
+    .await?;
     if patch.version != current.version {
         return Err(stale(&current));
     }

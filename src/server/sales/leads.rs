@@ -9,11 +9,11 @@ use crate::domain::lead::{
     CreatedLead, DuplicateWarning, Lead, LeadPatch, LeadStatus, NewLead, check_status_change,
 };
 use crate::domain::records::{ListQuery, Page, RecordKind};
-use crate::server::auth::Principal;
+use crate::server::auth::{Principal, Staff};
 use crate::server::db::list::{self, Filter};
 use crate::server::db::sql::Arg;
-use crate::server::db::{Conn, contacts, leads};
-use crate::server::policy::{Action, Target, authorize};
+use crate::server::db::{Conn, contacts, leads, records};
+use crate::server::policy::{Action, Target, authorize, listed};
 use crate::server::state::AppState;
 use serde_json::json;
 use uuid::Uuid;
@@ -23,8 +23,8 @@ pub async fn list(
     principal: &Principal,
     query: &ListQuery,
 ) -> AppResult<Page<Lead>> {
-    authorize(principal, Action::Read, Target::kind(RecordKind::Lead))?;
-    let mut filters = Vec::new();
+    let staff = authorize(principal, Action::Read, Target::kind(RecordKind::Lead))?;
+    let mut filters: Vec<Filter> = listed(staff, RecordKind::Lead, "l").into_iter().collect();
     if let Some(status) = query
         .status
         .as_deref()
@@ -41,18 +41,46 @@ pub async fn list(
     if let Some(owner) = query.owner_id {
         filters.push(Filter::new("l.owner_id = ?", vec![Arg::Uuid(owner)]));
     }
+    filters.extend(super::team_filter(state, "l", query.team_id).await?);
     list::page_now(&state.db, &leads::LIST, query, filters).await
 }
 
 pub async fn get(state: &AppState, principal: &Principal, id: Uuid) -> AppResult<Lead> {
     authorize(principal, Action::Read, Target::kind(RecordKind::Lead))?;
-    leads::get_now(&state.db, id)
+    let lead = leads::get_now(&state.db, id)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?;
+    authorize(
+        principal,
+        Action::Read,
+        Target::owned(RecordKind::Lead, lead.owner_id),
+    )?;
+    Ok(lead)
 }
 
-/// Contacts and open leads that share this email: shown as warnings, not refused.
+/// Contacts and open leads that share this email: shown as warnings, not refused. One the
+/// asker may not see is still reported (a duplicate is a duplicate), without its name.
 pub async fn possible_duplicates(
+    c: &mut Conn<'_>,
+    staff: &Staff,
+    email: Option<&str>,
+    except: Option<Uuid>,
+) -> AppResult<Vec<DuplicateWarning>> {
+    let mut warnings = found_duplicates(c, email, except).await?;
+    for w in &mut warnings {
+        let facts = records::facts(c, w.kind, w.id).await?.unwrap_or_default();
+        if !crate::server::policy::sees(staff, w.kind, &facts) {
+            w.title = String::new();
+            w.message = format!(
+                "A {} with this email already exists, outside the records you see: ask a manager before adding another.",
+                w.kind.label().to_lowercase()
+            );
+        }
+    }
+    Ok(warnings)
+}
+
+async fn found_duplicates(
     c: &mut Conn<'_>,
     email: Option<&str>,
     except: Option<Uuid>,
@@ -90,13 +118,13 @@ pub async fn check_duplicates(
     principal: &Principal,
     email: &str,
 ) -> AppResult<Vec<DuplicateWarning>> {
-    authorize(principal, Action::Read, Target::kind(RecordKind::Lead))?;
+    let staff = authorize(principal, Action::Read, Target::kind(RecordKind::Lead))?;
     let email = email.trim().to_lowercase();
     if crate::domain::user::email_problem(&email).is_some() {
         return Ok(vec![]);
     }
     let mut h = state.db.handle().await?;
-    possible_duplicates(&mut h.c(), Some(&email), None).await
+    possible_duplicates(&mut h.c(), staff, Some(&email), None).await
 }
 
 pub async fn create(
@@ -116,7 +144,7 @@ pub async fn create(
     // the one-writer-at-a-time section.
     let warnings = {
         let mut h = state.db.handle().await?;
-        possible_duplicates(&mut h.c(), input.fields.email.as_deref(), None).await?
+        possible_duplicates(&mut h.c(), staff, input.fields.email.as_deref(), None).await?
     };
     let mut tx = state.db.begin().await?;
     if let Some(done) = replay::<CreatedLead>(&mut tx.c(), key.as_ref()).await? {
@@ -169,6 +197,11 @@ pub async fn update(
     let current = leads::get(&mut tx.c(), id)
         .await?
         .ok_or(AppError::NotFound)?;
+    authorize(
+        principal,
+        Action::Update,
+        Target::owned(RecordKind::Lead, current.owner_id),
+    )?;
     if patch.version != current.version {
         return Err(stale(&current));
     }

@@ -259,6 +259,19 @@ pub async fn owner_for_new(
     Ok(owner)
 }
 
+/// The condition of a list's team filter (`team_id`): records owned by the team's members
+/// and its manager. What the asker sees is narrowed separately, by the policy.
+pub async fn team_filter(
+    state: &AppState,
+    alias: &str,
+    team: Option<Uuid>,
+) -> AppResult<Option<db::list::Filter>> {
+    let Some(team) = team else { return Ok(None) };
+    let mut h = state.db.handle().await?;
+    let people = db::teams::people(&mut h.c(), team).await?;
+    Ok(Some(db::records::owned_by(alias, &people)))
+}
+
 pub async fn require_active_staff(c: &mut Conn<'_>, user_id: Uuid, field: &str) -> AppResult<()> {
     match db::users::by_id(c, user_id).await? {
         Some(u) if u.active => Ok(()),

@@ -16,7 +16,7 @@ use crate::server::auth::{ClientInfo, Principal};
 use crate::server::db::list::{self, Filter};
 use crate::server::db::sql::Arg;
 use crate::server::db::{Conn, opportunities};
-use crate::server::policy::{Action, Target, authorize};
+use crate::server::policy::{Action, Target, authorize, listed};
 use crate::server::state::AppState;
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -37,12 +37,14 @@ pub async fn list(
     principal: &Principal,
     query: &ListQuery,
 ) -> AppResult<Page<Opportunity>> {
-    authorize(
+    let staff = authorize(
         principal,
         Action::Read,
         Target::kind(RecordKind::Opportunity),
     )?;
-    let mut filters = Vec::new();
+    let mut filters: Vec<Filter> = listed(staff, RecordKind::Opportunity, "o")
+        .into_iter()
+        .collect();
     let stage = query
         .stage
         .as_deref()
@@ -110,6 +112,7 @@ pub async fn list(
         }
         None => {}
     }
+    filters.extend(super::team_filter(state, "o", query.team_id).await?);
     list::page_now(&state.db, &opportunities::LIST, query, filters).await
 }
 
@@ -119,9 +122,15 @@ pub async fn get(state: &AppState, principal: &Principal, id: Uuid) -> AppResult
         Action::Read,
         Target::kind(RecordKind::Opportunity),
     )?;
-    opportunities::get_now(&state.db, id)
+    let opportunity = opportunities::get_now(&state.db, id)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?;
+    authorize(
+        principal,
+        Action::Read,
+        Target::owned(RecordKind::Opportunity, opportunity.owner_id),
+    )?;
+    Ok(opportunity)
 }
 
 fn find_stage<'s>(stages: &'s [StageDef], key: &str) -> AppResult<&'s StageDef> {
@@ -271,6 +280,11 @@ pub async fn update(
     let current = opportunities::get(&mut tx.c(), id)
         .await?
         .ok_or(AppError::NotFound)?;
+    authorize(
+        principal,
+        Action::Update,
+        Target::owned(RecordKind::Opportunity, current.owner_id),
+    )?;
     if patch.version != current.version {
         return Err(stale(&current));
     }

@@ -11,29 +11,46 @@ use crate::domain::pipeline::{
 };
 use crate::domain::records::{DEFAULT_CURRENCY, ListQuery, RecordKind};
 use crate::server::auth::{ClientInfo, Principal};
-use crate::server::db::pipeline::{self, BoardFilter, Total};
+use crate::server::db::pipeline::{self, BoardFilter, Owners, Total};
 use crate::server::db::sql::{fts_query, search_words};
-use crate::server::db::{Conn, opportunities};
-use crate::server::policy::{Action, Target, authorize};
+use crate::server::db::{Conn, opportunities, teams};
+use crate::server::policy::{Action, Target, among, authorize};
 use crate::server::state::AppState;
 use chrono::Datelike;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
 
-fn may_read(principal: &Principal) -> AppResult<()> {
+fn may_read(principal: &Principal) -> AppResult<&crate::server::auth::Staff> {
     authorize(
         principal,
         Action::Read,
         Target::kind(RecordKind::Opportunity),
-    )?;
-    Ok(())
+    )
+}
+
+/// Whose deals the figures count: the owner filter, among those the asker sees and the
+/// chosen team's people.
+async fn owners(
+    c: &mut Conn<'_>,
+    staff: &crate::server::auth::Staff,
+    one: Option<Uuid>,
+    team: Option<Uuid>,
+) -> AppResult<Owners> {
+    let team = match team {
+        Some(t) => Some(teams::people(c, t).await?),
+        None => None,
+    };
+    Ok(Owners {
+        one,
+        among: among(staff, team),
+    })
 }
 
 /// The board: every stage in order with its count, total and first page of cards by expected
 /// close. Closed columns show the deals closed in the chosen window (this month by default).
 pub async fn board(state: &AppState, principal: &Principal, q: &BoardQuery) -> AppResult<Board> {
-    may_read(principal)?;
+    let staff = may_read(principal)?;
     let today = state.now().date_naive();
     let since = q.closed_window().since(today);
     let mut h = state.db.handle().await?;
@@ -41,7 +58,7 @@ pub async fn board(state: &AppState, principal: &Principal, q: &BoardQuery) -> A
     let stages = opportunities::stages(c).await?;
     let words = q.q.as_deref().map(search_words).unwrap_or_default();
     let filter = BoardFilter {
-        owner: q.owner_id,
+        owners: owners(c, staff, q.owner_id, q.team_id).await?,
         text: (!words.is_empty()).then(|| fts_query(c.backend(), &words)),
         close_from: q.close_from,
         close_to: q.close_to,
@@ -55,6 +72,7 @@ pub async fn board(state: &AppState, principal: &Principal, q: &BoardQuery) -> A
         let query = ListQuery {
             stage: Some(stage.key.clone()),
             owner_id: q.owner_id,
+            team_id: q.team_id,
             q: q.q.clone(),
             close_from: q.close_from,
             close_to: q.close_to,
@@ -108,14 +126,14 @@ async fn board_totals(
         .filter(|s| s.is_closed())
         .map(|s| s.key.as_str())
         .collect();
-    let mut totals: Vec<Total> = pipeline::running_totals(c, filter.owner)
+    let mut totals: Vec<Total> = pipeline::running_totals(c, &filter.owners)
         .await?
         .into_iter()
         .filter(|t| !closed.contains(t.stage.as_str()))
         .collect();
     let since_month = filter.closed_since.map(|d| d.format("%Y-%m").to_string());
     totals.extend(
-        pipeline::closed_totals(c, filter.owner, since_month.as_deref())
+        pipeline::closed_totals(c, &filter.owners, since_month.as_deref())
             .await?
             .into_iter()
             .filter(|t| closed.contains(t.stage.as_str())),
@@ -149,11 +167,12 @@ fn column_totals(totals: &[Total], stage: &str) -> (Total, Vec<CurrencyTotal>) {
 
 /// Opportunity counts by stage, in board order (`GET /api/crm/count`).
 pub async fn counts(state: &AppState, principal: &Principal) -> AppResult<Vec<StageCount>> {
-    may_read(principal)?;
+    let staff = may_read(principal)?;
     let mut h = state.db.handle().await?;
     let c = &mut h.c();
     let stages = opportunities::stages(c).await?;
-    let counts: BTreeMap<String, i64> = pipeline::counts(c).await?.into_iter().collect();
+    let who = owners(c, staff, None, None).await?;
+    let counts: BTreeMap<String, i64> = pipeline::counts(c, &who).await?.into_iter().collect();
     Ok(stages
         .into_iter()
         .map(|s| StageCount {
@@ -183,14 +202,14 @@ pub async fn summary(
     principal: &Principal,
     q: &StatsQuery,
 ) -> AppResult<Summary> {
-    may_read(principal)?;
+    let staff = may_read(principal)?;
     let now = state.now();
     let period = q.period();
     let since = period.since(now);
     let mut h = state.db.handle().await?;
     let this_month = now.format("%Y-%m").to_string();
-    let row =
-        pipeline::summary(&mut h.c(), q.owner_id, DEFAULT_CURRENCY, since, &this_month).await?;
+    let who = owners(&mut h.c(), staff, q.owner_id, q.team_id).await?;
+    let row = pipeline::summary(&mut h.c(), &who, DEFAULT_CURRENCY, since, &this_month).await?;
     Ok(Summary {
         currency: DEFAULT_CURRENCY.into(),
         period,
@@ -220,11 +239,12 @@ pub async fn win_loss(
     principal: &Principal,
     q: &StatsQuery,
 ) -> AppResult<WinLoss> {
-    may_read(principal)?;
+    let staff = may_read(principal)?;
     let since = q.period().since(state.now());
     let mut h = state.db.handle().await?;
     let since_month = since.format("%Y-%m").to_string();
-    let rows = pipeline::win_loss(&mut h.c(), q.owner_id, DEFAULT_CURRENCY, &since_month).await?;
+    let who = owners(&mut h.c(), staff, q.owner_id, q.team_id).await?;
+    let rows = pipeline::win_loss(&mut h.c(), &who, DEFAULT_CURRENCY, &since_month).await?;
     let mut out = WinLoss {
         since,
         won: 0,
@@ -259,12 +279,13 @@ pub async fn stage_durations(
     principal: &Principal,
     q: &StatsQuery,
 ) -> AppResult<Vec<StageDuration>> {
-    may_read(principal)?;
+    let staff = may_read(principal)?;
     let since = q.period().since(state.now());
     let mut h = state.db.handle().await?;
     let c = &mut h.c();
     let stages = opportunities::stages(c).await?;
-    let rows = pipeline::stage_durations(c, q.owner_id, since).await?;
+    let who = owners(c, staff, q.owner_id, q.team_id).await?;
+    let rows = pipeline::stage_durations(c, &who, since).await?;
     let mut out: Vec<StageDuration> = rows
         .into_iter()
         .map(|(stage, avg_days, count)| StageDuration {
@@ -289,13 +310,13 @@ pub async fn monthly_won(
     principal: &Principal,
     q: &StatsQuery,
 ) -> AppResult<Vec<MonthlyWon>> {
-    may_read(principal)?;
+    let staff = may_read(principal)?;
     let now = state.now();
     let first = months_back(now.date_naive(), 11);
     let mut h = state.db.handle().await?;
     let since_month = first.format("%Y-%m").to_string();
-    let rows =
-        pipeline::monthly_won(&mut h.c(), q.owner_id, DEFAULT_CURRENCY, &since_month).await?;
+    let who = owners(&mut h.c(), staff, q.owner_id, q.team_id).await?;
+    let rows = pipeline::monthly_won(&mut h.c(), &who, DEFAULT_CURRENCY, &since_month).await?;
     let found: BTreeMap<String, (i64, i64)> =
         rows.into_iter().map(|(m, n, v)| (m, (n, v))).collect();
     let mut out = Vec::with_capacity(12);
@@ -319,14 +340,15 @@ pub async fn coverage(
     principal: &Principal,
     q: &StatsQuery,
 ) -> AppResult<Vec<Coverage>> {
-    may_read(principal)?;
+    let staff = may_read(principal)?;
     let mut month = month_start(state.now()).date_naive();
     let mut h = state.db.handle().await?;
+    let who = owners(&mut h.c(), staff, q.owner_id, q.team_id).await?;
     let mut out = Vec::with_capacity(3);
     for _ in 0..3 {
         let end = next_month(month);
         let (open_value, open_count, target) =
-            pipeline::coverage(&mut h.c(), q.owner_id, DEFAULT_CURRENCY, month, end).await?;
+            pipeline::coverage(&mut h.c(), &who, DEFAULT_CURRENCY, month, end).await?;
         out.push(Coverage {
             month,
             open_value,
@@ -400,7 +422,11 @@ pub async fn save_stages(
     let c = &mut tx.c();
     let before = opportunities::stages(c).await?;
     let known: BTreeMap<String, bool> = pipeline::all_stage_keys(c).await?.into_iter().collect();
-    let counts: BTreeMap<String, i64> = pipeline::counts(c).await?.into_iter().collect();
+    // Every deal counts here, seen or not: a stage that holds any cannot simply vanish.
+    let counts: BTreeMap<String, i64> = pipeline::counts(c, &Owners::default())
+        .await?
+        .into_iter()
+        .collect();
     let held = |key: &str| counts.get(key).copied().unwrap_or(0);
 
     // The new list, with keys: existing ones kept, new ones made from labels.

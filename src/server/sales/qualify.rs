@@ -41,6 +41,11 @@ pub async fn qualify(
     let lead = leads::get(&mut tx.c(), id)
         .await?
         .ok_or(AppError::NotFound)?;
+    authorize(
+        principal,
+        Action::Qualify,
+        Target::owned(RecordKind::Lead, lead.owner_id),
+    )?;
 
     if lead.status == LeadStatus::Qualified {
         return earlier_result(&mut tx.c(), lead.id).await;

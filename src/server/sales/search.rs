@@ -36,5 +36,6 @@ pub async fn search(
         return Ok(vec![]);
     }
     let mut h = state.db.handle().await?;
-    Ok(search::search(&mut h.c(), q, &kinds, PER_KIND).await?)
+    let within = crate::server::policy::sight(staff);
+    Ok(search::search(&mut h.c(), q, &kinds, PER_KIND, within).await?)
 }

@@ -1,6 +1,7 @@
-//! Filters kept in the address (so reload and Back keep them): the owner select and the text
-//! box that lists and the board share, and the hook that rewrites one parameter.
+//! Filters kept in the address (so reload and Back keep them): the owner and team selects and
+//! the text box that lists and the board share, and the hook that rewrites one parameter.
 
+use crate::api::admin::team_options;
 use crate::api::sales::staff_options;
 use crate::domain::links::urlencode;
 use crate::ui::components::shell::use_me;
@@ -72,6 +73,31 @@ pub fn OwnerFilter(set_param: Callback<(&'static str, String)>) -> impl IntoView
                         </select>
                     }
                 }
+            })}
+        </Suspense>
+    }
+}
+
+/// All teams / one team, as `team_id`: shown once there are teams.
+#[component]
+pub fn TeamFilter(set_param: Callback<(&'static str, String)>) -> impl IntoView {
+    let params = use_query_map();
+    let teams = Resource::new(|| (), |_| team_options());
+    let team = move || params.with(|p| p.get("team_id")).unwrap_or_default();
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let teams = teams.await.unwrap_or_default();
+                (!teams.is_empty()).then(|| view! {
+                    <label class="sr-only" for="team-filter">"Team"</label>
+                    <select id="team-filter" class="owner-filter" prop:value=team
+                        on:change=move |ev| set_param.run(("team_id", event_target_value(&ev)))>
+                        <option value="">"All teams"</option>
+                        {teams.into_iter().map(|t| view! {
+                            <option value=t.id.to_string()>{t.name}</option>
+                        }).collect_view()}
+                    </select>
+                })
             })}
         </Suspense>
     }

@@ -340,3 +340,16 @@ mod tests {
         );
     }
 }
+
+/// The message a refused save has for `field`, shown under it (nothing while there is none).
+pub fn field_problem(
+    error: RwSignal<Option<AppError>>,
+    field: &'static str,
+) -> impl Fn() -> Option<AnyView> + Copy {
+    move || {
+        error
+            .get()
+            .and_then(|e| e.field(field))
+            .map(|m| view! { <p class="field-error">{m}</p> }.into_any())
+    }
+}

@@ -6,6 +6,7 @@ use crate::api::admin::start_impersonation;
 use crate::domain::admin::ImpersonationRequest;
 use crate::domain::error::AppError;
 use crate::domain::user::Me;
+use crate::ui::components::form::field_problem;
 use leptos::prelude::*;
 
 /// Shown on every staff and portal page while an admin views as someone: who, as whom, when
@@ -93,14 +94,7 @@ pub fn ViewAsButton(
             }
         });
     };
-    let problem = move |field: &'static str| {
-        move || {
-            error
-                .get()
-                .and_then(|e| e.field(field))
-                .map(|m| view! { <p class="field-error">{m}</p> })
-        }
-    };
+    let problem = move |field: &'static str| field_problem(error, field);
     let general = move || {
         error
             .get()

@@ -9,7 +9,8 @@ use crate::ui::pages::placeholder::area_denied;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-fn problems(e: &AppError) -> String {
+/// Every field's problem of a refused save, on one line.
+pub fn problems(e: &AppError) -> String {
     match e {
         AppError::Validation { fields, .. } if !fields.is_empty() => fields
             .iter()
@@ -30,6 +31,7 @@ pub fn AdminPage() -> impl IntoView {
         <header class="page-head"><h1>"Administration"</h1></header>
         <ul class="admin-links">
             <li><a href="/admin/users">"Users"</a><span class="muted">" Who can sign in, their roles and sessions; view the CRM as one of them."</span></li>
+            <li><a href="/admin/teams">"Teams and visibility"</a><span class="muted">" Who works together, and per role whose records its users see and edit."</span></li>
             <li><a href="/admin/audit">"Audit log"</a><span class="muted">" Every change and sign-in, tamper-evident."</span></li>
             <li><a href="/admin/forms">"Kickoff forms"</a><span class="muted">" Public sign-up pages that create leads or prospects."</span></li>
             <li><a href="/admin/sla">"Support SLAs"</a><span class="muted">" First-response and resolution targets per priority."</span></li>

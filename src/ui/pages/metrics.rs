@@ -8,7 +8,7 @@ use crate::domain::opportunity::LostReason;
 use crate::domain::pipeline::{Coverage, Period, StatsQuery, TargetInput, next_month};
 use crate::domain::records::{DEFAULT_CURRENCY, Money, parse_decimal};
 use crate::ui::components::charts::{Bar, BarChart, ColumnChart};
-use crate::ui::components::filters::{OwnerFilter, use_param_setter};
+use crate::ui::components::filters::{OwnerFilter, TeamFilter, use_param_setter};
 use crate::ui::components::shell::use_can;
 use crate::ui::format::compact_money;
 use leptos::prelude::*;
@@ -26,6 +26,7 @@ pub fn MetricsPage() -> impl IntoView {
         params.with(|p| StatsQuery {
             period: p.get("period").and_then(|s| s.parse().ok()),
             owner_id: p.get("owner_id").and_then(|s| s.parse().ok()),
+            team_id: p.get("team_id").and_then(|s| s.parse().ok()),
         })
     });
     let refresh = RwSignal::new(0u32);
@@ -40,6 +41,7 @@ pub fn MetricsPage() -> impl IntoView {
         <header class="page-head"><h1>"Metrics"</h1></header>
         <div class="list-tools">
             <OwnerFilter set_param=set_param/>
+            <TeamFilter set_param=set_param/>
             <label class="inline-field">"Period"
                 <select prop:value=move || params.with(|p| p.get("period")).unwrap_or_default()
                     on:change=move |ev| set_param.run(("period", event_target_value(&ev)))>

@@ -9,5 +9,6 @@ pub mod placeholder;
 pub mod portal;
 pub mod stages;
 pub mod tasks;
+pub mod teams;
 pub mod tickets;
 pub mod users;

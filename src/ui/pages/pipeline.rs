@@ -13,7 +13,7 @@ use crate::domain::pipeline::{
 };
 use crate::domain::records::{DEFAULT_CURRENCY, ListQuery, Money, RecordKind};
 use crate::ui::components::editing::Modal;
-use crate::ui::components::filters::{OwnerFilter, TextFilter, use_param_setter};
+use crate::ui::components::filters::{OwnerFilter, TeamFilter, TextFilter, use_param_setter};
 use crate::ui::components::form::Submit;
 use crate::ui::components::shell::use_can;
 use crate::ui::format::{compact_money, date};
@@ -55,6 +55,7 @@ fn columns_of(board: Board) -> Vec<Column> {
 fn board_query(params: &leptos_router::params::ParamsMap) -> BoardQuery {
     BoardQuery {
         owner_id: params.get("owner_id").and_then(|s| s.parse().ok()),
+        team_id: params.get("team_id").and_then(|s| s.parse().ok()),
         q: params.get("q").filter(|s| !s.trim().is_empty()),
         close_from: params.get("close_from").and_then(|s| s.parse().ok()),
         close_to: params.get("close_to").and_then(|s| s.parse().ok()),
@@ -111,10 +112,11 @@ pub fn PipelinePage() -> impl IntoView {
     let board = Resource::new(move || query.get(), pipeline_board);
     let refresh = RwSignal::new(0u32);
     let summary = Resource::new(
-        move || (refresh.get(), query.with(|q| q.owner_id)),
-        |(_, owner_id)| {
+        move || (refresh.get(), query.with(|q| (q.owner_id, q.team_id))),
+        |(_, (owner_id, team_id))| {
             pipeline_summary(StatsQuery {
                 owner_id,
+                team_id,
                 ..Default::default()
             })
         },
@@ -141,6 +143,7 @@ pub fn PipelinePage() -> impl IntoView {
         </Suspense>
         <div class="list-tools board-tools">
             <OwnerFilter set_param=set_param/>
+            <TeamFilter set_param=set_param/>
             <TextFilter set_param=set_param placeholder="Filter by name…"/>
             <label class="inline-field">"Closing from"
                 <input type="date" prop:value=move || param("close_from")
@@ -473,6 +476,7 @@ fn BoardColumn(stage: String, state: BoardState, query: StoredValue<BoardQuery>)
         let list = ListQuery {
             stage: Some(col.def.key.clone()),
             owner_id: q.owner_id,
+            team_id: q.team_id,
             q: q.q.clone(),
             close_from: q.close_from,
             close_to: q.close_to,

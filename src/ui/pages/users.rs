@@ -9,6 +9,7 @@ use crate::domain::admin::{ImpersonationRequest, NewUserInput, UserUpdate};
 use crate::domain::error::AppError;
 use crate::domain::user::{Area, Role};
 use crate::ui::components::editing::Modal;
+use crate::ui::components::form::field_problem;
 use crate::ui::components::impersonation::ViewAsButton;
 use crate::ui::components::shell::{use_can, use_me};
 use crate::ui::format::datetime;
@@ -217,14 +218,7 @@ fn NewUserForm(on_created: Callback<(String, Option<String>)>) -> impl IntoView 
             }
         });
     };
-    let problem = move |f: &'static str| {
-        move || {
-            error
-                .get()
-                .and_then(|e| e.field(f))
-                .map(|m| view! { <p class="field-error">{m}</p> })
-        }
-    };
+    let problem = move |field: &'static str| field_problem(error, field);
     view! {
         <form class="stack" on:submit=submit novalidate>
             {move || error.get().filter(|e| !matches!(e, AppError::Validation { .. })).map(|e| view! { <p class="form-error" role="alert">{e.message()}</p> })}
