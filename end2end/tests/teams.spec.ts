@@ -38,7 +38,7 @@ test("an admin makes a team and narrows sales to it: a rep sees the team's recor
     await page.getByRole("combobox", { name: "Support Edits" }).selectOption("all");
     await page.getByRole("button", { name: "Save visibility" }).click();
     await expect(page.getByRole("alert")).toContainText("cannot edit records it does not see");
-    expect((await api(page, "GET", "/api/admin/visibility")).support).toEqual({ see: "all", edit: "all" });
+    expect((await api(page, "GET", "/api/admin/visibility")).support).toEqual({ see: "all", edit: "all", money: true });
 
     // A team of Nia and Ole, with the keyboard-reachable form.
     await page.getByRole("button", { name: "New team" }).click();
@@ -89,5 +89,60 @@ test("an admin makes a team and narrows sales to it: a rep sees the team's recor
     // The defaults again, for the tests that follow.
     await api(page, "PUT", "/api/admin/visibility", { sales: { see: "all", edit: "team" } });
     for (const r of [nia, ole, pat]) await r.context.close();
+  }
+});
+
+test("an admin keeps money from sales: a rep works the board, the deal and the metrics without any amount", async ({ page, browser }) => {
+  const errors = watchErrors(page);
+  await signIn(page);
+  const stamp = Date.now();
+  const quinn = await rep(page, browser, "Quinn", stamp);
+  try {
+    const deal = await api(page, "POST", "/api/crm/opportunities", {
+      name: `Priced deal ${stamp}`, value: "43210.00", expected_close: "2026-12-24", owner_id: quinn.id,
+    });
+    await page.goto("/admin/teams");
+    await hydrated(page);
+    const sales = page.getByRole("group", { name: "Sales" });
+    await expect(sales.getByLabel("Sees values and revenue")).toBeChecked();
+    await sales.getByLabel("Sees values and revenue").uncheck();
+    await page.getByRole("button", { name: "Save visibility" }).click();
+    await expect(page.getByText("Saved. Each person sees the change")).toBeVisible();
+    expect((await api(page, "GET", "/api/admin/visibility")).sales.money).toBe(false);
+
+    // The board: the card and the counts, no value on the card or in the strip.
+    const q = quinn.page;
+    await q.goto("/pipeline");
+    await hydrated(q);
+    await expect(q.getByText(`Priced deal ${stamp}`)).toBeVisible();
+    await expect(q.getByRole("region", { name: "Pipeline summary" })).toContainText("Open opportunities");
+    for (const amount of ["43,210", "43.2K"]) await expect(q.locator("main")).not.toContainText(amount);
+    await expect(q.getByText("Total pipeline value")).toHaveCount(0);
+
+    // The deal's page: no value, and no Value field to edit.
+    await q.goto(`/opportunities/${deal.id}`);
+    await hydrated(q);
+    await expect(q.getByRole("heading", { name: `Priced deal ${stamp}` })).toBeVisible();
+    await expect(q.locator("main")).not.toContainText("43,210");
+    await expect(q.getByLabel("Value", { exact: true })).toHaveCount(0);
+
+    // The list leaves the Value column out; the metrics count deals instead of summing them.
+    await q.goto("/opportunities");
+    await hydrated(q);
+    await expect(q.getByRole("columnheader", { name: "Value" })).toHaveCount(0);
+    await q.goto("/pipeline/metrics");
+    await hydrated(q);
+    await expect(q.getByRole("heading", { name: "Open deals by stage" })).toBeVisible();
+    await expect(q.getByRole("heading", { name: "Pipeline coverage" })).toHaveCount(0);
+    await expect(q.locator("main")).not.toContainText("43.2K");
+
+    // The admin still sees it.
+    await page.goto(`/opportunities/${deal.id}`);
+    await hydrated(page);
+    await expect(page.locator("main")).toContainText("43,210");
+    expect(errors()).toEqual([]);
+  } finally {
+    await api(page, "PUT", "/api/admin/visibility", { sales: { see: "all", edit: "team", money: true } });
+    await quinn.context.close();
   }
 });

@@ -7,7 +7,7 @@ use crate::domain::admin::{
     UserUpdate,
 };
 use crate::domain::error::AppError;
-use crate::domain::team::{Team, TeamInput, TeamMember, Visibility};
+use crate::domain::team::{Team, TeamInput, TeamMember, Visibility, VisibilityChange};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use uuid::Uuid;
@@ -118,7 +118,7 @@ pub async fn record_visibility() -> Result<Visibility, AppError> {
 }
 
 #[server(prefix = "/api/fn/w", input = Json)]
-pub async fn save_record_visibility(change: Visibility) -> Result<Visibility, AppError> {
+pub async fn save_record_visibility(change: VisibilityChange) -> Result<Visibility, AppError> {
     let (state, principal) = ctx::request().await?;
     ctx::answer(teams::set_visibility(&state, &principal, &ctx::client(), change).await)
 }

@@ -10,6 +10,7 @@ pub mod form;
 pub mod import;
 pub mod lead;
 pub mod links;
+pub mod money;
 pub mod opportunity;
 pub mod pipeline;
 pub mod portal;

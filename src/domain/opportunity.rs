@@ -104,6 +104,16 @@ impl StageDef {
             })
             .collect()
     }
+
+    /// What a person can tell is missing: someone who does not see values cannot tell whether
+    /// one is set (it reaches them blank), so that one the server decides.
+    pub fn missing_in_sight(&self, f: &OpportunityFields, money: bool) -> Vec<String> {
+        let mut missing = self.missing(f);
+        if !money {
+            missing.retain(|field| field != "value");
+        }
+        missing
+    }
 }
 
 /// The pipeline of a fresh installation (seed 004): Lead, Qualified, Proposal, Negotiation,

@@ -107,9 +107,9 @@ pub struct BoardColumn {
     pub def: StageDef,
     pub count: i64,
     /// The sum of the column's values in the reporting currency, as a decimal.
-    #[serde(with = "super::records::decimal_minor")]
-    #[cfg_attr(feature = "ssr", schema(value_type = f64))]
-    pub total_value: i64,
+    #[serde(with = "super::records::opt_decimal_minor")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<f64>))]
+    pub total_value: Option<i64>,
     /// Totals in other currencies, when the column holds any (never added into `total_value`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub other_currencies: Vec<CurrencyTotal>,
@@ -202,23 +202,23 @@ pub struct Summary {
     pub period: Period,
     pub since: DateTime<Utc>,
     /// The value of every open opportunity.
-    #[serde(with = "super::records::decimal_minor")]
-    #[cfg_attr(feature = "ssr", schema(value_type = f64))]
-    pub total_pipeline_value: i64,
+    #[serde(with = "super::records::opt_decimal_minor")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<f64>))]
+    pub total_pipeline_value: Option<i64>,
     pub open_count: i64,
     /// Of the leads created in the period, the share whose opportunity was won (0–1).
     pub conversion_rate: f64,
     pub leads_in_period: i64,
     pub leads_won: i64,
     /// The average value of the opportunities won in the period.
-    #[serde(with = "super::records::decimal_minor")]
-    #[cfg_attr(feature = "ssr", schema(value_type = f64))]
-    pub avg_deal_size: i64,
+    #[serde(with = "super::records::opt_decimal_minor")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<f64>))]
+    pub avg_deal_size: Option<i64>,
     pub won_in_period: i64,
     /// The value won since the first of this month.
-    #[serde(with = "super::records::decimal_minor")]
-    #[cfg_attr(feature = "ssr", schema(value_type = f64))]
-    pub won_this_month: i64,
+    #[serde(with = "super::records::opt_decimal_minor")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<f64>))]
+    pub won_this_month: Option<i64>,
     pub won_this_month_count: i64,
 }
 
@@ -228,9 +228,9 @@ pub struct Summary {
 pub struct WinLoss {
     pub since: DateTime<Utc>,
     pub won: i64,
-    #[serde(with = "super::records::decimal_minor")]
-    #[cfg_attr(feature = "ssr", schema(value_type = f64))]
-    pub won_value: i64,
+    #[serde(with = "super::records::opt_decimal_minor")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<f64>))]
+    pub won_value: Option<i64>,
     pub lost: Vec<ReasonCount>,
 }
 
@@ -240,9 +240,9 @@ pub struct ReasonCount {
     /// A lost reason, or `unknown` for deals lost before reasons were required.
     pub reason: String,
     pub count: i64,
-    #[serde(with = "super::records::decimal_minor")]
-    #[cfg_attr(feature = "ssr", schema(value_type = f64))]
-    pub value: i64,
+    #[serde(with = "super::records::opt_decimal_minor")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<f64>))]
+    pub value: Option<i64>,
 }
 
 /// How long opportunities stayed in each stage they left in the period.
@@ -261,9 +261,9 @@ pub struct MonthlyWon {
     /// `2026-11`.
     pub month: String,
     pub count: i64,
-    #[serde(with = "super::records::decimal_minor")]
-    #[cfg_attr(feature = "ssr", schema(value_type = f64))]
-    pub value: i64,
+    #[serde(with = "super::records::opt_decimal_minor")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<f64>))]
+    pub value: Option<i64>,
 }
 
 /// Open value expected to close in a month, against the target set for it.
@@ -272,9 +272,9 @@ pub struct MonthlyWon {
 pub struct Coverage {
     /// The first day of the month.
     pub month: NaiveDate,
-    #[serde(with = "super::records::decimal_minor")]
-    #[cfg_attr(feature = "ssr", schema(value_type = f64))]
-    pub open_value: i64,
+    #[serde(with = "super::records::opt_decimal_minor")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<f64>))]
+    pub open_value: Option<i64>,
     pub open_count: i64,
     #[serde(with = "super::records::opt_decimal_minor")]
     #[cfg_attr(feature = "ssr", schema(value_type = Option<f64>))]
@@ -286,7 +286,8 @@ impl Coverage {
     pub fn ratio(&self) -> Option<f64> {
         self.target
             .filter(|t| *t > 0)
-            .map(|t| self.open_value as f64 / t as f64)
+            .zip(self.open_value)
+            .map(|(t, open)| open as f64 / t as f64)
     }
 }
 

@@ -57,12 +57,20 @@ impl FromStr for Reach {
     }
 }
 
-/// What one role's users see and edit.
+/// What one role's users see and edit, and whether they see money: an opportunity's value,
+/// an account's revenue, and every figure summed from them (totals, metrics, targets).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RoleReach {
     pub see: Reach,
     pub edit: Reach,
+    /// Left out: shown (today's behaviour).
+    #[serde(default = "shown")]
+    pub money: bool,
+}
+
+fn shown() -> bool {
+    true
 }
 
 impl RoleReach {
@@ -77,6 +85,7 @@ impl RoleReach {
             } else {
                 Reach::All
             },
+            money: true,
         }
     }
 }
@@ -84,6 +93,40 @@ impl RoleReach {
 /// Per staff role, what its users see and edit (`{"sales": {"see": "team", "edit": "own"}}`).
 /// A role left out keeps what it has.
 pub type Visibility = BTreeMap<Role, RoleReach>;
+
+/// A change to one role's visibility: `money` left out keeps what the role has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ReachChange {
+    pub see: Reach,
+    pub edit: Reach,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub money: Option<bool>,
+}
+
+impl ReachChange {
+    /// The role's visibility after this change, from what it had.
+    pub fn applied_to(self, before: RoleReach) -> RoleReach {
+        RoleReach {
+            see: self.see,
+            edit: self.edit,
+            money: self.money.unwrap_or(before.money),
+        }
+    }
+}
+
+impl From<RoleReach> for ReachChange {
+    fn from(r: RoleReach) -> ReachChange {
+        ReachChange {
+            see: r.see,
+            edit: r.edit,
+            money: Some(r.money),
+        }
+    }
+}
+
+/// Per role, what an admin changes (`{"sales": {"see": "team", "edit": "own", "money": false}}`).
+pub type VisibilityChange = BTreeMap<Role, ReachChange>;
 
 /// The roles whose visibility an admin chooses. Admins and super admins always see and edit
 /// every record: they run the CRM, and must not be able to hide records from themselves.
@@ -113,6 +156,8 @@ pub struct StaffReach {
     pub see: Reach,
     pub edit: Reach,
     pub team: Vec<Uuid>,
+    /// Whether they see (and may set) money amounts.
+    pub money: bool,
 }
 
 impl Default for StaffReach {
@@ -122,13 +167,14 @@ impl Default for StaffReach {
             see: Reach::All,
             edit: Reach::All,
             team: Vec::new(),
+            money: true,
         }
     }
 }
 
 /// Refuses a change that names a portal role, or edits beyond what it sees (an edit needs the
 /// record in sight).
-pub fn check_visibility(change: &Visibility) -> Result<(), AppError> {
+pub fn check_visibility(change: &VisibilityChange) -> Result<(), AppError> {
     for (role, reach) in change {
         if !role.is_staff() {
             return Err(AppError::invalid(
@@ -223,24 +269,46 @@ mod tests {
         assert_eq!(all[&Role::Sales].edit, Reach::Team);
         assert_eq!(all[&Role::Support].edit, Reach::All);
         let json = serde_json::json!({"sales": {"see": "team", "edit": "own"}});
-        let v: Visibility = serde_json::from_value(json).expect("parses");
-        assert!(check_visibility(&v).is_ok());
+        let v: Visibility = serde_json::from_value(json.clone()).expect("parses");
+        let change: VisibilityChange = serde_json::from_value(json).expect("parses");
+        assert!(check_visibility(&change).is_ok());
         assert_eq!(complete(&v)[&Role::Sales].see, Reach::Team);
     }
 
     #[test]
+    fn money_shows_until_an_admin_hides_it_and_a_change_without_it_keeps_it() {
+        assert!(complete(&Visibility::new()).values().all(|r| r.money));
+        let hidden = RoleReach {
+            money: false,
+            ..RoleReach::default_for(Role::Sales)
+        };
+        let change: ReachChange =
+            serde_json::from_value(serde_json::json!({"see": "team", "edit": "own"}))
+                .expect("parses");
+        assert!(!change.applied_to(hidden).money);
+        let shown: ReachChange = serde_json::from_value(
+            serde_json::json!({"see": "team", "edit": "own", "money": true}),
+        )
+        .expect("parses");
+        assert!(shown.applied_to(hidden).money);
+    }
+
+    #[test]
     fn a_role_cannot_edit_beyond_what_it_sees_and_portal_roles_are_refused() {
-        let wide = Visibility::from([(
+        let wide = VisibilityChange::from([(
             Role::Sales,
-            RoleReach {
+            ReachChange {
                 see: Reach::Own,
                 edit: Reach::Team,
+                money: None,
             },
         )]);
         assert!(check_visibility(&wide).is_err());
-        let portal = Visibility::from([(Role::Client, RoleReach::default_for(Role::Client))]);
+        let portal =
+            VisibilityChange::from([(Role::Client, RoleReach::default_for(Role::Client).into())]);
         assert!(check_visibility(&portal).is_err());
-        let admin = Visibility::from([(Role::Admin, RoleReach::default_for(Role::Admin))]);
+        let admin =
+            VisibilityChange::from([(Role::Admin, RoleReach::default_for(Role::Admin).into())]);
         assert!(check_visibility(&admin).is_err());
         let mut t = TeamInput {
             name: "  East ".into(),

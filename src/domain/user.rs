@@ -158,6 +158,10 @@ pub struct Capabilities {
     /// The roles whose holders may be assigned a ticket.
     #[serde(default)]
     pub ticket_roles: Vec<Role>,
+    /// Whether money shows: opportunity values, account revenue, totals and metrics of money
+    /// (the server leaves them blank otherwise, and refuses to set them).
+    #[serde(default)]
+    pub money: bool,
 }
 
 impl Capabilities {

@@ -9,7 +9,7 @@ use crate::domain::admin::{
     UserUpdate,
 };
 use crate::domain::error::{AppError, AppResult, ErrorBody};
-use crate::domain::team::{RoleReach, Team, TeamInput, Visibility};
+use crate::domain::team::{ReachChange, RoleReach, Team, TeamInput, Visibility, VisibilityChange};
 use crate::server::admin::{audit, teams, users};
 use crate::server::auth::impersonation::{self, Subject};
 use crate::server::auth::{ClientInfo, Principal, account};
@@ -106,8 +106,8 @@ async fn delete_team(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Per role, whose records its users see and edit (`own`, `team` or `all`). Admins and super
-/// admins always see and edit everything and are not listed.
+/// Per role, whose records its users see and edit (`own`, `team` or `all`) and whether they see
+/// money. Admins and super admins always see and edit everything and are not listed.
 #[utoipa::path(get, path = "/api/admin/visibility", tag = "admin",
     responses((status = 200, body = std::collections::BTreeMap<String, RoleReach>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn get_visibility(
@@ -117,16 +117,18 @@ async fn get_visibility(
     Ok(Json(teams::visibility(&state, &principal).await?))
 }
 
-/// Sets what the roles named see and edit (`{"sales": {"see": "team", "edit": "own"}}`); the
-/// roles left out keep theirs. A role cannot edit beyond what it sees (422).
-#[utoipa::path(put, path = "/api/admin/visibility", tag = "admin", request_body = std::collections::BTreeMap<String, RoleReach>,
+/// Sets what the roles named see and edit, and whether they see money (opportunity values,
+/// account revenue and the figures summed from them): `{"sales": {"see": "team", "edit":
+/// "own", "money": false}}`. The roles left out keep theirs, and so does a role's money when
+/// `money` is left out. A role cannot edit beyond what it sees (422).
+#[utoipa::path(put, path = "/api/admin/visibility", tag = "admin", request_body = std::collections::BTreeMap<String, ReachChange>,
     responses((status = 200, body = std::collections::BTreeMap<String, RoleReach>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 422, body = ErrorBody)))]
 async fn set_visibility(
     State(state): State<AppState>,
     principal: Principal,
     client: ClientInfo,
-    Body(change): Body<Visibility>,
+    Body(change): Body<VisibilityChange>,
 ) -> AppResult<Json<Visibility>> {
     Ok(Json(
         teams::set_visibility(&state, &principal, &client, change).await?,

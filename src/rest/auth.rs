@@ -85,7 +85,10 @@ async fn login(
     let next = safe_next(input.next.as_deref());
     match service::login(&state, &session, &client, &input.email, &input.password).await {
         Ok(_) if html => see_other(&next),
-        Ok(user) => Json(own(user)).into_response(),
+        Ok(user) => match own(&state, user).await {
+            Ok(me) => Json(me).into_response(),
+            Err(e) => e.into_response(),
+        },
         Err(e) if html => {
             let message = e.message();
             let page = standalone_page(
@@ -147,9 +150,11 @@ async fn setup(
         name: input.name.clone(),
         password: Some(input.password.clone()).filter(|p| !p.is_empty()),
     };
-    let result = service::complete_setup(&state, &session, &client, &input.token, new_user)
-        .await
-        .map(own);
+    let result =
+        match service::complete_setup(&state, &session, &client, &input.token, new_user).await {
+            Ok(user) => own(&state, user).await,
+            Err(e) => Err(e),
+        };
     link_answer(
         result,
         accepts_html(&headers),
@@ -181,7 +186,7 @@ async fn set_password(
     headers: HeaderMap,
     FormOrJson(input): FormOrJson<SetPasswordInput>,
 ) -> Response {
-    let result = service::set_password_with_link(
+    let result = match service::set_password_with_link(
         &state,
         &session,
         &client,
@@ -190,7 +195,10 @@ async fn set_password(
         input.revoke_tokens,
     )
     .await
-    .map(own);
+    {
+        Ok(user) => own(&state, user).await,
+        Err(e) => Err(e),
+    };
     link_answer(
         result,
         accepts_html(&headers),
@@ -263,7 +271,15 @@ fn with_status(page: Response, e: &AppError) -> Response {
 }
 
 /// The answer for someone just signed in as themselves, with what the policy lets them do.
-fn own(user: crate::domain::user::CurrentUser) -> Me {
-    let can = crate::server::policy::capabilities(user.role, user.id);
-    Me::own(user, can)
+async fn own(state: &AppState, user: crate::domain::user::CurrentUser) -> Result<Me, AppError> {
+    let money = if user.role.is_staff() {
+        let mut h = state.db.handle().await?;
+        crate::server::policy::reach(&mut h.c(), user.id, user.role)
+            .await?
+            .money
+    } else {
+        false
+    };
+    let can = crate::server::policy::capabilities(user.role, user.id, money);
+    Ok(Me::own(user, can))
 }

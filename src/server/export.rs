@@ -49,7 +49,7 @@ impl ExportKind {
 
     /// `(header, field of the record's JSON)`. Headers are the names the importer guesses,
     /// so an exported file imports back without adjusting the mapping.
-    fn columns(self) -> &'static [(&'static str, &'static str)] {
+    fn all_columns(self) -> &'static [(&'static str, &'static str)] {
         match self {
             ExportKind::Leads => &[
                 ("id", "id"),
@@ -124,6 +124,17 @@ impl ExportKind {
                 ("id", "id"),
             ],
         }
+    }
+}
+
+impl ExportKind {
+    /// The columns the asker gets: money columns only for those who see money.
+    fn columns(self, money: bool) -> Vec<(&'static str, &'static str)> {
+        self.all_columns()
+            .iter()
+            .copied()
+            .filter(|(_, field)| money || !crate::domain::money::is_money(field))
+            .collect()
     }
 }
 
@@ -237,11 +248,10 @@ async fn page(
     }
 }
 
-fn lines(kind: ExportKind, items: &[Value]) -> String {
+fn lines(columns: &[(&str, &str)], items: &[Value]) -> String {
     let mut out = String::with_capacity(items.len() * 160);
     for item in items {
-        let cells: Vec<String> = kind
-            .columns()
+        let cells: Vec<String> = columns
             .iter()
             .map(|(_, key)| cell(item.get(*key)))
             .collect();
@@ -282,18 +292,20 @@ pub async fn export(
         audit::insert(&mut tx.c(), &entry, now).await?;
         tx.commit().await?;
     }
-    let headers: Vec<&str> = kind.columns().iter().map(|(h, _)| *h).collect();
-    let head = format!("{}{}", csv_line(&headers), lines(kind, &first));
+    let columns = kind.columns(crate::server::policy::sees_money(staff));
+    let headers: Vec<&str> = columns.iter().map(|(h, _)| *h).collect();
+    let head = format!("{}{}", csv_line(&headers), lines(&columns, &first));
     let state = state.clone();
     let principal = principal.clone();
     let rest = futures::stream::unfold(next, move |next| {
         let (state, principal, filters) = (state.clone(), principal.clone(), filters.clone());
+        let columns = columns.clone();
         async move {
             if matches!(next, Next::End) {
                 return None;
             }
             match page(&state, &principal, kind, &filters, &next).await {
-                Ok((items, after)) => Some((Ok(lines(kind, &items)), after)),
+                Ok((items, after)) => Some((Ok(lines(&columns, &items)), after)),
                 Err(e) => {
                     tracing::error!(error = ?e, "export stopped");
                     Some((Err(std::io::Error::other("export stopped")), Next::End))

@@ -164,7 +164,7 @@ const SALES_RECORDS: [RecordKind; 4] = [
 /// Whether a staff member with `role` (and id `me`) may do `action` on `target`.
 /// What a person may do at the level of record kinds, for the browser to show the controls
 /// that will work: the same [`allows`] that decides each request.
-pub fn capabilities(role: Role, me: Uuid) -> crate::domain::user::Capabilities {
+pub fn capabilities(role: Role, me: Uuid, money: bool) -> crate::domain::user::Capabilities {
     use RecordKind::*;
     if !role.is_staff() {
         return Default::default();
@@ -193,6 +193,7 @@ pub fn capabilities(role: Role, me: Uuid) -> crate::domain::user::Capabilities {
             .into_iter()
             .filter(|r| takes_tickets(*r))
             .collect(),
+        money,
     }
 }
 
@@ -416,7 +417,46 @@ pub async fn reach(c: &mut Conn<'_>, user: Uuid, role: Role) -> Result<StaffReac
         see: chosen.see,
         edit: chosen.edit,
         team,
+        money: chosen.money,
     })
+}
+
+/// Whether the asker sees money: opportunity values, account revenue and every figure summed
+/// from them. Anyone else gets those fields blank (`null`), wherever a record or figure leaves
+/// the server.
+pub fn sees_money(staff: &Staff) -> bool {
+    staff.reach.money
+}
+
+/// A list sorted by a money field would rank what the asker may not see (and carry the amount
+/// in its cursor): only for those who see money.
+pub fn may_sort_by(staff: &Staff, sort: Option<&str>) -> Result<(), AppError> {
+    let by = sort.map(|s| s.trim_start_matches('-'));
+    if by.is_some_and(crate::domain::money::is_money) && !sees_money(staff) {
+        return Err(AppError::forbidden(
+            "Your role does not see money amounts, so lists cannot be sorted by them.",
+        ));
+    }
+    Ok(())
+}
+
+/// `value` as the asker may read it: with its money blank unless they see money.
+pub fn shown<T: crate::domain::money::HidesMoney>(staff: &Staff, mut value: T) -> T {
+    if !sees_money(staff) {
+        value.hide_money();
+    }
+    value
+}
+
+/// A write that sets a money field (`touches`) needs the money in sight: a role that does not
+/// see values cannot overwrite one it cannot read.
+pub fn may_set_money(staff: &Staff, touches: bool) -> Result<(), AppError> {
+    if touches && !sees_money(staff) {
+        return Err(AppError::forbidden(
+            "Your role does not see money amounts, so it cannot set them. Leave the value out.",
+        ));
+    }
+    Ok(())
 }
 
 /// The staff member asking, if they may do `action` on `target`.
@@ -817,7 +857,7 @@ mod tests {
     #[test]
     fn the_palette_offers_only_what_the_role_may_open() {
         let pages = |role: Role| -> Vec<&'static str> {
-            crate::domain::user::destinations(&capabilities(role, Uuid::nil()))
+            crate::domain::user::destinations(&capabilities(role, Uuid::nil(), true))
                 .into_iter()
                 .map(|d| d.1)
                 .collect()
@@ -912,6 +952,7 @@ mod tests {
             see: Reach::Team,
             edit: Reach::Own,
             team: vec![rep.user.id, mate],
+            money: true,
         };
         let p = Principal::Staff(rep.clone());
         let me = rep.user.id;
@@ -994,14 +1035,14 @@ mod tests {
             nothing
         );
         assert!(!user_actions(&admin, other, Role::Sales, false).view_as);
-        let grant = |role: Role| capabilities(role, Uuid::nil()).grant;
+        let grant = |role: Role| capabilities(role, Uuid::nil(), true).grant;
         assert_eq!(grant(Role::SuperAdmin), Role::STAFF.to_vec());
         assert_eq!(
             grant(Role::Admin),
             [Role::Manager, Role::Sales, Role::Support]
         );
         assert!(grant(Role::Manager).is_empty() && grant(Role::Sales).is_empty());
-        let takes = capabilities(Role::Sales, Uuid::nil()).ticket_roles;
+        let takes = capabilities(Role::Sales, Uuid::nil(), true).ticket_roles;
         assert!(takes.contains(&Role::Support) && !takes.contains(&Role::Sales));
     }
 

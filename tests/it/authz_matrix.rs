@@ -1237,3 +1237,280 @@ async fn a_team_sees_its_records_edits_its_own_and_never_shows_another_teams() {
     })
     .await;
 }
+
+/// The amounts of the money fixture, in every form they are sent or shown in (JSON decimals,
+/// grouped display, compact figures): an opportunity's value before and after an edit, a won
+/// deal's, an account's revenue and this month's target.
+const AMOUNTS: &[&str] = &[
+    "654321",
+    "654,321",
+    "654329",
+    "654,329",
+    "654.3",
+    "765432",
+    "765,432",
+    "765.4",
+    "7777123",
+    "7,777,123",
+    "876543",
+    "876,543",
+    "876.5",
+];
+
+/// A sales rep whose role does not see money, with their own account (revenue), an open deal
+/// whose value was edited, a won deal, and a target for the month, all made by a super admin.
+async fn money_fixture(app: &TestApp) -> (Client, Client, Fixture) {
+    let (mut root, _) = app.api("root@example.com", Role::SuperAdmin).await;
+    let (rep, rep_id) = app.api("rep@example.com", Role::Sales).await;
+    let r = root
+        .put_json(
+            "/api/admin/visibility",
+            json!({"sales": {"see": "all", "edit": "team", "money": false}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["sales"]["money"], json!(false));
+    let id = |r: Resp| -> String {
+        assert!(r.status.is_success(), "fixture: {}", r.text());
+        r.json()["id"].as_str().expect("id").to_string()
+    };
+    let acc = id(root
+        .post_json(
+            "/api/crm/accounts",
+            json!({"name": "Moneyco", "annual_revenue": 7777123, "owner_id": rep_id}),
+        )
+        .await);
+    let con = id(root
+        .post_json("/api/crm/contacts", json!({"first_name": "Mona", "last_name": "Ey", "email": "mona@moneyco.example", "account_id": acc, "owner_id": rep_id}))
+        .await);
+    let lead = id(root
+        .post_json(
+            "/api/crm/leads",
+            json!({"name": "Money Lead", "owner_id": rep_id}),
+        )
+        .await);
+    let opp = id(root
+        .post_json("/api/crm/opportunities", json!({"name": "Moneydeal", "account_id": acc, "owner_id": rep_id, "value": "654321.87", "expected_close": "2026-12-20"}))
+        .await);
+    let r = root
+        .put_json(
+            &format!("/api/crm/opportunities/{opp}"),
+            json!({"version": 1, "value": "654329.87"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    id(root
+        .post_json("/api/crm/opportunities", json!({"name": "Wondeal", "account_id": acc, "owner_id": rep_id, "value": "765432.10", "stage": "won"}))
+        .await);
+    let month = chrono::Utc::now().format("%Y-%m-01").to_string();
+    let r = root
+        .put_json(
+            "/api/crm/stats/targets",
+            json!({"month": month, "target": "876543"}),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.text());
+    let task = id(root
+        .post_json("/api/crm/tasks", json!({"title": "Money task", "assignee_id": rep_id, "related_type": "opportunity", "related_id": opp}))
+        .await);
+    let ticket = id(root
+        .post_json(
+            "/api/crm/tickets",
+            json!({"subject": "Money ticket", "contact_id": con}),
+        )
+        .await);
+    let ids: BTreeMap<&'static str, (String, String)> = [
+        ("account", acc),
+        ("contact", con),
+        ("lead", lead),
+        ("opportunity", opp.clone()),
+        ("task", task),
+        ("ticket", ticket),
+        ("user", rep_id.to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k, (v.clone(), v)))
+    .collect();
+    let f = Fixture {
+        ids,
+        clients: vec![rep.clone()],
+        opportunity_a: opp,
+        form_seq: std::cell::Cell::new(0),
+    };
+    (root, rep, f)
+}
+
+fn amounts_in(text: &str) -> Vec<&'static str> {
+    AMOUNTS
+        .iter()
+        .copied()
+        .filter(|a| text.contains(a))
+        .collect()
+}
+
+#[tokio::test]
+async fn money_never_reaches_a_role_that_does_not_see_it_by_any_entry_point() {
+    on_every_backend(async |app| {
+        let (mut root, rep, f) = money_fixture(&app).await;
+        let mut problems = Vec::new();
+        let with_ids = |mut text: String| {
+            for (kind, (own, _)) in &f.ids {
+                text = text.replace(&format!("\"${kind}\""), &format!("\"{own}\""));
+            }
+            text
+        };
+        // Every server function, with the matrix's arguments on the rep's own records (writes
+        // are stale or invalid, so their refusals are read too: a stale edit answers with the
+        // record as it stands).
+        let mut fns: Vec<String> = leptos::server_fn::axum::server_fn_paths()
+            .map(|(path, _)| path.to_string())
+            .collect();
+        fns.sort();
+        for path in fns {
+            let name = path
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .trim_end_matches(|c: char| c.is_ascii_digit())
+                .to_string();
+            let body = with_ids(f.fn_args(&name).to_string());
+            if body.contains("\"$") {
+                continue;
+            }
+            let r = call_fn(&rep, &path, &body).await;
+            let found = amounts_in(&r.text());
+            if !found.is_empty() {
+                problems.push(format!("fn {name} shows {found:?}: {}", r.text()));
+            }
+        }
+        // Every REST route that reads, on the rep's records, and every export.
+        for (method, path) in rest_routes() {
+            if method != Method::GET {
+                continue;
+            }
+            let url = match kind_of_path(&path) {
+                Some(kind) => match f.ids.get(kind) {
+                    Some((own, _)) => path.replace("{id}", own),
+                    None => continue,
+                },
+                None => path.clone(),
+            };
+            let mut c = rep.clone();
+            let r = c.get(&url).await;
+            let found = amounts_in(&r.text());
+            if !found.is_empty() {
+                problems.push(format!("GET {path} shows {found:?}: {}", r.text()));
+            }
+        }
+        let mut c = rep.clone();
+        let opp = &f.ids["opportunity"].0;
+        let acc = &f.ids["account"].0;
+        // The rep does read the records (so "nothing shown" cannot pass), without the money.
+        let r = c.get(&format!("/api/crm/opportunities/{opp}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        if r.json()["value"] != Value::Null {
+            problems.push(format!("the opportunity has a value: {}", r.text()));
+        }
+        let r = c.get(&format!("/api/crm/accounts/{acc}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        if r.json()["annual_revenue"] != Value::Null {
+            problems.push(format!("the account has a revenue: {}", r.text()));
+        }
+        let r = c.get("/api/auth/me").await;
+        assert_eq!(r.json()["can"]["money"], json!(false), "{}", r.text());
+        for export in [
+            "/api/crm/opportunities/export.csv",
+            "/api/crm/accounts/export.csv",
+        ] {
+            let r = c.get(export).await;
+            assert_eq!(r.status, StatusCode::OK, "{export}: {}", r.text());
+            let head = r.text().lines().next().unwrap_or_default().to_string();
+            if head
+                .split(',')
+                .any(|h| h == "value" || h == "annual_revenue")
+            {
+                problems.push(format!("{export} has a money column: {head}"));
+            }
+        }
+        // Those who see money see the same places with it: the scan would notice a leak.
+        for url in [
+            format!("/api/crm/opportunities/{opp}"),
+            format!("/api/crm/accounts/{acc}"),
+            "/api/crm/stats/summary".to_string(),
+        ] {
+            let r = root.get(&url).await;
+            if amounts_in(&r.text()).is_empty() {
+                problems.push(format!("{url} shows a super admin no amount: {}", r.text()));
+            }
+        }
+
+        // Writes: a money field cannot be set by someone who cannot see it; anything else can.
+        let refused = [
+            (
+                Method::PUT,
+                format!("/api/crm/opportunities/{opp}"),
+                json!({"version": 2, "value": "1.00"}),
+            ),
+            (
+                Method::PUT,
+                format!("/api/crm/opportunities/{opp}"),
+                json!({"version": 2, "value": null}),
+            ),
+            (
+                Method::POST,
+                "/api/crm/opportunities".to_string(),
+                json!({"name": "Priced", "value": "10.00"}),
+            ),
+            (
+                Method::PUT,
+                format!("/api/crm/accounts/{acc}"),
+                json!({"version": 1, "annual_revenue": 5}),
+            ),
+            (
+                Method::POST,
+                "/api/crm/accounts".to_string(),
+                json!({"name": "Rich", "annual_revenue": 5}),
+            ),
+            (
+                Method::POST,
+                format!("/api/crm/leads/{}/qualify", f.ids["lead"].0),
+                json!({"value": "5.00"}),
+            ),
+        ];
+        for (method, url, body) in refused {
+            let mut c = rep.clone();
+            let r = c.json(method.clone(), &url, body.clone()).await;
+            if r.status != StatusCode::FORBIDDEN || !r.text().contains("money") {
+                problems.push(format!(
+                    "{method} {url} {body} by a rep without money: {} {}",
+                    r.status,
+                    r.text()
+                ));
+            }
+        }
+        let r = c.get("/api/crm/opportunities?sort=-value").await;
+        if r.status != StatusCode::FORBIDDEN {
+            problems.push(format!("sorting by value: {} {}", r.status, r.text()));
+        }
+        let r = c
+            .put_json(
+                &format!("/api/crm/opportunities/{opp}"),
+                json!({"version": 2, "name": "Moneydeal renamed"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        if r.json()["value"] != Value::Null {
+            problems.push(format!("a rename answers with the value: {}", r.text()));
+        }
+        let r = root.get(&format!("/api/crm/opportunities/{opp}")).await;
+        assert_eq!(r.json()["name"], json!("Moneydeal renamed"));
+        assert_eq!(
+            r.json()["value"],
+            json!(654329.87),
+            "the value stays: {}",
+            r.text()
+        );
+        report(&problems);
+    })
+    .await;
+}

@@ -754,3 +754,49 @@ async fn other_systems_exports_import_with_the_guessed_mapping() {
         .json();
     assert_eq!(c["custom"]["other_emails"], "chloe.d@mail.example", "{c}");
 }
+
+/// A role that does not see money imports accounts without their revenue: the revenue column is
+/// not guessed for it, and a mapping that fills it is refused.
+#[tokio::test]
+async fn an_importer_who_does_not_see_money_leaves_revenue_unmapped() {
+    let app = TestApp::new().await;
+    let (mut root, _) = app.api("root@example.com", Role::SuperAdmin).await;
+    let (mut sales, _) = app.api("sales@example.com", Role::Sales).await;
+    let r = root
+        .put_json(
+            "/api/admin/visibility",
+            json!({"sales": {"see": "all", "edit": "team", "money": false}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let file = "Name,Annual Revenue\nAcme,1250000\n";
+    let v = import(&mut sales, &app, "accounts", "skip", "upload", file).await;
+    assert_eq!(
+        v["mapping"][1],
+        json!({"header": "Annual Revenue", "field": null}),
+        "{v}"
+    );
+    let id = v["id"].as_str().expect("id").to_string();
+    let mapping = json!([{"header": "Name", "field": "name"}, {"header": "Annual Revenue", "field": "annual_revenue"}]);
+    let r = sales
+        .put_json(
+            &format!("/api/crm/imports/{id}"),
+            json!({"mapping": mapping, "dedup": "skip"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    let r = sales
+        .post_json(&format!("/api/crm/imports/{id}/start"), json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let v = settle(&mut sales, &app, &id).await;
+    assert_eq!(v["status"], "done", "{v}");
+    let acme = root.get("/api/crm/accounts").await.json()["items"][0].clone();
+    assert_eq!(
+        (acme["name"].clone(), acme["annual_revenue"].clone()),
+        (json!("Acme"), Value::Null)
+    );
+    // Someone who sees money has the column guessed.
+    let v = import(&mut root, &app, "accounts", "skip", "upload", file).await;
+    assert_eq!(v["mapping"][1]["field"], json!("annual_revenue"), "{v}");
+}

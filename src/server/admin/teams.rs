@@ -3,7 +3,8 @@
 
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::team::{
-    RoleReach, Team, TeamInput, TeamMember, Visibility, check_visibility, complete,
+    RoleReach, Team, TeamInput, TeamMember, Visibility, VisibilityChange, check_visibility,
+    complete,
 };
 use crate::server::auth::service::audit_entry;
 use crate::server::auth::{ClientInfo, Principal, Staff};
@@ -163,13 +164,14 @@ pub async fn visibility(state: &AppState, principal: &Principal) -> AppResult<Vi
     Ok(complete(&teams::visibility(&mut h.c()).await?))
 }
 
-/// Sets what the roles named in `change` see and edit; the others keep theirs. Takes effect on
+/// Sets what the roles named in `change` see and edit, and whether they see money (kept when
+/// left out); the others keep theirs. Takes effect on
 /// each person's next request.
 pub async fn set_visibility(
     state: &AppState,
     principal: &Principal,
     client: &ClientInfo,
-    change: Visibility,
+    change: VisibilityChange,
 ) -> AppResult<Visibility> {
     let staff = admin(principal)?;
     check_visibility(&change)?;
@@ -177,12 +179,16 @@ pub async fn set_visibility(
     let mut tx = state.db.begin().await?;
     let before = complete(&teams::visibility(&mut tx.c()).await?);
     let mut changed = serde_json::Map::new();
-    for (role, reach) in &change {
+    for (role, asked) in &change {
         let old: Option<&RoleReach> = before.get(role);
-        if old != Some(reach) {
+        let reach = asked.applied_to(
+            old.copied()
+                .unwrap_or_else(|| RoleReach::default_for(*role)),
+        );
+        if old != Some(&reach) {
             changed.insert(role.as_str().into(), json!({ "old": old, "new": reach }));
         }
-        teams::set_role_reach(&mut tx.c(), *role, *reach, now).await?;
+        teams::set_role_reach(&mut tx.c(), *role, reach, now).await?;
     }
     if !changed.is_empty() {
         let mut entry = audit_entry("visibility.changed", client);

@@ -155,8 +155,12 @@ impl Principal {
     }
 
     pub fn me(&self) -> Option<Me> {
-        let (user, by) = match self {
-            Principal::Staff(s) => (s.user.clone(), s.impersonator.as_ref()),
+        let (user, by, money) = match self {
+            Principal::Staff(s) => (
+                s.user.clone(),
+                s.impersonator.as_ref(),
+                super::policy::sees_money(s),
+            ),
             Principal::Portal(p) => (
                 CurrentUser {
                     id: p.contact_id,
@@ -165,11 +169,12 @@ impl Principal {
                     role: p.role,
                 },
                 p.impersonator.as_ref(),
+                false,
             ),
             Principal::Anonymous => return None,
         };
         Some(Me {
-            can: crate::server::policy::capabilities(user.role, user.id),
+            can: crate::server::policy::capabilities(user.role, user.id, money),
             user,
             impersonator: by.map(|i| i.admin.clone()),
             impersonation_ends_at: by.map(|i| i.ends_at),

@@ -131,26 +131,26 @@ pub async fn people(c: &mut Conn<'_>, team: Uuid) -> Result<Vec<Uuid>, sqlx::Err
 
 /// What an admin has chosen per role (roles not chosen are absent).
 pub async fn visibility(c: &mut Conn<'_>) -> Result<Visibility, sqlx::Error> {
-    let rows: Vec<(Role, Reach, Reach)> = on!(c, c => sqlx::query_as(
-        "select role, see, edit from role_visibility",
+    let rows: Vec<(Role, Reach, Reach, bool)> = on!(c, c => sqlx::query_as(
+        "select role, see, edit, money from role_visibility",
     )
     .fetch_all(c)
     .await)?;
     Ok(rows
         .into_iter()
-        .map(|(role, see, edit)| (role, RoleReach { see, edit }))
+        .map(|(role, see, edit, money)| (role, RoleReach { see, edit, money }))
         .collect())
 }
 
 /// What one role sees and edits, if an admin has chosen.
 pub async fn role_reach(c: &mut Conn<'_>, role: Role) -> Result<Option<RoleReach>, sqlx::Error> {
-    let row: Option<(Reach, Reach)> = on!(c, c => sqlx::query_as(
-        "select see, edit from role_visibility where role = $1",
+    let row: Option<(Reach, Reach, bool)> = on!(c, c => sqlx::query_as(
+        "select see, edit, money from role_visibility where role = $1",
     )
     .bind(role)
     .fetch_optional(c)
     .await)?;
-    Ok(row.map(|(see, edit)| RoleReach { see, edit }))
+    Ok(row.map(|(see, edit, money)| RoleReach { see, edit, money }))
 }
 
 pub async fn set_role_reach(
@@ -159,9 +159,11 @@ pub async fn set_role_reach(
     reach: RoleReach,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    let sql = "insert into role_visibility (role, see, edit, updated_at) values ($1, $2, $3, $4)
+    let sql = "insert into role_visibility (role, see, edit, money, updated_at)
+               values ($1, $2, $3, $4, $5)
                on conflict (role) do update set see = excluded.see, edit = excluded.edit,
+                                                money = excluded.money,
                                                 updated_at = excluded.updated_at";
-    on!(c, c => sqlx::query(sql).bind(role).bind(reach.see).bind(reach.edit).bind(now)
-        .execute(c).await.map(|_| ()))
+    on!(c, c => sqlx::query(sql).bind(role).bind(reach.see).bind(reach.edit).bind(reach.money)
+        .bind(now).execute(c).await.map(|_| ()))
 }

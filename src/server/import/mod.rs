@@ -11,6 +11,7 @@ use crate::domain::import::{
     ColumnMap, DedupMode, ImportKind, ImportOptions, ImportStatus, ImportView, check_mapping,
     guess_mapping,
 };
+use crate::domain::money::is_money;
 use crate::domain::records::RecordKind;
 use crate::server::auth::{ClientInfo, Principal, Staff};
 use crate::server::db::{audit, imports};
@@ -145,9 +146,21 @@ pub async fn create(
                     ),
                 ));
             }
+            money_in_sight(staff, &m)?;
             m
         }
-        None => guess_mapping(kind, &sniffed.headers),
+        None => {
+            let mut guessed = guess_mapping(kind, &sniffed.headers);
+            if !crate::server::policy::sees_money(staff) {
+                // Their role does not see money: a revenue column is left for someone who does.
+                for column in &mut guessed {
+                    if column.field.as_deref().is_some_and(is_money) {
+                        column.field = None;
+                    }
+                }
+            }
+            guessed
+        }
     };
     let now = state.now();
     let import = imports::Import {
@@ -242,6 +255,14 @@ pub async fn recent(state: &AppState, principal: &Principal) -> AppResult<Vec<Im
         .collect())
 }
 
+/// A mapping that fills a money field needs an importer who sees money.
+fn money_in_sight(staff: &crate::server::auth::Staff, mapping: &[ColumnMap]) -> AppResult<()> {
+    let touches = mapping
+        .iter()
+        .any(|m| m.field.as_deref().is_some_and(is_money));
+    crate::server::policy::may_set_money(staff, touches)
+}
+
 /// The mapping and dedup mode, adjusted in the wizard (before the run only).
 pub async fn set_options(
     state: &AppState,
@@ -250,7 +271,8 @@ pub async fn set_options(
     options: ImportOptions,
 ) -> AppResult<ImportView> {
     let (import, _) = load(state, principal, id).await?;
-    may_import(principal, import.kind)?;
+    let staff = may_import(principal, import.kind)?;
+    money_in_sight(staff, &options.mapping)?;
     if options.mapping.len() != import.mapping().len() {
         return Err(AppError::invalid(
             "mapping",
@@ -273,7 +295,8 @@ pub async fn set_options(
 /// Starts the dry run in the background.
 pub async fn dry_run(state: &AppState, principal: &Principal, id: Uuid) -> AppResult<ImportView> {
     let (import, _) = load(state, principal, id).await?;
-    may_import(principal, import.kind)?;
+    let staff = may_import(principal, import.kind)?;
+    money_in_sight(staff, &import.mapping())?;
     check_mapping(import.kind, &import.mapping()).map_err(|m| AppError::invalid("mapping", m))?;
     let mut h = state.db.write_handle().await?;
     if !imports::begin_dry_run(&mut h.c(), id, state.now()).await? {
@@ -296,6 +319,7 @@ pub async fn start(
 ) -> AppResult<ImportView> {
     let (import, _) = load(state, principal, id).await?;
     let staff = may_import(principal, import.kind)?;
+    money_in_sight(staff, &import.mapping())?;
     check_mapping(import.kind, &import.mapping()).map_err(|m| AppError::invalid("mapping", m))?;
     let now = state.now();
     let mut tx = state.db.begin().await?;

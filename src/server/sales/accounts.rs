@@ -11,7 +11,7 @@ use crate::server::auth::{ClientInfo, Principal};
 use crate::server::db::list::{self, Filter};
 use crate::server::db::sql::Arg;
 use crate::server::db::{Conn, accounts};
-use crate::server::policy::{Action, Target, authorize, listed};
+use crate::server::policy::{Action, Target, authorize, listed, may_set_money, may_sort_by, shown};
 use crate::server::state::AppState;
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -23,6 +23,7 @@ pub async fn list(
     query: &ListQuery,
 ) -> AppResult<Page<Account>> {
     let staff = authorize(principal, Action::Read, Target::kind(RecordKind::Account))?;
+    may_sort_by(staff, query.sort.as_deref())?;
     let mut filters: Vec<Filter> = listed(staff, RecordKind::Account, "a")
         .into_iter()
         .collect();
@@ -30,11 +31,12 @@ pub async fn list(
         filters.push(Filter::new("a.owner_id = ?", vec![Arg::Uuid(owner)]));
     }
     filters.extend(super::team_filter(state, "a", query.team_id).await?);
-    list::page_now(&state.db, &accounts::LIST, query, filters).await
+    let page = list::page_now(&state.db, &accounts::LIST, query, filters).await?;
+    Ok(shown(staff, page))
 }
 
 pub async fn get(state: &AppState, principal: &Principal, id: Uuid) -> AppResult<Account> {
-    authorize(principal, Action::Read, Target::kind(RecordKind::Account))?;
+    let staff = authorize(principal, Action::Read, Target::kind(RecordKind::Account))?;
     let account = accounts::get_now(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -43,7 +45,7 @@ pub async fn get(state: &AppState, principal: &Principal, id: Uuid) -> AppResult
         Action::Read,
         Target::owned(RecordKind::Account, account.owner_id),
     )?;
-    Ok(account)
+    Ok(shown(staff, account))
 }
 
 /// 409 naming the account that already has this domain.
@@ -113,17 +115,19 @@ pub async fn create(
 ) -> AppResult<Account> {
     let staff = authorize(principal, Action::Create, Target::kind(RecordKind::Account))?;
     let w = Writer { staff, client };
+    may_set_money(staff, input.fields.annual_revenue.is_some())?;
     input.fields.normalize();
     input.fields.validate()?;
     let key = IdemKey::new(staff.user.id, key, "account.create", &input)?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
     if let Some(done) = replay::<Account>(&mut tx.c(), key.as_ref()).await? {
-        return Ok(done);
+        return Ok(shown(staff, done));
     }
     let owner_id = owner_for_new(&mut tx.c(), staff, input.owner_id).await?;
     let account = insert(&mut tx.c(), &w, input.fields, owner_id, now).await?;
-    commit_create(state, tx, key.as_ref(), account, now).await
+    let created = commit_create(state, tx, key.as_ref(), account, now).await?;
+    Ok(shown(staff, created))
 }
 
 pub async fn update(
@@ -145,8 +149,9 @@ pub async fn update(
         Action::Update,
         Target::owned(RecordKind::Account, current.owner_id),
     )?;
+    may_set_money(staff, patch.annual_revenue.is_some())?;
     if patch.version != current.version {
-        return Err(stale(&current));
+        return Err(stale(&shown(staff, current)));
     }
     let mut next = current.clone();
     patch.apply(&mut next.fields);
@@ -175,14 +180,15 @@ pub async fn update(
     next.updated_at = now;
     let diff = changes(&current, &next);
     if diff.is_empty() {
-        return Ok(current);
+        return Ok(shown(staff, current));
     }
     if !accounts::update(&mut tx.c(), &next, current.version).await? {
-        return Err(stale(
-            &accounts::get(&mut tx.c(), id)
+        return Err(stale(&shown(
+            staff,
+            accounts::get(&mut tx.c(), id)
                 .await?
                 .ok_or(AppError::NotFound)?,
-        ));
+        )));
     }
     w.audit(
         &mut tx.c(),
@@ -197,5 +203,5 @@ pub async fn update(
         .await?
         .ok_or(AppError::NotFound)?;
     tx.commit().await?;
-    Ok(saved)
+    Ok(shown(staff, saved))
 }

@@ -456,7 +456,10 @@ pub async fn timeline(
     }
     entries.sort_by(|a, b| b.at.cmp(&a.at));
     entries.truncate(150);
-    Ok(entries)
+    Ok(match principal {
+        Principal::Staff(staff) => crate::server::policy::shown(staff, entries),
+        _ => entries,
+    })
 }
 
 /// One record's own history: its activities, its stage moves, and its audited changes.

@@ -16,7 +16,7 @@ use crate::server::auth::{ClientInfo, Principal};
 use crate::server::db::list::{self, Filter};
 use crate::server::db::sql::Arg;
 use crate::server::db::{Conn, opportunities};
-use crate::server::policy::{Action, Target, authorize, listed};
+use crate::server::policy::{Action, Target, authorize, listed, may_set_money, may_sort_by, shown};
 use crate::server::state::AppState;
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -42,6 +42,7 @@ pub async fn list(
         Action::Read,
         Target::kind(RecordKind::Opportunity),
     )?;
+    may_sort_by(staff, query.sort.as_deref())?;
     let mut filters: Vec<Filter> = listed(staff, RecordKind::Opportunity, "o")
         .into_iter()
         .collect();
@@ -113,11 +114,12 @@ pub async fn list(
         None => {}
     }
     filters.extend(super::team_filter(state, "o", query.team_id).await?);
-    list::page_now(&state.db, &opportunities::LIST, query, filters).await
+    let page = list::page_now(&state.db, &opportunities::LIST, query, filters).await?;
+    Ok(shown(staff, page))
 }
 
 pub async fn get(state: &AppState, principal: &Principal, id: Uuid) -> AppResult<Opportunity> {
-    authorize(
+    let staff = authorize(
         principal,
         Action::Read,
         Target::kind(RecordKind::Opportunity),
@@ -130,7 +132,7 @@ pub async fn get(state: &AppState, principal: &Principal, id: Uuid) -> AppResult
         Action::Read,
         Target::owned(RecordKind::Opportunity, opportunity.owner_id),
     )?;
-    Ok(opportunity)
+    Ok(shown(staff, opportunity))
 }
 
 fn find_stage<'s>(stages: &'s [StageDef], key: &str) -> AppResult<&'s StageDef> {
@@ -228,6 +230,7 @@ pub async fn create(
         Target::kind(RecordKind::Opportunity),
     )?;
     let w = Writer { staff, client };
+    may_set_money(staff, input.fields.value.is_some())?;
     input.fields.normalize();
     let mut check = Check::new();
     input.fields.check(&mut check);
@@ -237,7 +240,7 @@ pub async fn create(
     let now = state.now();
     let mut tx = state.db.begin().await?;
     if let Some(done) = replay::<Opportunity>(&mut tx.c(), key.as_ref()).await? {
-        return Ok(done);
+        return Ok(shown(staff, done));
     }
     let stages = opportunities::stages(&mut tx.c()).await?;
     let first_open = stages
@@ -259,7 +262,8 @@ pub async fn create(
         lead_id: None,
     };
     let opportunity = insert(&mut tx.c(), &w, input.fields, placement, now).await?;
-    commit_create(state, tx, key.as_ref(), opportunity, now).await
+    let created = commit_create(state, tx, key.as_ref(), opportunity, now).await?;
+    Ok(shown(staff, created))
 }
 
 pub async fn update(
@@ -285,8 +289,9 @@ pub async fn update(
         Action::Update,
         Target::owned(RecordKind::Opportunity, current.owner_id),
     )?;
+    may_set_money(staff, patch.value.is_some())?;
     if patch.version != current.version {
-        return Err(stale(&current));
+        return Err(stale(&shown(staff, current)));
     }
     let mut next = current.clone();
     patch.apply(&mut next.fields);
@@ -343,14 +348,15 @@ pub async fn update(
     next.updated_at = now;
     let diff = changes(&current, &next);
     if diff.is_empty() {
-        return Ok(current);
+        return Ok(shown(staff, current));
     }
     if !opportunities::update(&mut tx.c(), &next, current.version).await? {
-        return Err(stale(
-            &opportunities::get(&mut tx.c(), id)
+        return Err(stale(&shown(
+            staff,
+            opportunities::get(&mut tx.c(), id)
                 .await?
                 .ok_or(AppError::NotFound)?,
-        ));
+        )));
     }
     if moving {
         opportunities::record_stage_change(
@@ -377,5 +383,5 @@ pub async fn update(
         .await?
         .ok_or(AppError::NotFound)?;
     tx.commit().await?;
-    Ok(saved)
+    Ok(shown(staff, saved))
 }

@@ -14,7 +14,7 @@ use crate::server::auth::{ClientInfo, Principal};
 use crate::server::db::pipeline::{self, BoardFilter, Owners, Total};
 use crate::server::db::sql::{fts_query, search_words};
 use crate::server::db::{Conn, opportunities, teams};
-use crate::server::policy::{Action, Target, among, authorize};
+use crate::server::policy::{Action, Target, among, authorize, may_set_money, shown};
 use crate::server::state::AppState;
 use chrono::Datelike;
 use serde_json::json;
@@ -87,17 +87,18 @@ pub async fn board(state: &AppState, principal: &Principal, q: &BoardQuery) -> A
         columns.push(BoardColumn {
             stage: stage.key.clone(),
             count: total.count + others.iter().map(|o| o.count).sum::<i64>(),
-            total_value: total.value,
+            total_value: Some(total.value),
             other_currencies: others,
             def: stage,
             opportunities: page.items,
             next_cursor: page.next_cursor,
         });
     }
-    Ok(Board {
+    let board = Board {
         currency: DEFAULT_CURRENCY.into(),
         stages: columns,
-    })
+    };
+    Ok(shown(staff, board))
 }
 
 /// How a column's cards are ordered (the same for its later pages).
@@ -210,11 +211,11 @@ pub async fn summary(
     let this_month = now.format("%Y-%m").to_string();
     let who = owners(&mut h.c(), staff, q.owner_id, q.team_id).await?;
     let row = pipeline::summary(&mut h.c(), &who, DEFAULT_CURRENCY, since, &this_month).await?;
-    Ok(Summary {
+    let summary = Summary {
         currency: DEFAULT_CURRENCY.into(),
         period,
         since,
-        total_pipeline_value: row.open_value,
+        total_pipeline_value: Some(row.open_value),
         open_count: row.open_count,
         conversion_rate: if row.leads > 0 {
             row.leads_won as f64 / row.leads as f64
@@ -223,15 +224,16 @@ pub async fn summary(
         },
         leads_in_period: row.leads,
         leads_won: row.leads_won,
-        avg_deal_size: if row.won_count > 0 {
+        avg_deal_size: Some(if row.won_count > 0 {
             row.won_value / row.won_count
         } else {
             0
-        },
+        }),
         won_in_period: row.won_count,
-        won_this_month: row.month_value,
+        won_this_month: Some(row.month_value),
         won_this_month_count: row.month_count,
-    })
+    };
+    Ok(shown(staff, summary))
 }
 
 pub async fn win_loss(
@@ -248,13 +250,13 @@ pub async fn win_loss(
     let mut out = WinLoss {
         since,
         won: 0,
-        won_value: 0,
+        won_value: Some(0),
         lost: vec![],
     };
     for (kind, reason, count, value) in rows {
         if kind == "won" {
             out.won += count;
-            out.won_value += value;
+            out.won_value = out.won_value.map(|v| v + value);
         } else {
             let reason = if reason.is_empty() {
                 "unknown".to_string()
@@ -264,13 +266,13 @@ pub async fn win_loss(
             out.lost.push(ReasonCount {
                 reason,
                 count,
-                value,
+                value: Some(value),
             });
         }
     }
     out.lost
         .sort_by(|a, b| b.count.cmp(&a.count).then(a.reason.cmp(&b.reason)));
-    Ok(out)
+    Ok(shown(staff, out))
 }
 
 /// Average days per stay, in board order (stages nobody left in the period are left out).
@@ -327,11 +329,11 @@ pub async fn monthly_won(
         out.push(MonthlyWon {
             month: key,
             count,
-            value,
+            value: Some(value),
         });
         month = next_month(month);
     }
-    Ok(out)
+    Ok(shown(staff, out))
 }
 
 /// This month and the next two: open value expected to close in each, against its target.
@@ -351,13 +353,13 @@ pub async fn coverage(
             pipeline::coverage(&mut h.c(), &who, DEFAULT_CURRENCY, month, end).await?;
         out.push(Coverage {
             month,
-            open_value,
+            open_value: Some(open_value),
             open_count,
             target,
         });
         month = end;
     }
-    Ok(out)
+    Ok(shown(staff, out))
 }
 
 /// Sets a month's target (managers and admins), audited.
@@ -372,6 +374,7 @@ pub async fn set_target(
         Action::Configure,
         Target::kind(RecordKind::Opportunity),
     )?;
+    may_set_money(staff, true)?;
     if input.target.is_some_and(|t| t < 0) {
         return Err(AppError::invalid("target", "Use a target of zero or more."));
     }

@@ -28,6 +28,7 @@ pub async fn qualify(
 ) -> AppResult<QualifyResult> {
     let staff = authorize(principal, Action::Qualify, Target::kind(RecordKind::Lead))?;
     let w = Writer { staff, client };
+    crate::server::policy::may_set_money(staff, input.value.is_some())?;
     let mut check = Check::new();
     check.when(
         input.value.is_some_and(|v| v < 0),

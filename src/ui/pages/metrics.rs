@@ -15,6 +15,14 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+/// An amount with its count (`$1.2M · 4`), or the count alone for those who do not see money.
+fn with_count(minor: Option<i64>, count: i64) -> String {
+    match minor {
+        Some(m) => format!("{} · {count}", money(m)),
+        None => count.to_string(),
+    }
+}
+
 fn money(minor: i64) -> String {
     compact_money(minor, DEFAULT_CURRENCY)
 }
@@ -91,8 +99,9 @@ fn Charts(metrics: Metrics, query: StatsQuery, refresh: RwSignal<u32>) -> impl I
         .filter(|c| !c.def.is_closed())
         .map(|c| Bar {
             label: c.def.label.clone(),
-            value: c.total_value as f64,
-            shown: format!("{} · {}", money(c.total_value), c.count),
+            // Without money, the funnel is drawn by counts.
+            value: c.total_value.map_or(c.count as f64, |v| v as f64),
+            shown: with_count(c.total_value, c.count),
             href: format!("/opportunities?stage={}{owner}", c.stage),
         })
         .collect();
@@ -100,11 +109,10 @@ fn Charts(metrics: Metrics, query: StatsQuery, refresh: RwSignal<u32>) -> impl I
     let mut outcomes = vec![Bar {
         label: "Won".into(),
         value: metrics.win_loss.won as f64,
-        shown: format!(
-            "{} · {}",
-            metrics.win_loss.won,
-            money(metrics.win_loss.won_value)
-        ),
+        shown: match metrics.win_loss.won_value {
+            Some(v) => format!("{} · {}", metrics.win_loss.won, money(v)),
+            None => metrics.win_loss.won.to_string(),
+        },
         href: format!("/opportunities?stage=closed_won&closed_from={since}{owner}"),
     }];
     outcomes.extend(metrics.win_loss.lost.iter().map(|r| {
@@ -116,7 +124,10 @@ fn Charts(metrics: Metrics, query: StatsQuery, refresh: RwSignal<u32>) -> impl I
         Bar {
             label,
             value: r.count as f64,
-            shown: format!("{} · {}", r.count, money(r.value)),
+            shown: match r.value {
+                Some(v) => format!("{} · {}", r.count, money(v)),
+                None => r.count.to_string(),
+            },
             href: format!(
                 "/opportunities?stage=closed_lost&lost_reason={}&closed_from={since}{owner}",
                 r.reason
@@ -146,27 +157,32 @@ fn Charts(metrics: Metrics, query: StatsQuery, refresh: RwSignal<u32>) -> impl I
                 label: crate::ui::format::regional()
                     .locale
                     .short_month(chrono::Datelike::month0(&first) as usize),
-                value: m.value as f64,
-                shown: format!(
-                    "{} {} · {} won",
-                    crate::ui::format::month_year(first),
-                    money(m.value),
-                    m.count
-                ),
+                value: m.value.map_or(m.count as f64, |v| v as f64),
+                shown: match m.value {
+                    Some(v) => format!(
+                        "{} {} · {} won",
+                        crate::ui::format::month_year(first),
+                        money(v),
+                        m.count
+                    ),
+                    None => format!("{} · {} won", crate::ui::format::month_year(first), m.count),
+                },
                 href: format!(
                     "/opportunities?stage=closed_won&closed_from={first}&closed_to={last}{owner}"
                 ),
             }
         })
         .collect();
-    let year_total: i64 = metrics.monthly.iter().map(|m| m.value).sum();
-    let may_set = use_can().configure;
+    let year_total: Option<i64> = metrics.monthly.iter().map(|m| m.value).sum();
+    let year_count: i64 = metrics.monthly.iter().map(|m| m.count).sum();
+    let shown = use_can().money;
+    let may_set = use_can().configure && shown;
 
     view! {
         <div class="metrics-grid">
             <section class="panel" aria-labelledby="funnel-title">
-                <h2 id="funnel-title">"Open value by stage"</h2>
-                <BarChart bars=funnel title="Open value by stage" centred=true/>
+                <h2 id="funnel-title">{if shown { "Open value by stage" } else { "Open deals by stage" }}</h2>
+                <BarChart bars=funnel title=if shown { "Open value by stage" } else { "Open deals by stage" } centred=true/>
             </section>
             <section class="panel" aria-labelledby="winloss-title">
                 <h2 id="winloss-title">"Won and lost"</h2>
@@ -180,9 +196,14 @@ fn Charts(metrics: Metrics, query: StatsQuery, refresh: RwSignal<u32>) -> impl I
             </section>
             <section class="panel" aria-labelledby="monthly-title">
                 <h2 id="monthly-title">"Won per month"</h2>
-                <p class="muted">{format!("{} in the last twelve months", crate::ui::format::money(&Money::new(year_total, DEFAULT_CURRENCY)))}</p>
-                <ColumnChart bars=monthly title="Won value per month, last twelve months"/>
+                <p class="muted">{match year_total {
+                    Some(total) => format!("{} in the last twelve months", crate::ui::format::money(&Money::new(total, DEFAULT_CURRENCY))),
+                    None => format!("{year_count} won in the last twelve months"),
+                }}</p>
+                <ColumnChart bars=monthly title=if shown { "Won value per month, last twelve months" } else { "Won deals per month, last twelve months" }/>
             </section>
+            // Coverage is money against money targets: only for those who see money.
+            {shown.then(|| view! {
             <section class="panel wide" aria-labelledby="coverage-title">
                 <h2 id="coverage-title">"Pipeline coverage"</h2>
                 <p class="muted">"Open value expected to close in each month, against its target."</p>
@@ -190,6 +211,7 @@ fn Charts(metrics: Metrics, query: StatsQuery, refresh: RwSignal<u32>) -> impl I
                     {metrics.coverage.into_iter().map(|c| view! { <CoverageMonth coverage=c may_set=may_set refresh=refresh owner=owner.clone()/> }).collect_view()}
                 </div>
             </section>
+            })}
         </div>
     }
 }
@@ -237,7 +259,7 @@ fn CoverageMonth(
     view! {
         <div class="coverage-month">
             <h3><a href=format!("/opportunities?stage=open&close_from={month}&close_to={last}{owner}")>{crate::ui::format::month_year(month)}</a></h3>
-            <p class="figure-value">{money(coverage.open_value)}</p>
+            <p class="figure-value">{coverage.open_value.map(money)}</p>
             <p class="muted">{format!("{} open · {}", coverage.open_count, match (coverage.target, ratio) {
                 (Some(t), Some(r)) => format!("{:.0}% of the {} target", r * 100.0, money(t)),
                 _ => "no target set".to_string(),

@@ -28,7 +28,8 @@ use uuid::Uuid;
 struct Column {
     def: StageDef,
     count: i64,
-    total: i64,
+    /// Blank for those who do not see money.
+    total: Option<i64>,
     others: Vec<CurrencyTotal>,
     cards: Vec<Opportunity>,
     cursor: Option<String>,
@@ -87,7 +88,7 @@ fn relocate(columns: &mut [Column], from: &str, card: Uuid, placed: &Opportunity
     {
         let old = col.cards.remove(i);
         col.count -= 1;
-        col.total -= counted(&old);
+        col.total = col.total.map(|t| t - counted(&old));
     }
     if let Some(col) = columns.iter_mut().find(|c| c.def.key == placed.stage) {
         // Open columns by expected close; closed ones with the latest close first.
@@ -101,7 +102,7 @@ fn relocate(columns: &mut [Column], from: &str, card: Uuid, placed: &Opportunity
         };
         col.cards.insert(at, placed.clone());
         col.count += 1;
-        col.total += counted(placed);
+        col.total = col.total.map(|t| t + counted(placed));
     }
 }
 
@@ -177,11 +178,15 @@ pub fn PipelinePage() -> impl IntoView {
 #[component]
 fn SummaryStrip(summary: Summary) -> impl IntoView {
     // Compact figures ($11.97M) with the exact amount a hover or focus away.
-    let money = |minor: i64| {
-        let exact = crate::ui::format::money(&Money::new(minor, &summary.currency));
-        let short = compact_money(minor, &summary.currency);
-        view! { <span title=exact.clone()>{short}</span><span class="figure-exact">{exact}</span> }
+    let money = |minor: Option<i64>| {
+        minor.map(|minor| {
+            let exact = crate::ui::format::money(&Money::new(minor, &summary.currency));
+            let short = compact_money(minor, &summary.currency);
+            view! { <span title=exact.clone()>{short}</span><span class="figure-exact">{exact}</span> }
+        })
     };
+    // Those who do not see money get the counts without the amounts.
+    let shown = summary.total_pipeline_value.is_some();
     let since = summary.since.date_naive().format("%Y-%m-%d").to_string();
     let month = crate::domain::pipeline::month_start(chrono::Utc::now())
         .date_naive()
@@ -191,24 +196,26 @@ fn SummaryStrip(summary: Summary) -> impl IntoView {
     view! {
         <section class="summary-strip" aria-label="Pipeline summary">
             <a class="figure" href="/opportunities?stage=open">
-                <span class="figure-label">"Total pipeline value"</span>
-                <strong class="figure-value" data-figure="total_pipeline_value">{money(summary.total_pipeline_value)}</strong>
-                <span class="figure-note">{format!("{} open opportunities", summary.open_count)}</span>
+                <span class="figure-label">{if shown { "Total pipeline value" } else { "Open opportunities" }}</span>
+                <strong class="figure-value" data-figure="total_pipeline_value">{if shown { money(summary.total_pipeline_value).into_any() } else { summary.open_count.to_string().into_any() }}</strong>
+                <span class="figure-note">{if shown { format!("{} open opportunities", summary.open_count) } else { "in the pipeline".to_string() }}</span>
             </a>
             <a class="figure" href=format!("/leads?sort=-created_at")>
                 <span class="figure-label">"Conversion rate"</span>
                 <strong class="figure-value" data-figure="conversion_rate">{percent}</strong>
                 <span class="figure-note">{format!("{} of {} leads won · {}", summary.leads_won, summary.leads_in_period, summary.period.label().to_lowercase())}</span>
             </a>
+            {shown.then(|| view! {
             <a class="figure" href=format!("/opportunities?stage=closed_won&closed_from={since}")>
                 <span class="figure-label">"Average deal size"</span>
                 <strong class="figure-value" data-figure="avg_deal_size">{money(summary.avg_deal_size)}</strong>
                 <span class="figure-note">{format!("{} won · {}", summary.won_in_period, summary.period.label().to_lowercase())}</span>
             </a>
+            })}
             <a class="figure" href=format!("/opportunities?stage=closed_won&closed_from={month}")>
                 <span class="figure-label">"Won this month"</span>
-                <strong class="figure-value" data-figure="won_this_month">{money(summary.won_this_month)}</strong>
-                <span class="figure-note">{format!("{} deals", summary.won_this_month_count)}</span>
+                <strong class="figure-value" data-figure="won_this_month">{if shown { money(summary.won_this_month).into_any() } else { summary.won_this_month_count.to_string().into_any() }}</strong>
+                <span class="figure-note">{if shown { format!("{} deals", summary.won_this_month_count) } else { "deals".to_string() }}</span>
             </a>
         </section>
     }
@@ -242,6 +249,8 @@ struct BoardState {
     problem: RwSignal<Option<String>>,
     refresh: RwSignal<u32>,
     may_reopen: bool,
+    /// Whether this person sees values (else cards and totals leave them out).
+    money: bool,
 }
 
 impl BoardState {
@@ -291,7 +300,7 @@ impl BoardState {
             self.problem.set(Some(message));
             return;
         }
-        let missing = to.missing(&card.fields);
+        let missing = to.missing_in_sight(&card.fields, self.money);
         if !missing.is_empty() {
             let names: Vec<&str> = missing.iter().map(|f| gate_field_label(f)).collect();
             self.announce.set(format!(
@@ -418,6 +427,7 @@ fn BoardColumns(board: Board, query: BoardQuery, refresh: RwSignal<u32>) -> impl
         problem: RwSignal::new(None),
         refresh,
         may_reopen: use_can().reopen,
+        money: use_can().money,
     };
     let query = StoredValue::new(query);
     let keys = move || {
@@ -547,10 +557,12 @@ fn BoardColumn(stage: String, state: BoardState, query: StoredValue<BoardQuery>)
                     <header class="column-head" class:closed=closed>
                         <h2 id=title_id()>{c.def.label.clone()}</h2>
                         <span class="column-count" title="Opportunities">{c.count}</span>
-                        <span class="column-total" title=crate::ui::format::money(&Money::new(c.total, DEFAULT_CURRENCY))>
-                            {compact_money(c.total, DEFAULT_CURRENCY)}
+                        {c.total.map(|total| view! {
+                        <span class="column-total" title=crate::ui::format::money(&Money::new(total, DEFAULT_CURRENCY))>
+                            {compact_money(total, DEFAULT_CURRENCY)}
                             {c.others.iter().map(|o| view! { <small class="muted">{format!(" + {}", compact_money(o.value, &o.currency))}</small> }).collect_view()}
                         </span>
+                        })}
                     </header>
                 }
             })}
@@ -714,10 +726,17 @@ fn Card(card: Opportunity, state: BoardState) -> impl IntoView {
             ev.prevent_default();
         }
     };
-    let label = format!(
-        "{}, {}, {} days in stage. Shift and arrow keys move it.",
-        card.fields.name, value, days
-    );
+    let label = if state.money {
+        format!(
+            "{}, {}, {} days in stage. Shift and arrow keys move it.",
+            card.fields.name, value, days
+        )
+    } else {
+        format!(
+            "{}, {} days in stage. Shift and arrow keys move it.",
+            card.fields.name, days
+        )
+    };
     view! {
         <li class="card" class:aging=aging class:lifted=dragging data-card=id.to_string() node_ref=element
             on:pointerdown=on_down on:pointermove=on_move on:pointerup=on_up on:pointercancel=on_cancel>
@@ -725,7 +744,9 @@ fn Card(card: Opportunity, state: BoardState) -> impl IntoView {
             <a class="card-title" href=RecordKind::Opportunity.path(id) aria-label=label draggable="false" tabindex="-1"
                 on:keydown=on_key on:click=on_click>{card.fields.name.clone()}</a>
             <span class="card-account muted">{card.account_name.clone().unwrap_or_default()}</span>
-            <span class="card-value" title=value.clone()><span class="short">{short_value}</span><span class="exact">{value.clone()}</span></span>
+            {state.money.then(|| view! {
+                <span class="card-value" title=value.clone()><span class="short">{short_value}</span><span class="exact">{value.clone()}</span></span>
+            })}
             <span class="card-meta muted">
                 {card.owner_name.clone().unwrap_or_default()}
                 {card.fields.expected_close.map(|d| format!(" · closes {}", date(d)))}

@@ -6,7 +6,7 @@ use crate::api::admin::{
 };
 use crate::api::sales::staff_options;
 use crate::domain::error::AppError;
-use crate::domain::team::{Reach, RoleReach, Team, TeamInput, Visibility};
+use crate::domain::team::{Reach, ReachChange, Team, TeamInput, Visibility, VisibilityChange};
 use crate::domain::user::{Area, UserOption};
 use crate::ui::components::form::field_problem;
 use crate::ui::pages::admin::problems;
@@ -236,23 +236,37 @@ fn TeamEditor(
 
 #[component]
 fn VisibilityForm(current: Visibility) -> impl IntoView {
-    let rows: Vec<(crate::domain::user::Role, RwSignal<Reach>, RwSignal<Reach>)> = current
+    type Row = (
+        crate::domain::user::Role,
+        RwSignal<Reach>,
+        RwSignal<Reach>,
+        RwSignal<bool>,
+    );
+    let rows: Vec<Row> = current
         .into_iter()
-        .map(|(role, r)| (role, RwSignal::new(r.see), RwSignal::new(r.edit)))
+        .map(|(role, r)| {
+            (
+                role,
+                RwSignal::new(r.see),
+                RwSignal::new(r.edit),
+                RwSignal::new(r.money),
+            )
+        })
         .collect();
     let error = RwSignal::new(None::<AppError>);
     let saved = RwSignal::new(false);
     let for_save = rows.clone();
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let change: Visibility = for_save
+        let change: VisibilityChange = for_save
             .iter()
-            .map(|(role, see, edit)| {
+            .map(|(role, see, edit, money)| {
                 (
                     *role,
-                    RoleReach {
+                    ReachChange {
                         see: see.get_untracked(),
                         edit: edit.get_untracked(),
+                        money: Some(money.get_untracked()),
                     },
                 )
             })
@@ -295,15 +309,20 @@ fn VisibilityForm(current: Visibility) -> impl IntoView {
             {move || error.get().map(|e| view! { <p class="form-error" role="alert">{problems(&e)}</p> })}
             {move || saved.get().then(|| view! { <p class="notice" role="status">"Saved. Each person sees the change at their next request."</p> })}
             <div class="visibility-roles">
-                {rows.into_iter().map(|(role, see, edit)| view! {
+                {rows.into_iter().map(|(role, see, edit, money)| view! {
                     <fieldset class="visibility-role">
                         <legend id=format!("role-{}", role.as_str())>{role.label()}</legend>
                         {choose(format!("see-{}", role.as_str()), format!("role-{}", role.as_str()), "Sees", see)}
                         {choose(format!("edit-{}", role.as_str()), format!("role-{}", role.as_str()), "Edits", edit)}
+                        <div class="field checkbox">
+                            <label><input type="checkbox" name=format!("money-{}", role.as_str()) prop:checked=move || money.get()
+                                on:change=move |ev| { money.set(event_target_checked(&ev)); saved.set(false); }/>
+                                "Sees values and revenue"</label>
+                        </div>
                     </fieldset>
                 }).collect_view()}
             </div>
-            <p class="muted">"A role edits at most what it sees, and only the kinds of record it may change at all: support edits tickets, not deals."</p>
+            <p class="muted">"A role edits at most what it sees, and only the kinds of record it may change at all: support edits tickets, not deals. A role that does not see values gets opportunity values, account revenue, totals and money metrics left out, and cannot set them."</p>
             <div class="form-actions"><button type="submit" class="button primary">"Save visibility"</button></div>
         </form>
     }

@@ -49,7 +49,8 @@ fn account_row(a: &Account) -> Row {
     }
 }
 
-fn account_fields(a: Option<&Account>) -> Vec<Field> {
+/// The account's fields; its revenue only for those who see money.
+fn account_fields(a: Option<&Account>, money: bool) -> Vec<Field> {
     let f = a.map(|a| a.fields.clone()).unwrap_or_default();
     let mut fields = vec![
         Field::new("name", "Name", Input::Text)
@@ -67,6 +68,9 @@ fn account_fields(a: Option<&Account>) -> Vec<Field> {
                     .unwrap_or_default(),
             ),
     ];
+    if !money {
+        fields.retain(|f| f.key != "annual_revenue");
+    }
     if let Some(a) = a {
         fields.push(
             Field::new(
@@ -152,7 +156,7 @@ fn NewAccountForm() -> impl IntoView {
         Map::new(),
     );
     view! {
-        <CreateForm fields=account_fields(None) submit_label="Create account" prefix="new-account" state=state
+        <CreateForm fields=account_fields(None, use_can().money) submit_label="Create account" prefix="new-account" state=state
             on_submit=submit on_cancel=close_modal()/>
         <DuplicateLink state=state/>
     }
@@ -249,7 +253,8 @@ fn AccountDetail(account: Account, panels: RecordPanels, related: AccountRelated
         refresh,
     );
     let on_reload = reloader(record, id, get_account);
-    let fields = Signal::derive(move || record.with(|a| account_fields(Some(a))));
+    let money = use_can().money;
+    let fields = Signal::derive(move || record.with(|a| account_fields(Some(a), money)));
     let AccountRelated {
         contacts,
         opportunities,

@@ -51,6 +51,19 @@ pub fn StageGateForm(
     on_patch: Callback<OpportunityPatch>,
     on_cancel: Callback<()>,
 ) -> impl IntoView {
+    if !crate::ui::components::shell::use_can().money && missing.iter().any(|f| f == "value") {
+        // The value is the one gate field this person cannot see or set: say who can.
+        return view! {
+            <p class="muted gate-intro" role="alert">
+                {format!("{name} needs a value above zero before it can enter ")}<strong>{to.label.clone()}</strong>
+                ". Your role does not see values: ask someone who does, such as your manager, to set it."
+            </p>
+            <div class="form-actions">
+                <button type="button" class="button" on:click=move |_| on_cancel.run(())>"Close"</button>
+            </div>
+        }
+        .into_any();
+    }
     let fields = gate_fields(&missing);
     let key = to.key.clone();
     let on_submit = Callback::new(move |mut values: Map<String, Value>| {
@@ -68,6 +81,7 @@ pub fn StageGateForm(
         <CreateForm fields=fields submit_label=format!("Move to {}", to.label) prefix="gate" state=state on_submit=on_submit
             on_cancel=on_cancel/>
     }
+    .into_any()
 }
 
 #[cfg(test)]

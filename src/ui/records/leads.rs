@@ -319,6 +319,8 @@ fn QualifyForm(
     let close = RwSignal::new(String::new());
     let error = RwSignal::new(None::<AppError>);
     let busy = RwSignal::new(false);
+    // Those who do not see money are not asked for the deal's value.
+    let money = crate::ui::components::shell::use_can().money;
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let amount = value.get_untracked();
@@ -365,10 +367,12 @@ fn QualifyForm(
                     <label for="qualify-name">"Opportunity name"</label>
                     <input id="qualify-name" type="text" placeholder=placeholder prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
                 </div>
+                {money.then(|| view! {
                 <div class="field">
                     <label for="qualify-value">"Value"</label>
                     <input id="qualify-value" type="text" inputmode="decimal" prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
                 </div>
+                })}
                 <div class="field">
                     <label for="qualify-close">"Expected close"</label>
                     <input id="qualify-close" type="date" prop:value=move || close.get() on:input=move |ev| close.set(event_target_value(&ev))/>

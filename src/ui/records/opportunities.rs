@@ -48,7 +48,15 @@ fn opportunity_row(o: &Opportunity) -> Row {
     }
 }
 
-pub fn opportunity_fields(o: Option<&Opportunity>, stages: &[StageDef]) -> Vec<Field> {
+/// The fields of the create form and the detail page; the value only for those who see money.
+/// The row without its value, for those who do not see money (the Value column is left out).
+fn opportunity_row_without_value(o: &Opportunity) -> Row {
+    let mut row = opportunity_row(o);
+    row.cells.remove(2);
+    row
+}
+
+pub fn opportunity_fields(o: Option<&Opportunity>, stages: &[StageDef], money: bool) -> Vec<Field> {
     let f = o.map(|o| o.fields.clone()).unwrap_or_default();
     let value_shown = f
         .value
@@ -83,6 +91,9 @@ pub fn opportunity_fields(o: Option<&Opportunity>, stages: &[StageDef]) -> Vec<F
             .value(f.expected_close.map(|d| d.to_string()).unwrap_or_default())
             .shown(f.expected_close.map(date).unwrap_or_default()),
     ];
+    if !money {
+        fields.retain(|f| f.key != "value");
+    }
     match o {
         None => {
             let options = stages
@@ -136,6 +147,22 @@ pub fn OpportunitiesPage() -> impl IntoView {
         },
     );
     let can_create = use_can().may_create("opportunity");
+    let money = use_can().money;
+    let mut columns = vec![
+        col("Name", Some("name")),
+        col("Account", None),
+        col("Value", Some("value")),
+        col("Stage", Some("stage")),
+        col("Probability", Some("probability")),
+        col("Expected close", Some("expected_close")),
+        col("Owner", None),
+    ];
+    let to_row: fn(&Opportunity) -> Row = if money {
+        opportunity_row
+    } else {
+        columns.remove(2);
+        opportunity_row_without_value
+    };
     let open = RwSignal::new(false);
     view! {
         <Title text="Opportunities · CRM"/>
@@ -148,10 +175,9 @@ pub fn OpportunitiesPage() -> impl IntoView {
         </header>
         <RecordList
             noun="opportunities"
-            columns=vec![col("Name", Some("name")), col("Account", None), col("Value", Some("value")), col("Stage", Some("stage")),
-                         col("Probability", Some("probability")), col("Expected close", Some("expected_close")), col("Owner", None)]
+            columns=columns
             fetch=list_opportunities
-            to_row=opportunity_row
+            to_row=to_row
             chips=Chips { param: "stage", label: "Stage", options: ChipSource::Loaded(stage_chips) }
             default_sort="-created_at"
         />
@@ -178,7 +204,7 @@ fn NewOpportunityForm(stages: Vec<StageDef>, open: RwSignal<bool>) -> impl IntoV
         Map::new(),
     );
     view! {
-        <CreateForm fields=opportunity_fields(None, &stages) submit_label="Create opportunity" prefix="new-opportunity"
+        <CreateForm fields=opportunity_fields(None, &stages, use_can().money) submit_label="Create opportunity" prefix="new-opportunity"
             state=state on_submit=submit on_cancel=Callback::new(move |_| open.set(false))/>
     }
 }
@@ -226,10 +252,12 @@ fn OpportunityDetail(
         refresh,
     );
     let on_reload = reloader(record, id, get_opportunity);
+    let money_shown = use_can().money;
     let fields = Signal::derive(move || {
-        record.with(|o| stages.with_value(|s| opportunity_fields(Some(o), s)))
+        record.with(|o| stages.with_value(|s| opportunity_fields(Some(o), s, money_shown)))
     });
     let can_edit = use_can().may_update("opportunity");
+    let money = use_can().money;
     let stage_error = RwSignal::new(None::<AppError>);
     // The stage a click asked for whose gate needs fields first: the board's gate form opens.
     let gate = RwSignal::new(None::<(StageDef, Vec<String>)>);
@@ -276,7 +304,7 @@ fn OpportunityDetail(
         });
     };
     let move_to = move |to: StageDef| {
-        let missing = record.with_untracked(|o| to.missing(&o.fields));
+        let missing = record.with_untracked(|o| to.missing_in_sight(&o.fields, money));
         if missing.is_empty() {
             let patch = OpportunityPatch {
                 version: record.with_untracked(|o| o.version),
@@ -305,8 +333,11 @@ fn OpportunityDetail(
             <div>
                 <h1>{move || record.with(|o| o.fields.name.clone())}</h1>
                 <p class="muted">
-                    {move || record.with(|o| o.fields.value.map(|v| crate::ui::format::money(&Money::new(v, &o.fields.currency))).unwrap_or_else(|| "No value yet".into()))}
-                    " · "{move || record.with(|o| o.account_name.clone().unwrap_or_else(|| "No account".into()))}
+                    {money.then(|| view! {
+                        {move || record.with(|o| o.fields.value.map(|v| crate::ui::format::money(&Money::new(v, &o.fields.currency))).unwrap_or_else(|| "No value yet".into()))}
+                        " · "
+                    })}
+                    {move || record.with(|o| o.account_name.clone().unwrap_or_else(|| "No account".into()))}
                     " · "{move || record.with(|o| format!("{} days in {}", days_between(o.stage_entered_at, chrono::Utc::now()), stage_label(&o.stage)))}
                 </p>
             </div>
