@@ -4,7 +4,7 @@
 
 use super::db::bulk::insert_rows;
 use super::db::sql::Arg;
-use super::db::{Backend, Conn, Db, audit, on, opportunities, users};
+use super::db::{Backend, Db, audit, bulk, opportunities, users};
 use super::error::internal;
 use crate::domain::error::AppResult;
 use crate::domain::opportunity::{StageDef, StageKind};
@@ -384,7 +384,7 @@ pub async fn load_sized(
     };
     let mut tx = db.begin().await?;
     let rebuild = if db.backend() == Backend::Sqlite {
-        Some(drop_secondary_structures(&mut tx.c()).await?)
+        Some(bulk::drop_secondary_structures(&mut tx.c(), BULK_TABLES).await?)
     } else {
         None
     };
@@ -444,7 +444,7 @@ pub async fn load_sized(
     generator.await?;
     tracing::info!(elapsed = ?started.elapsed(), "rows loaded");
     if let Some(saved) = rebuild {
-        restore_secondary_structures(&mut tx.c(), saved).await?;
+        bulk::restore_secondary_structures(&mut tx.c(), saved).await?;
         // The running totals' triggers were off during the load.
         super::db::pipeline::rebuild_totals(&mut tx.c()).await?;
         tracing::info!(elapsed = ?started.elapsed(), "indexes rebuilt");
@@ -925,45 +925,13 @@ fn generate(plan: Plan, sender: tokio::sync::mpsc::Sender<Batch>) {
     out.send("tasks", TASK_COLUMNS, rows);
 }
 
-/// The indexes and triggers (full-text upkeep) of the tables demo data fills.
-const BULK_TABLES: &str =
-    "'accounts', 'contacts', 'leads', 'opportunities', 'stage_history', 'activities', 'tasks'";
-
-/// SQLite: drops the secondary indexes and the full-text triggers of the bulk-loaded tables
-/// (inside the load's transaction), returning their definitions. Building an index once over
-/// a million sorted rows is several times faster than a million scattered inserts.
-async fn drop_secondary_structures(c: &mut Conn<'_>) -> AppResult<Vec<(String, String, String)>> {
-    let sql = format!(
-        "select type, name, sql from sqlite_master
-         where type in ('index', 'trigger') and sql is not null and tbl_name in ({BULK_TABLES})"
-    );
-    let saved: Vec<(String, String, String)> =
-        on!(c, c => sqlx::query_as(&sql).fetch_all(&mut *c).await)?;
-    on!(c, c => {
-        sqlx::query("pragma cache_size = -131072").execute(&mut *c).await?;
-        // Index builds sort with a helper thread.
-        sqlx::query("pragma threads = 2").execute(&mut *c).await?;
-        for (kind, name, _) in &saved {
-            sqlx::query(&format!("drop {kind} \"{name}\"")).execute(&mut *c).await?;
-        }
-    });
-    Ok(saved)
-}
-
-/// Puts back what [`drop_secondary_structures`] took away, and rebuilds the search indexes.
-async fn restore_secondary_structures(
-    c: &mut Conn<'_>,
-    saved: Vec<(String, String, String)>,
-) -> AppResult<()> {
-    on!(c, c => {
-        for (_, _, sql) in &saved {
-            sqlx::query(sql).execute(&mut *c).await?;
-        }
-        for fts in ["leads_fts", "accounts_fts", "contacts_fts", "opportunities_fts"] {
-            sqlx::query(&format!("insert into {fts} ({fts}) values ('rebuild')")).execute(&mut *c).await?;
-        }
-        sqlx::query("pragma cache_size = -16000").execute(&mut *c).await?;
-        sqlx::query("pragma threads = 0").execute(&mut *c).await?;
-    });
-    Ok(())
-}
+/// The tables demo data fills, whose indexes and full-text triggers are built once at the end.
+const BULK_TABLES: &[&str] = &[
+    "accounts",
+    "contacts",
+    "leads",
+    "opportunities",
+    "stage_history",
+    "activities",
+    "tasks",
+];

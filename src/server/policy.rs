@@ -5,7 +5,6 @@
 
 use super::auth::{PortalUser, Principal, Staff};
 use super::db::Conn;
-use super::db::list::Filter;
 use super::db::records::{self, RecordFacts};
 use super::db::teams;
 use super::db::tickets::Scope;
@@ -380,12 +379,6 @@ pub fn sees(staff: &Staff, kind: RecordKind, facts: &RecordFacts) -> bool {
 /// The people whose records `staff` sees; `None` for every record.
 pub fn sight(staff: &Staff) -> Option<&[Uuid]> {
     people_within(staff, staff.reach.see)
-}
-
-/// The condition a listing of `kind` (its table aliased `alias`) adds so it holds only what
-/// the asker sees; `None` when they see every record. In the query, never a filter after it.
-pub fn listed(staff: &Staff, kind: RecordKind, alias: &str) -> Option<Filter> {
-    people_within(staff, staff.reach.see).map(|people| records::reached(kind, alias, people))
 }
 
 /// The owners whose deals the pipeline's figures may count for `staff`: those they see, and
@@ -974,7 +967,7 @@ mod tests {
         }
         // Kinds and listings are not particular records: the listing's query narrows them.
         assert!(decide(&p, Read, Target::kind(Lead)).is_ok());
-        assert!(listed(&rep, Lead, "l").is_some());
+        assert!(sight(&rep).is_some());
         // A contact is reached through the owner of its account too; a task through whoever does it.
         let contact = Target {
             account_owner_id: Some(mate),
@@ -997,7 +990,7 @@ mod tests {
             .is_ok()
         );
         // Seeing every record adds nothing to a listing.
-        assert!(listed(&staff(Role::Sales), Lead, "l").is_none());
+        assert!(sight(&staff(Role::Sales)).is_none());
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod common;
 mod demo;
 mod direct_reads;
 mod imports_http;
+mod layers;
 mod pipeline_http;
 mod protection;
 mod regional_http;

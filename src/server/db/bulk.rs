@@ -305,3 +305,53 @@ async fn insert_values(
     }
     Ok(inserted)
 }
+
+/// The secondary indexes and full-text triggers a bulk load dropped, to be put back.
+pub struct Dropped(Vec<(String, String, String)>);
+
+/// SQLite: drops the secondary indexes and the full-text triggers of `tables` (inside the
+/// load's transaction), keeping their definitions. Building an index once over a million
+/// sorted rows is several times faster than a million scattered inserts.
+pub async fn drop_secondary_structures(
+    c: &mut Conn<'_>,
+    tables: &[&str],
+) -> Result<Dropped, sqlx::Error> {
+    let names = tables
+        .iter()
+        .map(|t| format!("'{}'", t.replace('\'', "")))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "select type, name, sql from sqlite_master
+         where type in ('index', 'trigger') and sql is not null and tbl_name in ({names})"
+    );
+    let saved: Vec<(String, String, String)> =
+        on!(c, c => sqlx::query_as(&sql).fetch_all(&mut *c).await)?;
+    on!(c, c => {
+        sqlx::query("pragma cache_size = -131072").execute(&mut *c).await?;
+        // Index builds sort with a helper thread.
+        sqlx::query("pragma threads = 2").execute(&mut *c).await?;
+        for (kind, name, _) in &saved {
+            sqlx::query(&format!("drop {kind} \"{name}\"")).execute(&mut *c).await?;
+        }
+    });
+    Ok(Dropped(saved))
+}
+
+/// Puts back what [`drop_secondary_structures`] took away, and rebuilds the search indexes.
+pub async fn restore_secondary_structures(
+    c: &mut Conn<'_>,
+    saved: Dropped,
+) -> Result<(), sqlx::Error> {
+    on!(c, c => {
+        for (_, _, sql) in &saved.0 {
+            sqlx::query(sql).execute(&mut *c).await?;
+        }
+        for fts in ["leads_fts", "accounts_fts", "contacts_fts", "opportunities_fts"] {
+            sqlx::query(&format!("insert into {fts} ({fts}) values ('rebuild')")).execute(&mut *c).await?;
+        }
+        sqlx::query("pragma cache_size = -16000").execute(&mut *c).await?;
+        sqlx::query("pragma threads = 0").execute(&mut *c).await?;
+    });
+    Ok(())
+}

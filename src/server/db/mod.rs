@@ -15,6 +15,7 @@ pub mod impersonations;
 pub mod imports;
 pub mod leads;
 pub mod list;
+pub mod narrow;
 pub mod opportunities;
 pub mod pipeline;
 pub mod portal;

@@ -162,13 +162,7 @@ fn about_reached(alias: &str, among: &mut dyn FnMut(&str) -> String) -> String {
         RecordKind::Opportunity,
         RecordKind::Ticket,
     ] {
-        let table = match kind {
-            RecordKind::Lead => "leads",
-            RecordKind::Account => "accounts",
-            RecordKind::Contact => "contacts",
-            RecordKind::Opportunity => "opportunities",
-            _ => "tickets",
-        };
+        let table = table(kind);
         let condition = reach_condition(kind, "r", among);
         parts.push(format!(
             "({alias}.related_type = '{}' and {alias}.related_id in (select r.id from {table} r where {condition}))",
@@ -176,6 +170,27 @@ fn about_reached(alias: &str, among: &mut dyn FnMut(&str) -> String) -> String {
         ));
     }
     format!("({})", parts.join(" or "))
+}
+
+/// The table a kind of record lives in.
+pub fn table(kind: RecordKind) -> &'static str {
+    match kind {
+        RecordKind::Lead => "leads",
+        RecordKind::Account => "accounts",
+        RecordKind::Contact => "contacts",
+        RecordKind::Opportunity => "opportunities",
+        RecordKind::Ticket => "tickets",
+        RecordKind::Activity => "activities",
+        RecordKind::Task => "tasks",
+        RecordKind::Form => "forms",
+    }
+}
+
+/// Whether a record of `kind` with this id exists.
+pub async fn exists(c: &mut Conn<'_>, kind: RecordKind, id: Uuid) -> Result<bool, sqlx::Error> {
+    let sql = format!("select count(*) from {} where id = $1", table(kind));
+    let n: i64 = on!(c, c => sqlx::query_scalar(&sql).bind(id).fetch_one(c).await)?;
+    Ok(n > 0)
 }
 
 /// Rows (of a table aliased `alias`) owned by one of `people`: a team's records.

@@ -134,7 +134,7 @@ pub async fn queue(
     c: &mut Conn<'_>,
     q: &TicketQuery,
     scope: Scope,
-    within: Option<super::list::Filter>,
+    sight: Option<&[Uuid]>,
     me: Uuid,
     now: DateTime<Utc>,
 ) -> Result<(Vec<Ticket>, i64), sqlx::Error> {
@@ -142,6 +142,9 @@ pub async fn queue(
     let mut w = Sql::new(backend, " where ");
     let (scope_sql, scope_arg) = scope.clause();
     w.push_bound(scope_sql, vec![scope_arg]);
+    let within = sight.map(|people| {
+        super::records::reached(crate::domain::records::RecordKind::Ticket, "t", people)
+    });
     if let Some(super::list::Filter(sql, args)) = within {
         w.push(" and ").push_bound(&sql, args);
     }

@@ -8,10 +8,10 @@ use crate::domain::account::{Account, AccountFields, AccountPatch, NewAccount};
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::records::{ListQuery, Page, RecordKind};
 use crate::server::auth::{ClientInfo, Principal};
-use crate::server::db::list::{self, Filter};
-use crate::server::db::sql::Arg;
+use crate::server::db::list;
+use crate::server::db::narrow::Accounts;
 use crate::server::db::{Conn, accounts};
-use crate::server::policy::{Action, Target, authorize, listed, may_set_money, may_sort_by, shown};
+use crate::server::policy::{Action, Target, authorize, may_set_money, may_sort_by, shown, sight};
 use crate::server::state::AppState;
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -24,13 +24,12 @@ pub async fn list(
 ) -> AppResult<Page<Account>> {
     let staff = authorize(principal, Action::Read, Target::kind(RecordKind::Account))?;
     may_sort_by(staff, query.sort.as_deref())?;
-    let mut filters: Vec<Filter> = listed(staff, RecordKind::Account, "a")
-        .into_iter()
-        .collect();
-    if let Some(owner) = query.owner_id {
-        filters.push(Filter::new("a.owner_id = ?", vec![Arg::Uuid(owner)]));
+    let filters = Accounts {
+        sight: sight(staff).map(<[Uuid]>::to_vec),
+        team: super::team_people(state, query.team_id).await?,
+        owner: query.owner_id,
     }
-    filters.extend(super::team_filter(state, "a", query.team_id).await?);
+    .filters();
     let page = list::page_now(&state.db, &accounts::LIST, query, filters).await?;
     Ok(shown(staff, page))
 }

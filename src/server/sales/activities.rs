@@ -8,10 +8,10 @@ use crate::domain::activity::{
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::records::{ListQuery, Page, RecordKind};
 use crate::server::auth::{ClientInfo, Principal, Staff};
-use crate::server::db::list::{self, Filter};
-use crate::server::db::sql::Arg;
-use crate::server::db::{Conn, activities, audit, leads, opportunities, records, users};
-use crate::server::policy::{Action, Target, authorize, authorize_record, ticket_scope};
+use crate::server::db::{
+    Conn, activities, audit, leads, list, narrow, opportunities, records, users,
+};
+use crate::server::policy::{Action, Target, authorize, authorize_record, sight, ticket_scope};
 use crate::server::state::AppState;
 use chrono::Duration;
 use serde_json::{Value, json};
@@ -49,42 +49,21 @@ pub async fn list_activities(
         return Err(AppError::forbidden("Your role cannot see activities."));
     }
     let mut h = state.db.handle().await?;
-    let mut filters = Vec::new();
     if let Some(kind) = query.related_type {
         authorize(principal, Action::Read, Target::activity_on(kind))?;
         if let Some(id) = query.related_id {
             authorize_record(&mut h.c(), principal, Action::Read, kind, id).await?;
         }
-        filters.push(Filter::new(
-            "t.related_type = ?",
-            vec![Arg::Text(kind.as_str().into())],
-        ));
-    } else {
-        let list = kinds
-            .iter()
-            .map(|k| format!("'{}'", k.as_str()))
-            .collect::<Vec<_>>()
-            .join(", ");
-        filters.push(Filter::new(&format!("t.related_type in ({list})"), vec![]));
     }
-    // Notes on tickets the asker may not see stay out of every listing.
-    filters.extend(records::related_tickets_within(ticket_scope(staff)));
-    if let Some(id) = query.related_id {
-        filters.push(Filter::new("t.related_id = ?", vec![Arg::Uuid(id)]));
-    }
-    // The notes of a record the asker may see are all theirs to read (the record was
-    // authorized above); listed without one, only the notes of people within their sight.
-    if query.related_type.is_none() || query.related_id.is_none() {
-        filters.extend(crate::server::policy::listed(
-            staff,
-            RecordKind::Activity,
-            "t",
-        ));
-    }
-    if let Some(owner) = query.owner_id {
-        filters.push(Filter::new("t.owner_id = ?", vec![Arg::Uuid(owner)]));
-    }
-    list::page(&mut h.c(), &activities::ACTIVITIES, query, filters).await
+    let narrow = narrow::Activities {
+        readable: kinds,
+        kind: query.related_type,
+        record: query.related_id,
+        sight: sight(staff).map(<[Uuid]>::to_vec),
+        tickets: ticket_scope(staff),
+        owner: query.owner_id,
+    };
+    list::page(&mut h.c(), &activities::ACTIVITIES, query, narrow.filters()).await
 }
 
 /// Authorizes reaching the record `kind`/`id` to attach something to it (a note, a task): a
@@ -187,7 +166,6 @@ pub async fn list_tasks(
     query: &ListQuery,
 ) -> AppResult<Page<Task>> {
     let staff = principal.require_staff()?;
-    let mut filters = Vec::new();
     // Whoever may not read every task sees the ones they do.
     let everyone = crate::server::policy::allows(
         staff.user.role,
@@ -200,38 +178,26 @@ pub async fn list_tasks(
     } else {
         Some(staff.user.id)
     };
-    if let Some(a) = assignee {
-        filters.push(Filter::new("t.assignee_id = ?", vec![Arg::Uuid(a)]));
-    }
-    // Tasks about tickets the asker may not see are listed only to whoever does them.
-    if let Some(Filter(visible, args)) = records::related_tickets_within(ticket_scope(staff)) {
-        let mut all = vec![Arg::Uuid(staff.user.id)];
-        all.extend(args);
-        filters.push(Filter(format!("(t.assignee_id = ? or {visible})"), all));
-    }
     let mut h = state.db.handle().await?;
-    if let (Some(kind), Some(id)) = (query.related_type, query.related_id) {
-        authorize_record(&mut h.c(), principal, Action::Read, kind, id).await?;
-        filters.push(Filter::new(
-            "t.related_type = ? and t.related_id = ?",
-            vec![Arg::Text(kind.as_str().into()), Arg::Uuid(id)],
-        ));
-    } else {
-        // As for notes: a record's tasks come with the record; otherwise those of people
-        // within sight (set or done by them).
-        filters.extend(crate::server::policy::listed(staff, RecordKind::Task, "t"));
-    }
-    if let Some(open) = query.open {
-        filters.push(Filter::new(
-            if open {
-                "t.done_at is null"
-            } else {
-                "t.done_at is not null"
-            },
-            vec![],
-        ));
-    }
-    list::page(&mut h.c(), &activities::TASKS, query, filters).await
+    let record = match (query.related_type, query.related_id) {
+        (Some(kind), Some(id)) => {
+            authorize_record(&mut h.c(), principal, Action::Read, kind, id).await?;
+            Some((kind, id))
+        }
+        _ => None,
+    };
+    // Tasks about tickets the asker may not see are listed only to whoever does them. As for
+    // notes: a record's tasks come with the record; otherwise those of people within sight
+    // (set or done by them).
+    let narrow = narrow::Tasks {
+        assignee,
+        asker: staff.user.id,
+        tickets: ticket_scope(staff),
+        record,
+        sight: sight(staff).map(<[Uuid]>::to_vec),
+        open: query.open,
+    };
+    list::page(&mut h.c(), &activities::TASKS, query, narrow.filters()).await
 }
 
 pub async fn create_task(

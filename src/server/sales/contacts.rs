@@ -8,10 +8,10 @@ use crate::domain::contact::{Contact, ContactFields, ContactPatch, ContactRole, 
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::records::{ListQuery, Page, RecordKind};
 use crate::server::auth::{ClientInfo, Principal};
-use crate::server::db::list::{self, Filter};
-use crate::server::db::sql::Arg;
+use crate::server::db::list;
+use crate::server::db::narrow::Contacts;
 use crate::server::db::{Conn, contacts};
-use crate::server::policy::{Action, Target, authorize, authorize_record, listed};
+use crate::server::policy::{Action, Target, authorize, authorize_record, sight};
 use crate::server::state::AppState;
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -23,29 +23,25 @@ pub async fn list(
     query: &ListQuery,
 ) -> AppResult<Page<Contact>> {
     let staff = authorize(principal, Action::Read, Target::kind(RecordKind::Contact))?;
-    let mut filters: Vec<Filter> = listed(staff, RecordKind::Contact, "c")
-        .into_iter()
-        .collect();
-    if let Some(role) = query
+    let role = match query
         .status
         .as_deref()
         .filter(|s| !s.is_empty() && *s != "all")
     {
-        let role: ContactRole = role
-            .parse()
-            .map_err(|e: String| AppError::invalid("status", e))?;
-        filters.push(Filter::new(
-            "c.role = ?",
-            vec![Arg::Text(role.as_str().into())],
-        ));
+        Some(role) => Some(
+            role.parse::<ContactRole>()
+                .map_err(|e: String| AppError::invalid("status", e))?,
+        ),
+        None => None,
+    };
+    let filters = Contacts {
+        sight: sight(staff).map(<[Uuid]>::to_vec),
+        team: super::team_people(state, query.team_id).await?,
+        role,
+        owner: query.owner_id,
+        account: query.account_id,
     }
-    if let Some(owner) = query.owner_id {
-        filters.push(Filter::new("c.owner_id = ?", vec![Arg::Uuid(owner)]));
-    }
-    if let Some(account) = query.account_id {
-        filters.push(Filter::new("c.account_id = ?", vec![Arg::Uuid(account)]));
-    }
-    filters.extend(super::team_filter(state, "c", query.team_id).await?);
+    .filters();
     list::page_now(&state.db, &contacts::LIST, query, filters).await
 }
 

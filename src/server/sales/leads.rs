@@ -10,10 +10,10 @@ use crate::domain::lead::{
 };
 use crate::domain::records::{ListQuery, Page, RecordKind};
 use crate::server::auth::{Principal, Staff};
-use crate::server::db::list::{self, Filter};
-use crate::server::db::sql::Arg;
+use crate::server::db::list;
+use crate::server::db::narrow::Leads;
 use crate::server::db::{Conn, contacts, leads, records};
-use crate::server::policy::{Action, Target, authorize, listed};
+use crate::server::policy::{Action, Target, authorize, sight};
 use crate::server::state::AppState;
 use serde_json::json;
 use uuid::Uuid;
@@ -24,24 +24,25 @@ pub async fn list(
     query: &ListQuery,
 ) -> AppResult<Page<Lead>> {
     let staff = authorize(principal, Action::Read, Target::kind(RecordKind::Lead))?;
-    let mut filters: Vec<Filter> = listed(staff, RecordKind::Lead, "l").into_iter().collect();
-    if let Some(status) = query
+    let status = match query
         .status
         .as_deref()
         .filter(|s| !s.is_empty() && *s != "all")
     {
-        let status: LeadStatus = status
-            .parse()
-            .map_err(|e: String| AppError::invalid("status", e))?;
-        filters.push(Filter::new(
-            "l.status = ?",
-            vec![Arg::Text(status.as_str().into())],
-        ));
+        Some(status) => Some(
+            status
+                .parse::<LeadStatus>()
+                .map_err(|e: String| AppError::invalid("status", e))?,
+        ),
+        None => None,
+    };
+    let filters = Leads {
+        sight: sight(staff).map(<[Uuid]>::to_vec),
+        team: super::team_people(state, query.team_id).await?,
+        status,
+        owner: query.owner_id,
     }
-    if let Some(owner) = query.owner_id {
-        filters.push(Filter::new("l.owner_id = ?", vec![Arg::Uuid(owner)]));
-    }
-    filters.extend(super::team_filter(state, "l", query.team_id).await?);
+    .filters();
     list::page_now(&state.db, &leads::LIST, query, filters).await
 }
 

@@ -223,19 +223,7 @@ pub async fn require_exists(
     field: &str,
 ) -> AppResult<()> {
     let Some(id) = id else { return Ok(()) };
-    let table = match kind {
-        RecordKind::Lead => "leads",
-        RecordKind::Account => "accounts",
-        RecordKind::Contact => "contacts",
-        RecordKind::Opportunity => "opportunities",
-        RecordKind::Ticket => "tickets",
-        RecordKind::Activity => "activities",
-        RecordKind::Task => "tasks",
-        RecordKind::Form => "forms",
-    };
-    let sql = format!("select count(*) from {table} where id = $1");
-    let n: i64 = db::on!(c, c => sqlx::query_scalar(&sql).bind(id).fetch_one(c).await)?;
-    if n == 0 {
+    if !db::records::exists(c, kind, id).await? {
         return Err(AppError::invalid(
             field,
             format!("No such {}.", kind.label().to_lowercase()),
@@ -261,15 +249,11 @@ pub async fn owner_for_new(
 
 /// The condition of a list's team filter (`team_id`): records owned by the team's members
 /// and its manager. What the asker sees is narrowed separately, by the policy.
-pub async fn team_filter(
-    state: &AppState,
-    alias: &str,
-    team: Option<Uuid>,
-) -> AppResult<Option<db::list::Filter>> {
+/// The people of the team a list is narrowed to, if one is chosen.
+pub async fn team_people(state: &AppState, team: Option<Uuid>) -> AppResult<Option<Vec<Uuid>>> {
     let Some(team) = team else { return Ok(None) };
     let mut h = state.db.handle().await?;
-    let people = db::teams::people(&mut h.c(), team).await?;
-    Ok(Some(db::records::owned_by(alias, &people)))
+    Ok(Some(db::teams::people(&mut h.c(), team).await?))
 }
 
 pub async fn require_active_staff(c: &mut Conn<'_>, user_id: Uuid, field: &str) -> AppResult<()> {

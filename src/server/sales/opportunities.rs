@@ -13,10 +13,10 @@ use crate::domain::opportunity::{
 use crate::domain::pipeline::day_start;
 use crate::domain::records::{Check, ListQuery, Page, RecordKind};
 use crate::server::auth::{ClientInfo, Principal};
-use crate::server::db::list::{self, Filter};
-use crate::server::db::sql::Arg;
+use crate::server::db::list;
+use crate::server::db::narrow::{LostIs, Opportunities, StageIs};
 use crate::server::db::{Conn, opportunities};
-use crate::server::policy::{Action, Target, authorize, listed, may_set_money, may_sort_by, shown};
+use crate::server::policy::{Action, Target, authorize, may_set_money, may_sort_by, shown, sight};
 use crate::server::state::AppState;
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -43,77 +43,46 @@ pub async fn list(
         Target::kind(RecordKind::Opportunity),
     )?;
     may_sort_by(staff, query.sort.as_deref())?;
-    let mut filters: Vec<Filter> = listed(staff, RecordKind::Opportunity, "o")
-        .into_iter()
-        .collect();
     let stage = query
         .stage
         .as_deref()
         .or(query.status.as_deref())
         .filter(|s| !s.is_empty() && *s != "all");
-    match stage {
-        Some("open") => filters.push(Filter::new("o.closed_at is null", vec![])),
-        // Any stage of a kind, so figures over several won (or lost) stages can be listed.
-        Some(kind @ ("closed_won" | "closed_lost")) => filters.push(Filter::new(
-            "o.stage in (select key from pipeline_stages where kind = ?)",
-            vec![Arg::Text(kind.trim_start_matches("closed_").to_string())],
+    let lost = match query.lost_reason.as_deref().filter(|r| !r.is_empty()) {
+        Some("unknown") => Some(LostIs::Unrecorded),
+        Some(reason) => Some(LostIs::Reason(
+            reason
+                .parse::<LostReason>()
+                .map_err(|e: String| AppError::invalid("lost_reason", e))?,
         )),
-        Some(stage) => filters.push(Filter::new(
-            "o.stage = ?",
-            vec![Arg::Text(stage.to_string())],
-        )),
-        None => {}
-    }
-    if let Some(owner) = query.owner_id {
-        filters.push(Filter::new("o.owner_id = ?", vec![Arg::Uuid(owner)]));
-    }
-    if query
-        .sort
-        .as_deref()
-        .is_some_and(|s| s.trim_start_matches('-') == "closed_at")
-    {
-        filters.push(Filter::new("o.closed_at is not null", vec![]));
-    }
-    if let Some(account) = query.account_id {
-        filters.push(Filter::new("o.account_id = ?", vec![Arg::Uuid(account)]));
-    }
-    if let Some(from) = query.close_from {
-        filters.push(Filter::new("o.expected_close >= ?", vec![Arg::Date(from)]));
-    }
-    if let Some(to) = query.close_to {
-        filters.push(Filter::new("o.expected_close <= ?", vec![Arg::Date(to)]));
-    }
+        None => None,
+    };
     // Closed days are whole UTC days: from midnight, to before the next midnight.
-    if let Some(from) = query.closed_from {
-        filters.push(Filter::new(
-            "o.closed_at >= ?",
-            vec![Arg::Time(day_start(from))],
-        ));
-    }
-    if let Some(to) = query.closed_to {
-        let next = to.succ_opt().unwrap_or(to);
-        filters.push(Filter::new(
-            "o.closed_at < ?",
-            vec![Arg::Time(day_start(next))],
-        ));
-    }
-    match query.lost_reason.as_deref().filter(|r| !r.is_empty()) {
-        Some("unknown") => filters.push(Filter::new(
-            "o.lost_reason is null and o.stage in (select key from pipeline_stages where kind = 'lost')",
-            vec![],
-        )),
-        Some(reason) => {
-            let reason: LostReason = reason
-                .parse()
-                .map_err(|e: String| AppError::invalid("lost_reason", e))?;
-            filters.push(Filter::new(
-                "o.lost_reason = ?",
-                vec![Arg::Text(reason.as_str().to_string())],
-            ));
-        }
-        None => {}
-    }
-    filters.extend(super::team_filter(state, "o", query.team_id).await?);
+    let narrow = Opportunities {
+        sight: sight(staff).map(<[Uuid]>::to_vec),
+        team: super::team_people(state, query.team_id).await?,
+        stage: stage.map(|s| match s {
+            "open" => StageIs::Open,
+            "closed_won" | "closed_lost" => {
+                StageIs::Outcome(s.trim_start_matches("closed_").to_string())
+            }
+            key => StageIs::Key(key.to_string()),
+        }),
+        owner: query.owner_id,
+        account: query.account_id,
+        closed_only: query
+            .sort
+            .as_deref()
+            .is_some_and(|s| s.trim_start_matches('-') == "closed_at"),
+        close_from: query.close_from,
+        close_to: query.close_to,
+        closed_from: query.closed_from.map(day_start),
+        closed_before: query
+            .closed_to
+            .map(|to| day_start(to.succ_opt().unwrap_or(to))),
+        lost,
+    };
+    let filters = narrow.filters();
     let page = list::page_now(&state.db, &opportunities::LIST, query, filters).await?;
     Ok(shown(staff, page))
 }

@@ -8,7 +8,7 @@ use crate::domain::ticket::{
 };
 use crate::server::auth::{ClientInfo, Principal};
 use crate::server::db::{self, Conn, contacts, tickets, users};
-use crate::server::policy::{Action, Target, authorize, listed, ticket_scope};
+use crate::server::policy::{Action, Target, authorize, sight, ticket_scope};
 use crate::server::sales::{Writer, changes, require_exists, stale};
 use crate::server::state::AppState;
 use chrono::{DateTime, Utc};
@@ -24,12 +24,11 @@ pub async fn list(
     q.check()?;
     let now = state.now();
     let mut h = state.db.handle().await?;
-    let within = listed(staff, RecordKind::Ticket, "t");
     let (items, total) = tickets::queue(
         &mut h.c(),
         q,
         ticket_scope(staff),
-        within,
+        sight(staff),
         staff.user.id,
         now,
     )
