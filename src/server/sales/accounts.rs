@@ -1,9 +1,6 @@
 //! Accounts: list, read, create and edit, with one account per web domain.
 
-use super::{
-    IdemKey, Writer, changes, commit_create, owner_for_new, replay, require_active_staff,
-    require_exists, stale, update_action,
-};
+use super::{IdemKey, Writer, commit_create, edit, owner_for_new, replay, require_exists};
 use crate::domain::account::{Account, AccountFields, AccountPatch, NewAccount};
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::records::{ListQuery, Page, RecordKind};
@@ -140,18 +137,10 @@ pub async fn update(
     let w = Writer { staff, client };
     let now = state.now();
     let mut tx = state.db.begin().await?;
-    let current = accounts::get(&mut tx.c(), id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    authorize(
-        principal,
-        Action::Update,
-        Target::owned(RecordKind::Account, current.owner_id),
-    )?;
+    let edit: edit::Edit<Account> =
+        edit::open(&mut tx.c(), principal, staff, id, patch.version, now).await?;
+    let current = &edit.current;
     may_set_money(staff, patch.annual_revenue.is_some())?;
-    if patch.version != current.version {
-        return Err(stale(&shown(staff, current)));
-    }
     let mut next = current.clone();
     patch.apply(&mut next.fields);
     next.fields.validate()?;
@@ -167,40 +156,7 @@ pub async fn update(
         )
         .await?;
     }
-    if let Some(owner) = patch.owner_id.filter(|o| *o != current.owner_id) {
-        authorize(
-            principal,
-            Action::Reassign,
-            Target::owned(RecordKind::Account, current.owner_id),
-        )?;
-        require_active_staff(&mut tx.c(), owner, "owner_id").await?;
-        next.owner_id = owner;
-    }
-    next.updated_at = now;
-    let diff = changes(&current, &next);
-    if diff.is_empty() {
-        return Ok(shown(staff, current));
-    }
-    if !accounts::update(&mut tx.c(), &next, current.version).await? {
-        return Err(stale(&shown(
-            staff,
-            accounts::get(&mut tx.c(), id)
-                .await?
-                .ok_or(AppError::NotFound)?,
-        )));
-    }
-    w.audit(
-        &mut tx.c(),
-        &update_action(RecordKind::Account, &diff),
-        RecordKind::Account,
-        id,
-        json!({ "changes": diff }),
-        now,
-    )
-    .await?;
-    let saved = accounts::get(&mut tx.c(), id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let saved = edit.save(&mut tx.c(), &w, next, patch.owner_id).await?;
     tx.commit().await?;
     Ok(shown(staff, saved))
 }

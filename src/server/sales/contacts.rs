@@ -1,9 +1,6 @@
 //! Contacts: list, read, create and edit, with one contact per email address.
 
-use super::{
-    IdemKey, Writer, changes, commit_create, owner_for_new, replay, require_active_staff,
-    require_exists, stale, update_action,
-};
+use super::{IdemKey, Writer, commit_create, edit, owner_for_new, replay, require_exists};
 use crate::domain::contact::{Contact, ContactFields, ContactPatch, ContactRole, NewContact};
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::records::{ListQuery, Page, RecordKind};
@@ -140,20 +137,9 @@ pub async fn update(
     let w = Writer { staff, client };
     let now = state.now();
     let mut tx = state.db.begin().await?;
-    let current = contacts::get(&mut tx.c(), id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    authorize_record(
-        &mut tx.c(),
-        principal,
-        Action::Update,
-        RecordKind::Contact,
-        id,
-    )
-    .await?;
-    if patch.version != current.version {
-        return Err(stale(&current));
-    }
+    let edit: edit::Edit<Contact> =
+        edit::open(&mut tx.c(), principal, staff, id, patch.version, now).await?;
+    let current = &edit.current;
     let mut next = current.clone();
     patch.apply(&mut next.fields);
     next.fields.validate()?;
@@ -169,39 +155,7 @@ pub async fn update(
         )
         .await?;
     }
-    if let Some(owner) = patch.owner_id.filter(|o| *o != current.owner_id) {
-        authorize(
-            principal,
-            Action::Reassign,
-            Target::owned(RecordKind::Contact, current.owner_id),
-        )?;
-        require_active_staff(&mut tx.c(), owner, "owner_id").await?;
-        next.owner_id = owner;
-    }
-    next.updated_at = now;
-    let diff = changes(&current, &next);
-    if diff.is_empty() {
-        return Ok(current);
-    }
-    if !contacts::update(&mut tx.c(), &next, current.version).await? {
-        return Err(stale(
-            &contacts::get(&mut tx.c(), id)
-                .await?
-                .ok_or(AppError::NotFound)?,
-        ));
-    }
-    w.audit(
-        &mut tx.c(),
-        &update_action(RecordKind::Contact, &diff),
-        RecordKind::Contact,
-        id,
-        json!({ "changes": diff }),
-        now,
-    )
-    .await?;
-    let saved = contacts::get(&mut tx.c(), id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let saved = edit.save(&mut tx.c(), &w, next, patch.owner_id).await?;
     tx.commit().await?;
     Ok(saved)
 }

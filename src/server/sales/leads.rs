@@ -1,9 +1,6 @@
 //! Leads: list, read, create (with duplicate warnings), edit (with status rules).
 
-use super::{
-    IdemKey, Writer, changes, commit_create, owner_for_new, replay, require_active_staff, stale,
-    update_action,
-};
+use super::{IdemKey, Writer, commit_create, edit, owner_for_new, replay};
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::lead::{
     CreatedLead, DuplicateWarning, Lead, LeadPatch, LeadStatus, NewLead, check_status_change,
@@ -195,29 +192,12 @@ pub async fn update(
     let w = Writer { staff, client };
     let now = state.now();
     let mut tx = state.db.begin().await?;
-    let current = leads::get(&mut tx.c(), id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    authorize(
-        principal,
-        Action::Update,
-        Target::owned(RecordKind::Lead, current.owner_id),
-    )?;
-    if patch.version != current.version {
-        return Err(stale(&current));
-    }
+    let edit: edit::Edit<Lead> =
+        edit::open(&mut tx.c(), principal, staff, id, patch.version, now).await?;
+    let current = &edit.current;
     let mut next = current.clone();
     patch.apply(&mut next.fields);
     next.fields.validate()?;
-    if let Some(owner) = patch.owner_id.filter(|o| *o != current.owner_id) {
-        authorize(
-            principal,
-            Action::Reassign,
-            Target::owned(RecordKind::Lead, current.owner_id),
-        )?;
-        require_active_staff(&mut tx.c(), owner, "owner_id").await?;
-        next.owner_id = owner;
-    }
     if let Some(reason) = &patch.disqualify_reason {
         next.disqualify_reason = reason
             .as_ref()
@@ -242,29 +222,7 @@ pub async fn update(
     if next.status != LeadStatus::Disqualified {
         next.disqualify_reason = None;
     }
-    next.updated_at = now;
-    let diff = changes(&current, &next);
-    if diff.is_empty() {
-        return Ok(current);
-    }
-    if !leads::update(&mut tx.c(), &next, current.version).await? {
-        let now_stored = leads::get(&mut tx.c(), id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        return Err(stale(&now_stored));
-    }
-    w.audit(
-        &mut tx.c(),
-        &update_action(RecordKind::Lead, &diff),
-        RecordKind::Lead,
-        id,
-        json!({ "changes": diff }),
-        now,
-    )
-    .await?;
-    let saved = leads::get(&mut tx.c(), id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let saved = edit.save(&mut tx.c(), &w, next, patch.owner_id).await?;
     tx.commit().await?;
     Ok(saved)
 }

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod activities;
 pub mod contacts;
+pub mod edit;
 pub mod leads;
 pub mod opportunities;
 pub mod pipeline;

@@ -1,10 +1,7 @@
 //! Opportunities: list, read, create and edit, with the pipeline's stage rules and a history
 //! row for every stage change.
 
-use super::{
-    IdemKey, Writer, changes, commit_create, owner_for_new, replay, require_active_staff,
-    require_exists, stale, update_action,
-};
+use super::{IdemKey, Writer, commit_create, edit, owner_for_new, replay, require_exists};
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::opportunity::{
     LostReason, NewOpportunity, Opportunity, OpportunityFields, OpportunityPatch, StageDef,
@@ -250,18 +247,10 @@ pub async fn update(
     let w = Writer { staff, client };
     let now = state.now();
     let mut tx = state.db.begin().await?;
-    let current = opportunities::get(&mut tx.c(), id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    authorize(
-        principal,
-        Action::Update,
-        Target::owned(RecordKind::Opportunity, current.owner_id),
-    )?;
+    let edit: edit::Edit<Opportunity> =
+        edit::open(&mut tx.c(), principal, staff, id, patch.version, now).await?;
+    let current = &edit.current;
     may_set_money(staff, patch.value.is_some())?;
-    if patch.version != current.version {
-        return Err(stale(&shown(staff, current)));
-    }
     let mut next = current.clone();
     patch.apply(&mut next.fields);
     let mut check = Check::new();
@@ -269,15 +258,6 @@ pub async fn update(
     check_probability(patch.probability, &mut check);
     check.finish()?;
     check_links(&mut tx.c(), &next.fields, Some(&current.fields)).await?;
-    if let Some(owner) = patch.owner_id.filter(|o| *o != current.owner_id) {
-        authorize(
-            principal,
-            Action::Reassign,
-            Target::owned(RecordKind::Opportunity, current.owner_id),
-        )?;
-        require_active_staff(&mut tx.c(), owner, "owner_id").await?;
-        next.owner_id = owner;
-    }
 
     let stages = opportunities::stages(&mut tx.c()).await?;
     let target_key = patch.stage.clone().unwrap_or_else(|| current.stage.clone());
@@ -314,43 +294,18 @@ pub async fn update(
     } else if let Some(p) = patch.probability {
         next.probability = p;
     }
-    next.updated_at = now;
-    let diff = changes(&current, &next);
-    if diff.is_empty() {
-        return Ok(shown(staff, current));
-    }
-    if !opportunities::update(&mut tx.c(), &next, current.version).await? {
-        return Err(stale(&shown(
-            staff,
-            opportunities::get(&mut tx.c(), id)
-                .await?
-                .ok_or(AppError::NotFound)?,
-        )));
-    }
+    let saved = edit.save(&mut tx.c(), &w, next, patch.owner_id).await?;
     if moving {
         opportunities::record_stage_change(
             &mut tx.c(),
             id,
             Some(&current.stage),
-            &next.stage,
+            &saved.stage,
             now,
             Some(w.user_id()),
         )
         .await?;
     }
-    let action = update_action(RecordKind::Opportunity, &diff);
-    w.audit(
-        &mut tx.c(),
-        &action,
-        RecordKind::Opportunity,
-        id,
-        json!({ "changes": diff }),
-        now,
-    )
-    .await?;
-    let saved = opportunities::get(&mut tx.c(), id)
-        .await?
-        .ok_or(AppError::NotFound)?;
     tx.commit().await?;
     Ok(shown(staff, saved))
 }
