@@ -2,7 +2,7 @@
 
 use super::{IdemKey, Writer, commit_create, edit, owner_for_new, replay, require_exists};
 use crate::domain::account::{Account, AccountFields, AccountPatch, NewAccount};
-use crate::domain::error::{AppError, AppResult};
+use crate::domain::error::AppResult;
 use crate::domain::records::{ListQuery, Page, RecordKind};
 use crate::server::auth::{ClientInfo, Principal};
 use crate::server::db::list;
@@ -32,16 +32,7 @@ pub async fn list(
 }
 
 pub async fn get(state: &AppState, principal: &Principal, id: Uuid) -> AppResult<Account> {
-    let staff = authorize(principal, Action::Read, Target::kind(RecordKind::Account))?;
-    let account = accounts::get_now(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    authorize(
-        principal,
-        Action::Read,
-        Target::owned(RecordKind::Account, account.owner_id),
-    )?;
-    Ok(shown(staff, account))
+    edit::read(state, principal, id).await
 }
 
 /// 409 naming the account that already has this domain.
@@ -51,14 +42,9 @@ async fn check_domain_free(
     except: Option<Uuid>,
 ) -> AppResult<()> {
     let Some(domain) = domain else { return Ok(()) };
-    match accounts::id_by_domain(c, domain).await? {
-        Some(existing) if Some(existing) != except => Err(AppError::Conflict {
-            message: format!("An account with the domain {domain} already exists."),
-            existing_id: Some(existing.to_string()),
-            current: None,
-        }),
-        _ => Ok(()),
-    }
+    let holder = accounts::id_by_domain(c, domain).await?;
+    let message = format!("An account with the domain {domain} already exists.");
+    edit::unique(holder, except, message)
 }
 
 /// Inserts and audits an account (inside the caller's transaction).
@@ -89,17 +75,8 @@ pub async fn insert(
         updated_at: now,
         version: 1,
     };
-    accounts::insert(c, &account).await?;
-    w.audit(
-        c,
-        "account.created",
-        RecordKind::Account,
-        id,
-        json!({ "fields": &account.fields, "owner_id": owner_id }),
-        now,
-    )
-    .await?;
-    accounts::get(c, id).await?.ok_or(AppError::NotFound)
+    let details = json!({ "fields": &account.fields, "owner_id": owner_id });
+    edit::add(c, w, &account, details, now).await
 }
 
 pub async fn create(

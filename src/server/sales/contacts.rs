@@ -8,7 +8,7 @@ use crate::server::auth::{ClientInfo, Principal};
 use crate::server::db::list;
 use crate::server::db::narrow::Contacts;
 use crate::server::db::{Conn, contacts};
-use crate::server::policy::{Action, Target, authorize, authorize_record, sight};
+use crate::server::policy::{Action, Target, authorize, sight};
 use crate::server::state::AppState;
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -43,14 +43,7 @@ pub async fn list(
 }
 
 pub async fn get(state: &AppState, principal: &Principal, id: Uuid) -> AppResult<Contact> {
-    authorize(principal, Action::Read, Target::kind(RecordKind::Contact))?;
-    let contact = contacts::get_now(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    // A contact is reached through its account's owner too: the facts carry both.
-    let mut h = state.db.handle().await?;
-    authorize_record(&mut h.c(), principal, Action::Read, RecordKind::Contact, id).await?;
-    Ok(contact)
+    edit::read(state, principal, id).await
 }
 
 async fn check_email_free(
@@ -59,14 +52,9 @@ async fn check_email_free(
     except: Option<Uuid>,
 ) -> AppResult<()> {
     let Some(email) = email else { return Ok(()) };
-    match contacts::id_by_email(c, email).await? {
-        Some(existing) if Some(existing) != except => Err(AppError::Conflict {
-            message: format!("A contact with the email {email} already exists."),
-            existing_id: Some(existing.to_string()),
-            current: None,
-        }),
-        _ => Ok(()),
-    }
+    let holder = contacts::id_by_email(c, email).await?;
+    let message = format!("A contact with the email {email} already exists.");
+    edit::unique(holder, except, message)
 }
 
 /// Inserts and audits a contact (inside the caller's transaction).
@@ -91,17 +79,8 @@ pub async fn insert(
         version: 1,
         custom: Default::default(),
     };
-    contacts::insert(c, &contact).await?;
-    w.audit(
-        c,
-        "contact.created",
-        RecordKind::Contact,
-        id,
-        json!({ "fields": &contact.fields, "owner_id": owner_id }),
-        now,
-    )
-    .await?;
-    contacts::get(c, id).await?.ok_or(AppError::NotFound)
+    let details = json!({ "fields": &contact.fields, "owner_id": owner_id });
+    edit::add(c, w, &contact, details, now).await
 }
 
 pub async fn create(

@@ -1,5 +1,6 @@
-//! One edit routine for every sales record. Each kind says how its rows are read and stored and
-//! who reaches one ([`Editable`]); an edit is then always the same: read the row in the edit's
+//! One read and one edit routine for every sales record. Each kind says how its rows are read
+//! and stored and who reaches one ([`Editable`]); a read is then always [`read`], and an edit
+//! always the same: read the row in the edit's
 //! transaction, check it is the asker's to change and at the version they edited ([`open`]),
 //! let the kind apply and check its own rules, then reassign, diff, store against the version,
 //! audit and read back ([`Edit::save`]). What truly differs (stage moves, status rules, unique
@@ -13,8 +14,9 @@ use crate::domain::lead::Lead;
 use crate::domain::opportunity::Opportunity;
 use crate::domain::records::RecordKind;
 use crate::server::auth::{Principal, Staff};
-use crate::server::db::{Conn, accounts, contacts, leads, opportunities};
+use crate::server::db::{Conn, Db, accounts, contacts, leads, opportunities};
 use crate::server::policy::{Action, Target, authorize, authorize_record, shown};
+use crate::server::state::AppState;
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 use serde::Serialize;
@@ -31,6 +33,10 @@ pub trait Editable: Clone + Serialize + Send + Sync + Sized {
     fn touch(&mut self, now: DateTime<Utc>);
     /// Reads the row (inside the caller's transaction).
     fn load<'a>(c: &'a mut Conn<'_>, id: Uuid) -> BoxFuture<'a, Result<Option<Self>, sqlx::Error>>;
+    /// Inserts a new row (inside the caller's transaction).
+    fn add<'a>(c: &'a mut Conn<'_>, row: &'a Self) -> BoxFuture<'a, Result<(), sqlx::Error>>;
+    /// Reads the row outside any transaction, the quickest way there is (for a page or a GET).
+    fn load_now(db: &Db, id: Uuid) -> BoxFuture<'_, Result<Option<Self>, sqlx::Error>>;
     /// Writes `next` if the stored row is still at `version`; false when it is not.
     fn store<'a>(
         c: &'a mut Conn<'_>,
@@ -44,6 +50,53 @@ pub trait Editable: Clone + Serialize + Send + Sync + Sized {
     fn for_reader(self, _staff: &Staff) -> Self {
         self
     }
+}
+
+/// Inserts a new record, audits it as created (`details`: what it was made with) and reads it
+/// back, inside the caller's transaction.
+pub async fn add<R: Editable>(
+    c: &mut Conn<'_>,
+    w: &Writer<'_>,
+    row: &R,
+    details: serde_json::Value,
+    now: DateTime<Utc>,
+) -> AppResult<R> {
+    R::add(c, row).await?;
+    let action = format!("{}.created", R::KIND.as_str());
+    w.audit(c, &action, R::KIND, row.id(), details, now).await?;
+    Ok(R::load(c, row.id()).await?.ok_or(AppError::NotFound)?)
+}
+
+/// 409 when a value that must be unique (an email, a domain) is already another record's:
+/// `holder` is the record that has it, `except` the one being edited.
+pub fn unique(holder: Option<Uuid>, except: Option<Uuid>, message: String) -> AppResult<()> {
+    match holder {
+        Some(existing) if Some(existing) != except => Err(AppError::Conflict {
+            message,
+            existing_id: Some(existing.to_string()),
+            current: None,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// One record as the asker may read it: 404 when it does not exist or is outside their sight.
+pub async fn read<R: Editable>(state: &AppState, principal: &Principal, id: Uuid) -> AppResult<R> {
+    let staff = authorize(principal, Action::Read, Target::kind(R::KIND))?;
+    let row = R::load_now(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if R::BY_OWNER {
+        authorize(
+            principal,
+            Action::Read,
+            Target::owned(R::KIND, row.owner_id()),
+        )?;
+    } else {
+        let mut h = state.db.handle().await?;
+        authorize_record(&mut h.c(), principal, Action::Read, R::KIND, id).await?;
+    }
+    Ok(row.for_reader(staff))
 }
 
 /// An edit under way: the stored row, read in the edit's transaction.
@@ -147,6 +200,12 @@ macro_rules! editable {
             }
             fn store<'a>(c: &'a mut Conn<'_>, next: &'a Self, version: i64) -> BoxFuture<'a, Result<bool, sqlx::Error>> {
                 Box::pin($db::update(c, next, version))
+            }
+            fn add<'a>(c: &'a mut Conn<'_>, row: &'a Self) -> BoxFuture<'a, Result<(), sqlx::Error>> {
+                Box::pin($db::insert(c, row))
+            }
+            fn load_now(db: &Db, id: Uuid) -> BoxFuture<'_, Result<Option<Self>, sqlx::Error>> {
+                Box::pin($db::get_now(db, id))
             }
             $($reader)*
         }

@@ -44,16 +44,7 @@ pub async fn list(
 }
 
 pub async fn get(state: &AppState, principal: &Principal, id: Uuid) -> AppResult<Lead> {
-    authorize(principal, Action::Read, Target::kind(RecordKind::Lead))?;
-    let lead = leads::get_now(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    authorize(
-        principal,
-        Action::Read,
-        Target::owned(RecordKind::Lead, lead.owner_id),
-    )?;
-    Ok(lead)
+    edit::read(state, principal, id).await
 }
 
 /// Contacts and open leads that share this email: shown as warnings, not refused. One the
@@ -165,19 +156,9 @@ pub async fn create(
         version: 1,
         custom: Default::default(),
     };
-    leads::insert(&mut tx.c(), &lead).await?;
-    let lead = leads::get(&mut tx.c(), id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    w.audit(
-        &mut tx.c(),
-        "lead.created",
-        RecordKind::Lead,
-        id,
-        json!({ "fields": &lead.fields, "status": lead.status, "owner_id": lead.owner_id }),
-        now,
-    )
-    .await?;
+    let details =
+        json!({ "fields": &lead.fields, "status": lead.status, "owner_id": lead.owner_id });
+    let lead = edit::add(&mut tx.c(), &w, &lead, details, now).await?;
     commit_create(state, tx, key.as_ref(), CreatedLead { lead, warnings }, now).await
 }
 

@@ -85,20 +85,7 @@ pub async fn list(
 }
 
 pub async fn get(state: &AppState, principal: &Principal, id: Uuid) -> AppResult<Opportunity> {
-    let staff = authorize(
-        principal,
-        Action::Read,
-        Target::kind(RecordKind::Opportunity),
-    )?;
-    let opportunity = opportunities::get_now(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    authorize(
-        principal,
-        Action::Read,
-        Target::owned(RecordKind::Opportunity, opportunity.owner_id),
-    )?;
-    Ok(shown(staff, opportunity))
+    edit::read(state, principal, id).await
 }
 
 fn find_stage<'s>(stages: &'s [StageDef], key: &str) -> AppResult<&'s StageDef> {
@@ -167,20 +154,10 @@ pub async fn insert(
         updated_at: now,
         version: 1,
     };
-    opportunities::insert(c, &opportunity).await?;
-    opportunities::record_stage_change(c, id, None, &opportunity.stage, now, Some(w.user_id()))
-        .await?;
     let details = json!({ "fields": &opportunity.fields, "stage": &opportunity.stage, "owner_id": at.owner_id });
-    w.audit(
-        c,
-        "opportunity.created",
-        RecordKind::Opportunity,
-        id,
-        details,
-        now,
-    )
-    .await?;
-    opportunities::get(c, id).await?.ok_or(AppError::NotFound)
+    let added = edit::add(c, w, &opportunity, details, now).await?;
+    opportunities::record_stage_change(c, id, None, &added.stage, now, Some(w.user_id())).await?;
+    Ok(added)
 }
 
 pub async fn create(
