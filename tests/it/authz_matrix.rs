@@ -745,6 +745,25 @@ async fn call_fn(client: &Client, path: &str, body: &str) -> Resp {
     .await
 }
 
+/// Every registered server function, in order, with its name (`/api/fn/get_lead12` → `get_lead`).
+fn server_fns() -> Vec<(String, String)> {
+    let mut fns: Vec<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.to_string())
+        .collect();
+    fns.sort();
+    fns.into_iter()
+        .map(|path| {
+            let name = path
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .trim_end_matches(|c: char| c.is_ascii_digit())
+                .to_string();
+            (path, name)
+        })
+        .collect()
+}
+
 /// Fails with every problem found, one per line.
 fn report(problems: &[String]) {
     assert!(
@@ -1095,17 +1114,7 @@ async fn a_team_sees_its_records_edits_its_own_and_never_shows_another_teams() {
             "task",
             "ticket",
         ];
-        let mut fns: Vec<String> = leptos::server_fn::axum::server_fn_paths()
-            .map(|(path, _)| path.to_string())
-            .collect();
-        fns.sort();
-        for path in fns {
-            let name = path
-                .rsplit('/')
-                .next()
-                .unwrap_or_default()
-                .trim_end_matches(|c: char| c.is_ascii_digit())
-                .to_string();
+        for (path, name) in server_fns() {
             let args = f.fn_args(&name).to_string();
             let kind = kinds
                 .into_iter()
@@ -1362,17 +1371,7 @@ async fn money_never_reaches_a_role_that_does_not_see_it_by_any_entry_point() {
         // Every server function, with the matrix's arguments on the rep's own records (writes
         // are stale or invalid, so their refusals are read too: a stale edit answers with the
         // record as it stands).
-        let mut fns: Vec<String> = leptos::server_fn::axum::server_fn_paths()
-            .map(|(path, _)| path.to_string())
-            .collect();
-        fns.sort();
-        for path in fns {
-            let name = path
-                .rsplit('/')
-                .next()
-                .unwrap_or_default()
-                .trim_end_matches(|c: char| c.is_ascii_digit())
-                .to_string();
+        for (path, name) in server_fns() {
             let body = with_ids(f.fn_args(&name).to_string());
             if body.contains("\"$") {
                 continue;
