@@ -3,22 +3,23 @@
 use crate::ui::components::shell::{
     AppShell, page_me_json, page_regional, page_regional_json, provide_page_me,
 };
-use crate::ui::pages::account::MyAccountPage;
 use crate::ui::pages::admin::{AdminPage, FormsPage, SlaPage};
 use crate::ui::pages::audit::AuditPage;
 use crate::ui::pages::auth::{AcceptInvitePage, LoginPage, SetPasswordPage, SetupPage};
 use crate::ui::pages::imports::{ImportPage, ImportsPage};
 use crate::ui::pages::metrics::MetricsPage;
 use crate::ui::pages::pipeline::PipelinePage;
-use crate::ui::pages::placeholder::NotFound;
 use crate::ui::pages::portal::{PortalHome, PortalProfilePage, PortalShell, PortalTicketPage};
+use crate::ui::pages::profile::ProfilePage;
 use crate::ui::pages::stages::StagesPage;
+use crate::ui::pages::status::NotFound;
 use crate::ui::pages::tasks::TasksPage;
 use crate::ui::pages::teams::TeamsPage;
 use crate::ui::pages::tickets::{TicketPage, TicketsPage};
 use crate::ui::pages::users::UsersPage;
-use crate::ui::records::accounts::{AccountPage, AccountsPage, ContactPage, ContactsPage};
-use crate::ui::records::leads::{LeadPage, LeadsPage};
+use crate::ui::records::accounts::{AccountPage, AccountsPage};
+use crate::ui::records::contacts::{ContactPage, ContactsPage};
+use crate::ui::records::leads::{LeadPage, LeadsPage, NewLeadForm};
 use crate::ui::records::opportunities::{OpportunitiesPage, OpportunityPage};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
@@ -135,7 +136,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("tickets/:id") view=PortalTicketPage ssr=SsrMode::Async/>
                     <Route path=path!("profile") view=PortalProfilePage ssr=SsrMode::InOrder/>
                 </ParentRoute>
-                <ParentRoute path=path!("") view=AppShell ssr=SsrMode::InOrder>
+                <ParentRoute path=path!("") view=|| view! { <AppShell new_lead_form=|| view! { <NewLeadForm/> }/> } ssr=SsrMode::InOrder>
                     <Route path=path!("pipeline") view=PipelinePage ssr=SsrMode::InOrder/>
                     <Route path=path!("pipeline/metrics") view=MetricsPage ssr=SsrMode::InOrder/>
                     <Route path=path!("pipeline/stages") view=StagesPage ssr=SsrMode::InOrder/>
@@ -158,7 +159,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin/users") view=UsersPage ssr=SsrMode::InOrder/>
                     <Route path=path!("admin/teams") view=TeamsPage ssr=SsrMode::InOrder/>
                     <Route path=path!("admin/audit") view=AuditPage ssr=SsrMode::InOrder/>
-                    <Route path=path!("account") view=MyAccountPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("account") view=ProfilePage ssr=SsrMode::InOrder/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use {
     super::ctx,
     crate::server::admin::{audit, teams, users},
-    crate::server::auth::{account, impersonation},
+    crate::server::auth::{impersonation, profile},
 };
 
 #[server(prefix = "/api/fn", input = Json)]
@@ -132,41 +132,41 @@ pub async fn audit_entries(filter: AuditFilter) -> Result<AuditPage, AppError> {
 #[server(prefix = "/api/fn", input = Json)]
 pub async fn my_account() -> Result<AccountOverview, AppError> {
     let (state, principal) = ctx::request().await?;
-    ctx::answer(account::overview(&state, &principal).await)
+    ctx::answer(profile::overview(&state, &principal).await)
 }
 
 #[server(prefix = "/api/fn/w", input = Json)]
 pub async fn change_my_password(input: PasswordChange) -> Result<PasswordChanged, AppError> {
     let (state, principal) = ctx::request().await?;
-    ctx::answer(account::change_password(&state, &principal, &ctx::client(), &input).await)
+    ctx::answer(profile::change_password(&state, &principal, &ctx::client(), &input).await)
 }
 
 #[server(prefix = "/api/fn/w", input = Json)]
 pub async fn update_my_profile(input: ProfileChange) -> Result<(), AppError> {
     let (state, principal) = ctx::request().await?;
-    ctx::answer(account::update_profile(&state, &principal, &ctx::client(), &input).await)
+    ctx::answer(profile::update_profile(&state, &principal, &ctx::client(), &input).await)
 }
 
 #[server(prefix = "/api/fn/w", input = Json)]
 pub async fn end_my_session(id: Uuid) -> Result<(), AppError> {
     let (state, principal) = ctx::request().await?;
-    ctx::answer(account::end_session(&state, &principal, &ctx::client(), id).await)
+    ctx::answer(profile::end_session(&state, &principal, &ctx::client(), id).await)
 }
 
 #[server(prefix = "/api/fn/w", input = Json)]
 pub async fn end_my_other_sessions() -> Result<u64, AppError> {
     let (state, principal) = ctx::request().await?;
-    ctx::answer(account::end_other_sessions(&state, &principal, &ctx::client()).await)
+    ctx::answer(profile::end_other_sessions(&state, &principal, &ctx::client()).await)
 }
 
 #[server(prefix = "/api/fn/w", input = Json)]
 pub async fn create_my_token(label: String) -> Result<NewApiToken, AppError> {
     let (state, principal) = ctx::request().await?;
-    ctx::answer(account::create_token(&state, &principal, &ctx::client(), &label).await)
+    ctx::answer(profile::create_token(&state, &principal, &ctx::client(), &label).await)
 }
 
 #[server(prefix = "/api/fn/w", input = Json)]
 pub async fn revoke_my_token(id: Uuid) -> Result<(), AppError> {
     let (state, principal) = ctx::request().await?;
-    ctx::answer(account::revoke_token(&state, &principal, &ctx::client(), id).await)
+    ctx::answer(profile::revoke_token(&state, &principal, &ctx::client(), id).await)
 }

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 pub async fn current_user() -> Result<Me, AppError> {
     use super::ctx;
     let (_, principal) = ctx::request().await?;
-    ctx::answer(principal.me().ok_or_else(AppError::unauthorized))
+    ctx::answer(crate::server::policy::me(&principal).ok_or_else(AppError::unauthorized))
 }
 
 /// Whether a setup or set-password link can still be used, so its page can say so up front.
@@ -23,7 +23,7 @@ pub async fn link_status(token: String, purpose: LinkPurpose) -> Result<(), AppE
         LinkPurpose::Setup => Purpose::Setup,
         LinkPurpose::SetPassword => Purpose::SetPassword,
         LinkPurpose::PortalInvite => {
-            return ctx::answer(crate::server::support::portal::check_invite(&state, &token).await);
+            return ctx::answer(crate::server::auth::portal::check_invite(&state, &token).await);
         }
     };
     ctx::answer(service::check_link(&state, &token, purpose).await)
@@ -34,7 +34,7 @@ pub async fn link_status(token: String, purpose: LinkPurpose) -> Result<(), AppE
 pub async fn regional_options() -> Result<crate::domain::regional::RegionalOptions, AppError> {
     use super::ctx;
     let (state, principal) = ctx::request().await?;
-    if matches!(principal, crate::server::auth::Principal::Anonymous) {
+    if matches!(principal, crate::server::principal::Principal::Anonymous) {
         return ctx::answer(Err(AppError::unauthorized()));
     }
     ctx::answer(Ok(crate::server::regional::options(&state.config)))

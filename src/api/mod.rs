@@ -12,8 +12,8 @@ pub mod support;
 #[cfg(feature = "ssr")]
 pub(crate) mod ctx {
     use crate::domain::error::AppResult;
-    use crate::server::auth::{ClientInfo, Principal};
     use crate::server::error::set_server_fn_status;
+    use crate::server::principal::{ClientInfo, Principal};
     use crate::server::state::AppState;
 
     /// The state and the principal of the request a server function is answering.

@@ -12,30 +12,30 @@ use leptos::server_fn::codec::Json;
 use uuid::Uuid;
 
 #[cfg(feature = "ssr")]
-use {super::ctx, crate::server::support::portal};
+use {super::ctx, crate::server::auth::portal as own, crate::server::support::portal};
 
 #[server(prefix = "/api/fn/portal", input = Json)]
 pub async fn get_portal_profile() -> Result<PortalMe, AppError> {
     let (state, principal) = ctx::request().await?;
-    ctx::answer(portal::me(&state, &principal).await)
+    ctx::answer(own::me(&state, &principal).await)
 }
 
 #[server(prefix = "/api/fn/portal/w", input = Json)]
 pub async fn save_portal_profile(patch: PortalProfilePatch) -> Result<PortalMe, AppError> {
     let (state, principal) = ctx::request().await?;
-    ctx::answer(portal::update_me(&state, &principal, &ctx::client(), patch).await)
+    ctx::answer(own::update_me(&state, &principal, &ctx::client(), patch).await)
 }
 
 #[server(prefix = "/api/fn/portal/w", input = Json)]
 pub async fn change_portal_password(input: PasswordChange) -> Result<PasswordChanged, AppError> {
     let (state, principal) = ctx::request().await?;
-    ctx::answer(portal::change_password(&state, &principal, &ctx::client(), &input).await)
+    ctx::answer(own::change_password(&state, &principal, &ctx::client(), &input).await)
 }
 
 #[server(prefix = "/api/fn/portal/w", input = Json)]
 pub async fn end_other_portal_sessions() -> Result<u64, AppError> {
     let (state, principal) = ctx::request().await?;
-    ctx::answer(portal::end_other_sessions(&state, &principal, &ctx::client()).await)
+    ctx::answer(own::end_other_sessions(&state, &principal, &ctx::client()).await)
 }
 
 #[server(prefix = "/api/fn/portal", input = Json)]

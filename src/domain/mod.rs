@@ -4,12 +4,15 @@
 pub mod account;
 pub mod activity;
 pub mod admin;
+pub mod amount;
+pub mod checks;
 pub mod contact;
 pub mod error;
 pub mod form;
 pub mod import;
 pub mod lead;
 pub mod links;
+pub mod listing;
 pub mod money;
 pub mod opportunity;
 pub mod pipeline;

@@ -12,8 +12,9 @@ use crate::domain::error::{AppError, AppResult, ErrorBody};
 use crate::domain::team::{ReachChange, RoleReach, Team, TeamInput, Visibility, VisibilityChange};
 use crate::server::admin::{audit, teams, users};
 use crate::server::auth::impersonation::{self, Subject};
-use crate::server::auth::{ClientInfo, Principal, account};
+use crate::server::auth::profile;
 use crate::server::http::{accepts_html, see_other};
+use crate::server::principal::{ClientInfo, Principal};
 use crate::server::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -320,7 +321,7 @@ async fn my_account(
     State(state): State<AppState>,
     principal: Principal,
 ) -> AppResult<Json<AccountOverview>> {
-    Ok(Json(account::overview(&state, &principal).await?))
+    Ok(Json(profile::overview(&state, &principal).await?))
 }
 
 /// Changes the signed-in user's password (the current one is required) and ends their other
@@ -335,7 +336,7 @@ async fn change_password(
     FormOrJson(input): FormOrJson<PasswordChange>,
 ) -> AppResult<Json<PasswordChanged>> {
     Ok(Json(
-        account::change_password(&state, &principal, &client, &input).await?,
+        profile::change_password(&state, &principal, &client, &input).await?,
     ))
 }
 
@@ -351,7 +352,7 @@ async fn update_profile(
     client: ClientInfo,
     FormOrJson(input): FormOrJson<ProfileChange>,
 ) -> AppResult<StatusCode> {
-    account::update_profile(&state, &principal, &client, &input).await?;
+    profile::update_profile(&state, &principal, &client, &input).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -364,7 +365,7 @@ async fn end_my_session(
     client: ClientInfo,
     RecordId(id): RecordId,
 ) -> AppResult<StatusCode> {
-    account::end_session(&state, &principal, &client, id).await?;
+    profile::end_session(&state, &principal, &client, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -376,7 +377,7 @@ async fn end_my_other_sessions(
     principal: Principal,
     client: ClientInfo,
 ) -> AppResult<Json<Ended>> {
-    let ended = account::end_other_sessions(&state, &principal, &client).await?;
+    let ended = profile::end_other_sessions(&state, &principal, &client).await?;
     Ok(Json(Ended { ended }))
 }
 
@@ -397,7 +398,7 @@ async fn create_token(
 ) -> AppResult<(StatusCode, Json<NewApiToken>)> {
     Ok((
         StatusCode::CREATED,
-        Json(account::create_token(&state, &principal, &client, &input.label).await?),
+        Json(profile::create_token(&state, &principal, &client, &input.label).await?),
     ))
 }
 
@@ -410,6 +411,6 @@ async fn revoke_token(
     client: ClientInfo,
     RecordId(id): RecordId,
 ) -> AppResult<StatusCode> {
-    account::revoke_token(&state, &principal, &client, id).await?;
+    profile::revoke_token(&state, &principal, &client, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -5,8 +5,9 @@
 use crate::domain::error::{AppError, AppResult, ErrorBody};
 use crate::domain::portal::PortalMe;
 use crate::domain::user::{Me, NewStaffUser};
-use crate::server::auth::{ClientInfo, Principal, service};
+use crate::server::auth::service;
 use crate::server::http::{accepts_html, safe_next, see_other};
+use crate::server::principal::{ClientInfo, Principal};
 use crate::server::state::AppState;
 use crate::ui::pages::auth::{
     AcceptInviteForm, LoginForm, SetPasswordForm, SetupForm, standalone_page,
@@ -120,7 +121,9 @@ async fn logout(
 /// The signed-in person (staff or portal) and, when impersonating, the admin behind them.
 #[utoipa::path(get, path = "/api/auth/me", tag = "auth", responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
 async fn me(principal: Principal) -> AppResult<Json<Me>> {
-    principal.me().map(Json).ok_or_else(AppError::unauthorized)
+    crate::server::policy::me(&principal)
+        .map(Json)
+        .ok_or_else(AppError::unauthorized)
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -240,7 +243,7 @@ async fn accept_invite(
     headers: HeaderMap,
     FormOrJson(input): FormOrJson<SetPasswordInput>,
 ) -> Response {
-    let result = crate::server::support::portal::accept_invite(
+    let result = crate::server::auth::portal::accept_invite(
         &state,
         &session,
         &client,

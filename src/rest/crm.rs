@@ -10,7 +10,7 @@ use crate::domain::error::{AppResult, ErrorBody};
 use crate::domain::lead::{CreatedLead, Lead, LeadPatch, NewLead, QualifyInput, QualifyResult};
 use crate::domain::opportunity::{NewOpportunity, Opportunity, OpportunityPatch};
 use crate::domain::records::{ListQuery, Page};
-use crate::server::auth::{ClientInfo, Principal};
+use crate::server::principal::{ClientInfo, Principal};
 use crate::server::sales;
 use crate::server::state::AppState;
 use axum::Json;

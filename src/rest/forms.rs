@@ -6,7 +6,8 @@ use crate::domain::form::{
     FieldKind, FormDef, HONEYPOT, SUBMISSION_KEY, StandardField, UTM_FIELDS,
 };
 use crate::domain::links::escape_html as esc;
-use crate::server::auth::{ClientInfo, secret};
+use crate::server::auth::secret;
+use crate::server::principal::ClientInfo;
 use crate::server::state::AppState;
 use crate::server::support::forms::{self, Submitted};
 use axum::Form;

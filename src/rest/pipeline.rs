@@ -8,7 +8,7 @@ use crate::domain::pipeline::{
     Board, BoardQuery, Coverage, MonthlyWon, PipelineUpdate, StageCount, StageDuration, StatsQuery,
     Summary, TargetInput, WinLoss,
 };
-use crate::server::auth::{ClientInfo, Principal};
+use crate::server::principal::{ClientInfo, Principal};
 use crate::server::sales::{opportunities, pipeline};
 use crate::server::state::AppState;
 use axum::Json;

@@ -7,7 +7,8 @@ use crate::domain::portal::{
     NewPortalTicket, PortalMe, PortalProfilePatch, PortalReply, PortalTicket, PortalTicketDetail,
     PortalTicketPatch,
 };
-use crate::server::auth::{ClientInfo, Principal};
+use crate::server::auth::portal as own;
+use crate::server::principal::{ClientInfo, Principal};
 use crate::server::state::AppState;
 use crate::server::support::portal;
 use axum::Json;
@@ -92,7 +93,7 @@ async fn reply(
 #[utoipa::path(get, path = "/api/portal/me", tag = "portal",
     responses((status = 200, body = PortalMe), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn me(State(state): State<AppState>, principal: Principal) -> AppResult<Json<PortalMe>> {
-    Ok(Json(portal::me(&state, &principal).await?))
+    Ok(Json(own::me(&state, &principal).await?))
 }
 
 /// Changes the signed-in contact's own name, phone and title.
@@ -106,7 +107,7 @@ async fn update_me(
     Body(patch): Body<PortalProfilePatch>,
 ) -> AppResult<Json<PortalMe>> {
     Ok(Json(
-        portal::update_me(&state, &principal, &client, patch).await?,
+        own::update_me(&state, &principal, &client, patch).await?,
     ))
 }
 
@@ -122,7 +123,7 @@ async fn change_password(
     Body(input): Body<PasswordChange>,
 ) -> AppResult<Json<PasswordChanged>> {
     Ok(Json(
-        portal::change_password(&state, &principal, &client, &input).await?,
+        own::change_password(&state, &principal, &client, &input).await?,
     ))
 }
 
@@ -140,7 +141,7 @@ async fn end_other_sessions(
     client: ClientInfo,
 ) -> AppResult<Json<Ended>> {
     Ok(Json(Ended {
-        ended: portal::end_other_sessions(&state, &principal, &client).await?,
+        ended: own::end_other_sessions(&state, &principal, &client).await?,
     }))
 }
 

@@ -8,7 +8,7 @@ use crate::domain::portal::{PortalAccess, PortalInvite};
 use crate::domain::ticket::{
     NewComment, NewTicket, SlaPolicy, Ticket, TicketComment, TicketList, TicketPatch, TicketQuery,
 };
-use crate::server::auth::{ClientInfo, Principal};
+use crate::server::principal::{ClientInfo, Principal};
 use crate::server::state::AppState;
 use crate::server::support::{forms, portal, tickets};
 use axum::Json;

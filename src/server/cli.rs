@@ -1,8 +1,9 @@
 //! What each `crm` subcommand does.
 
-use super::auth::{ClientInfo, service};
+use super::auth::service;
 use super::config::{AuditCommand, Cli, Command, Config, TokenCommand, UserCommand};
 use super::db::Db;
+use super::principal::ClientInfo;
 use super::router::{app_state, router};
 use super::session_store::CrmSessionStore;
 use super::state::{AppState, Clock};
@@ -342,9 +343,9 @@ struct ImportArgs {
 /// `crm import`: the same importer as the wizard, run to the end in this process, with the
 /// file read where it lies.
 async fn import_file(config: Config, args: ImportArgs) -> Result<(), CliError> {
-    use super::auth::{Principal, Staff, Via};
     use super::db::{imports, users};
     use super::import::{self, NewImport};
+    use super::principal::{Principal, Staff, Via};
     use crate::domain::import::{ColumnMap, DedupMode, ImportKind, ImportOptions};
     use crate::domain::user::CurrentUser;
 

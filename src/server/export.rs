@@ -7,10 +7,10 @@ use crate::domain::error::{AppError, AppResult};
 use crate::domain::import::neutralise;
 use crate::domain::records::{ListQuery, RecordKind};
 use crate::domain::ticket::TicketQuery;
-use crate::server::auth::{ClientInfo, Principal};
 use crate::server::db::audit;
 use crate::server::policy::{Action, Guarded, Target, authorize, refuse_while_impersonating};
-use crate::server::sales::{self, Writer};
+use crate::server::principal::{ClientInfo, Principal};
+use crate::server::sales::{self, Actor};
 use crate::server::state::AppState;
 use crate::server::support;
 use futures::StreamExt;
@@ -280,7 +280,7 @@ pub async fn export(
     let now = state.now();
     {
         let mut tx = state.db.begin().await?;
-        let w = Writer { staff, client };
+        let w = Actor { staff, client };
         let mut entry = w.entry(
             &format!("{}.exported", kind.as_str()),
             kind.record_kind(),

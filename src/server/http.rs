@@ -1,8 +1,9 @@
 //! Protection in front of everything: request ids, security headers, CSRF defence, the
 //! sign-in guard for pages, and JSON bodies for the plain errors of lower layers.
 
-use super::auth::{Principal, bearer_token};
+use super::auth::bearer_token;
 use super::error::{internal, with_request_id};
+use super::principal::Principal;
 use super::state::AppState;
 use crate::domain::error::AppError;
 pub use crate::domain::links::{safe_next, urlencode};

@@ -12,6 +12,7 @@ pub mod export;
 pub mod http;
 pub mod import;
 pub mod policy;
+pub mod principal;
 pub mod regional;
 pub mod router;
 pub mod sales;

@@ -50,6 +50,7 @@ pub async fn app_state(config: Config, db: Db, clock: Clock) -> AppState {
         config: Arc::new(config),
         clock,
         background: tokio::runtime::Handle::current(),
+        reach: Default::default(),
     })
 }
 

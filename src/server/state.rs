@@ -1,7 +1,9 @@
 //! What every request can reach: the database, the settings, the clock.
 
 use super::config::Config;
-use super::db::Db;
+use super::db::{Db, truncate_micros};
+use crate::domain::team::StaffReach;
+use crate::domain::user::Role;
 use axum::extract::FromRef;
 use chrono::{DateTime, Duration, Utc};
 use leptos::config::LeptosOptions;
@@ -20,6 +22,8 @@ pub struct Shared {
     /// Where background work (imports, and later mail and automations) runs: the runtime the
     /// state was made on, never the writer thread a request that starts the work is on.
     pub background: tokio::runtime::Handle,
+    /// Whose records each signed-in user reaches, kept between their requests.
+    pub reach: ReachMemo,
 }
 
 impl Shared {
@@ -85,14 +89,52 @@ impl Clock {
     }
 }
 
-pub fn truncate_micros(t: DateTime<Utc>) -> DateTime<Utc> {
-    use chrono::{SubsecRound, Timelike};
-    let micros = t.nanosecond() / 1_000;
-    t.trunc_subsecs(0) + Duration::microseconds(i64::from(micros))
-}
-
 impl AppState {
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+}
+
+/// Whose records each signed-in staff user reaches (their role's visibility and their teams),
+/// kept between requests so a request does not read it again. Each entry is labelled with the
+/// reach generation it was read under; every change to teams or visibility moves the
+/// generation on in its own transaction, and every request reads the generation with its
+/// sign-in row, so an entry is used only while nothing it depends on has changed, on any
+/// server. Keyed by user and role (a role change is a different reach).
+#[derive(Default)]
+pub struct ReachMemo(Mutex<Memo>);
+
+#[derive(Default)]
+struct Memo {
+    generation: i64,
+    users: std::collections::HashMap<(uuid::Uuid, Role), StaffReach>,
+}
+
+/// More users than a company has staff: past it the memo starts over rather than grow.
+const MEMO_USERS: usize = 10_000;
+
+impl ReachMemo {
+    pub fn get(&self, user: uuid::Uuid, role: Role, generation: i64) -> Option<StaffReach> {
+        let memo = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        (memo.generation == generation)
+            .then(|| memo.users.get(&(user, role)).cloned())
+            .flatten()
+    }
+
+    pub fn put(&self, user: uuid::Uuid, role: Role, generation: i64, reach: &StaffReach) {
+        let mut memo = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if memo.generation != generation {
+            // A newer generation retires every entry; an older one (a request that read before
+            // a change and finished after it) is not kept.
+            if generation < memo.generation {
+                return;
+            }
+            memo.users.clear();
+            memo.generation = generation;
+        }
+        if memo.users.len() >= MEMO_USERS {
+            memo.users.clear();
+        }
+        memo.users.insert((user, role), reach.clone());
     }
 }

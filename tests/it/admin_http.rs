@@ -904,7 +904,7 @@ async fn what_an_admin_does_while_viewing_as_someone_is_shown_as_theirs() {
         let principal = {
             let mut h = app.state.db.handle().await.expect("handle");
             let user = crm::server::db::users::by_email(&mut h.c(), "sid@example.com").await.expect("read").expect("user");
-            crm::server::auth::Principal::Staff(crm::server::auth::Staff { user: user.current(), impersonator: None, via: crm::server::auth::Via::Token { token_id: uuid::Uuid::nil() }, reach: Default::default() })
+            crm::server::principal::Principal::Staff(crm::server::principal::Staff { user: user.current(), impersonator: None, via: crm::server::principal::Via::Token { token_id: uuid::Uuid::nil() }, reach: Default::default() })
         };
         let timeline = crm::server::sales::activities::timeline(&app.state, &principal, crm::domain::records::RecordKind::Lead, lead_id.parse().expect("uuid"))
             .await

@@ -5,8 +5,9 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use chrono::Duration;
 use crm::domain::user::Role;
-use crm::server::auth::{ClientInfo, service};
+use crm::server::auth::service;
 use crm::server::db::audit;
+use crm::server::principal::ClientInfo;
 
 #[tokio::test]
 async fn login_sets_a_locked_down_session_cookie_and_me_answers() {

@@ -10,9 +10,10 @@ use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
 use chrono::Utc;
 use crm::domain::user::{NewStaffUser, Role};
-use crm::server::auth::{ClientInfo, service};
+use crm::server::auth::service;
 use crm::server::config::Config;
 use crm::server::db::Db;
+use crm::server::principal::ClientInfo;
 use crm::server::router::{app_state, router};
 use crm::server::session_store::CrmSessionStore;
 use crm::server::state::{AppState, Clock};
@@ -186,6 +187,21 @@ impl TestApp {
             router,
             clock,
             db,
+        }
+    }
+
+    /// A second server on the same database, as when a company runs several app servers: its
+    /// own state and memory, the same rows. Returns a client with no sign-in to send to it.
+    pub async fn another_server(&self) -> Client {
+        let config = (*self.state.config).clone();
+        let pool = self.db.open().await;
+        let store = CrmSessionStore::for_db(&pool).await.expect("session store");
+        let state = app_state(config, pool, self.clock.clone()).await;
+        Client {
+            router: router(state, store),
+            cookies: BTreeMap::new(),
+            ip: None,
+            bearer: None,
         }
     }
 

@@ -7,9 +7,9 @@ use chrono::{Duration, Utc};
 use crm::domain::lead::Lead;
 use crm::server::db::sql::Arg;
 use crm::server::db::tokens::{self, TokenWithUser};
+use crm::server::db::truncate_micros;
 use crm::server::db::{Db, leads, on};
 use crm::server::demo;
-use crm::server::state::truncate_micros;
 use uuid::Uuid;
 
 async fn execute(db: &Db, sql: &str) {

@@ -785,7 +785,7 @@ async fn the_timeline_shows_activities_stage_moves_and_field_changes() {
     let principal = {
         let mut h = app.state.db.handle().await.unwrap();
         let user = crm::server::db::users::by_email(&mut h.c(), "sam@example.com").await.unwrap().unwrap();
-        crm::server::auth::Principal::Staff(crm::server::auth::Staff { user: user.current(), impersonator: None, via: crm::server::auth::Via::Token { token_id: uuid::Uuid::nil() }, reach: Default::default() })
+        crm::server::principal::Principal::Staff(crm::server::principal::Staff { user: user.current(), impersonator: None, via: crm::server::principal::Via::Token { token_id: uuid::Uuid::nil() }, reach: Default::default() })
     };
     let timeline = crm::server::sales::activities::timeline(&app.state, &principal, crm::domain::records::RecordKind::Opportunity, id(&opp).parse().unwrap())
         .await
@@ -1010,6 +1010,79 @@ async fn inputs_are_read_as_the_openapi_document_describes_them() {
                 .as_array()
                 .unwrap()
                 .contains(&json!("pending"))
+        );
+    })
+    .await;
+}
+
+/// Whose records a user reaches is kept between their requests, but never past a change: a
+/// member taken out of a team, or a role's visibility narrowed, loses sight of the records at
+/// their very next request, on this server and on another one on the same database, signed in
+/// with a token or a session.
+#[tokio::test]
+async fn a_change_of_team_or_visibility_applies_at_the_next_request_on_every_server() {
+    on_every_backend(async |app| {
+        let (mut root, _) = app.api("root@example.com", Role::SuperAdmin).await;
+        let (mut sid, sid_id) = app.api("sid@example.com", Role::Sales).await;
+        let (mut sam_here, sam_id) = app.signed_in("sam@example.com", Role::Sales).await;
+        let mut sam_there = app.another_server().await;
+        sam_there.bearer = Some(app.token_for("sam@example.com").await);
+        let r = root
+            .put_json(
+                "/api/admin/visibility",
+                json!({"sales": {"see": "team", "edit": "team"}}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let team = json!({"name": "West", "member_ids": [sam_id, sid_id]});
+        let r = root.post_json("/api/admin/teams", team).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let team_id = id(&r.json());
+        let lead = sid
+            .post_json("/api/crm/leads", json!({"name": "Ada"}))
+            .await
+            .json();
+        let path = format!("/api/crm/leads/{}", id(&lead));
+        // Read twice each, so what the servers keep is what the next answer comes from.
+        for _ in 0..2 {
+            assert_eq!(sam_here.get(&path).await.status, StatusCode::OK);
+            assert_eq!(sam_there.get(&path).await.status, StatusCode::OK);
+        }
+
+        let r = root
+            .put_json(
+                &format!("/api/admin/teams/{team_id}"),
+                json!({"name": "West", "member_ids": [sid_id]}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert_eq!(sam_here.get(&path).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(sam_there.get(&path).await.status, StatusCode::NOT_FOUND);
+
+        // Back in the team: in sight again; then the role sees only its own.
+        let r = root
+            .put_json(
+                &format!("/api/admin/teams/{team_id}"),
+                json!({"name": "West", "member_ids": [sid_id, sam_id]}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert_eq!(sam_there.get(&path).await.status, StatusCode::OK);
+        assert_eq!(sam_here.get(&path).await.status, StatusCode::OK);
+        let r = root
+            .put_json(
+                "/api/admin/visibility",
+                json!({"sales": {"see": "own", "edit": "own"}}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert_eq!(sam_here.get(&path).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(sam_there.get(&path).await.status, StatusCode::NOT_FOUND);
+        let listed = sam_there.get("/api/crm/leads").await.json();
+        assert_eq!(
+            listed["items"].as_array().map(Vec::len),
+            Some(0),
+            "{listed}"
         );
     })
     .await;

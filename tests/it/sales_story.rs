@@ -13,10 +13,10 @@ use crm::domain::records::{ListQuery, RecordKind};
 use crm::domain::user::Role;
 use crm::server::db::list::{self, Filter};
 use crm::server::db::sql::Arg;
+use crm::server::db::truncate_micros;
 use crm::server::db::{
     Db, accounts, activities, audit, contacts, idempotency, leads, opportunities, search, users,
 };
-use crm::server::state::truncate_micros;
 use serde_json::json;
 use uuid::Uuid;
 

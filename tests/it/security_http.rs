@@ -410,7 +410,7 @@ async fn a_setup_attempt_without_the_link_costs_no_hashing() {
         name: "Ada".into(),
         password: Some("long enough password".into()),
     };
-    let client = crm::server::auth::ClientInfo::default();
+    let client = crm::server::principal::ClientInfo::default();
     let setup = |token: String| {
         let (state, session, client) = (app.state.clone(), session.clone(), client.clone());
         async move {

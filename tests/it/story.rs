@@ -4,8 +4,8 @@
 use crate::common::TestDb;
 use chrono::{Duration, Utc};
 use crm::domain::user::Role;
-use crm::server::db::{self, Db, audit, sessions, throttle, tokens, users};
-use crm::server::state::truncate_micros;
+use crm::server::db::truncate_micros;
+use crm::server::db::{Db, audit, sessions, throttle, tokens, users};
 use uuid::Uuid;
 
 #[tokio::test]
@@ -45,10 +45,7 @@ async fn foundation_story(db: &Db) {
         ..new
     };
     let err = users::insert(&mut tx.c(), &dup).await.unwrap_err();
-    assert!(
-        db::is_unique_violation(&err, &["users_email_key", "users.email"]),
-        "{err}"
-    );
+    assert!(users::EMAIL_TAKEN.violated_by(&err), "{err}");
     drop(tx);
 
     let mut h = db.handle().await.unwrap();

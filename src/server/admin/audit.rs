@@ -4,9 +4,9 @@
 use crate::domain::admin::{AuditEntry, AuditFilter, AuditPage, audit_facts, field_changes};
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::records::RecordKind;
-use crate::server::auth::Principal;
 use crate::server::db::audit;
 use crate::server::policy::{self, Action, Target};
+use crate::server::principal::Principal;
 use crate::server::state::AppState;
 use std::collections::HashMap;
 use uuid::Uuid;

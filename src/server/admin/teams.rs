@@ -7,9 +7,9 @@ use crate::domain::team::{
     complete,
 };
 use crate::server::auth::service::audit_entry;
-use crate::server::auth::{ClientInfo, Principal, Staff};
-use crate::server::db::{self, Conn, audit, teams};
+use crate::server::db::{Conn, audit, teams};
 use crate::server::policy::{self, Guarded};
+use crate::server::principal::{ClientInfo, Principal, Staff};
 use crate::server::sales::require_active_staff;
 use crate::server::state::AppState;
 use serde_json::{Value, json};
@@ -57,7 +57,7 @@ async fn checked(c: &mut Conn<'_>, input: &mut TeamInput) -> AppResult<()> {
 }
 
 fn taken(e: sqlx::Error, name: &str) -> AppError {
-    if db::is_unique_violation(&e, &["teams_name_key", "teams.name"]) {
+    if teams::NAME_TAKEN.violated_by(&e) {
         AppError::Conflict {
             message: format!("A team named {name} already exists."),
             existing_id: None,

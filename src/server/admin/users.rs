@@ -4,10 +4,11 @@
 use crate::domain::admin::{NewUserInput, StaffUser, UserLink, UserUpdate};
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::user::{NewStaffUser, Role, name_problem};
+use crate::server::auth::secret;
 use crate::server::auth::service::{self, SET_PASSWORD_LINK_VALID, audit_entry};
-use crate::server::auth::{ClientInfo, Principal, Staff, secret};
 use crate::server::db::{audit, sessions, tokens, users};
 use crate::server::policy::{self, Guarded, UserChange};
+use crate::server::principal::{ClientInfo, Principal, Staff};
 use crate::server::state::AppState;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;

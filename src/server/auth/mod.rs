@@ -1,25 +1,26 @@
 //! Who is asking: the principal behind each request, resolved once by a middleware from an
 //! API token or the session cookie, and read by every server function and REST handler.
 
-pub mod account;
 pub mod impersonation;
 pub mod password;
+pub mod portal;
+pub mod profile;
 pub mod secret;
 pub mod service;
 
-use super::db::{impersonations, portal, sessions, tokens, users};
+use super::db::{impersonations, portal as portal_rows, sessions, tokens, users};
+use super::principal::{ClientInfo, Impersonator, PortalUser, Principal, Staff, Via};
 use super::state::AppState;
 use crate::domain::contact::ContactRole;
 use crate::domain::error::AppError;
 use crate::domain::regional::RegionalChoice;
-use crate::domain::user::{CurrentUser, Me, Role};
-use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
-use axum::http::{HeaderMap, header, request::Parts};
+use crate::domain::user::Role;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use serde::{Deserialize, Serialize};
-use std::net::SocketAddr;
 use tower_sessions::Session;
 use uuid::Uuid;
 
@@ -54,204 +55,7 @@ impl SessionAuth {
     }
 }
 
-/// The admin behind a principal while they view the CRM as someone else.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Impersonator {
-    pub impersonation_id: Uuid,
-    pub admin: CurrentUser,
-    /// The admin's own sign-in row.
-    pub admin_session_id: Uuid,
-    pub ends_at: DateTime<Utc>,
-}
-
 pub const SESSION_KEY: &str = "auth";
-
-/// How a staff principal proved who they are.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Via {
-    Session {
-        session_id: Uuid,
-    },
-    Token {
-        token_id: Uuid,
-    },
-    /// A `crm` command run by whoever has the server's configuration.
-    CommandLine,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct Staff {
-    pub user: CurrentUser,
-    pub via: Via,
-    /// Set when an admin is viewing the CRM as this user.
-    pub impersonator: Option<Impersonator>,
-    /// Whose records they see and edit (their role's visibility and their teams).
-    pub reach: crate::domain::team::StaffReach,
-}
-
-impl Staff {
-    /// Who the audit log names as having acted: the admin while impersonating, else the user.
-    pub fn actor_id(&self) -> Uuid {
-        self.impersonator
-            .as_ref()
-            .map_or(self.user.id, |i| i.admin.id)
-    }
-
-    /// Whom the audit log names as acted for: the user, while an admin impersonates them.
-    pub fn subject_id(&self) -> Option<Uuid> {
-        self.impersonator.as_ref().map(|_| self.user.id)
-    }
-}
-
-/// A prospect or client signed in to the portal. Everything they may see is scoped by these
-/// ids, which come from their sign-in row, never from a request.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PortalUser {
-    pub contact_id: Uuid,
-    pub account_id: Option<Uuid>,
-    /// `Prospect` or `Client`.
-    pub role: Role,
-    pub name: String,
-    pub email: String,
-    /// The portal sign-in row; while an admin impersonates the contact, the admin's own
-    /// staff sign-in row.
-    pub session_id: Uuid,
-    pub impersonator: Option<Impersonator>,
-}
-
-/// The one answer to "who is asking", attached to every request.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub enum Principal {
-    #[default]
-    Anonymous,
-    Staff(Staff),
-    Portal(PortalUser),
-}
-
-impl Principal {
-    pub fn staff(&self) -> Option<&Staff> {
-        match self {
-            Principal::Staff(s) => Some(s),
-            _ => None,
-        }
-    }
-
-    pub fn portal(&self) -> Option<&PortalUser> {
-        match self {
-            Principal::Portal(p) => Some(p),
-            _ => None,
-        }
-    }
-
-    /// The staff member asking: 401 for nobody, 403 for a portal user.
-    pub fn require_staff(&self) -> Result<&Staff, AppError> {
-        match self {
-            Principal::Staff(s) => Ok(s),
-            Principal::Portal(_) => Err(AppError::forbidden(
-                "This part of the CRM is for staff. Your tickets are in the portal.",
-            )),
-            Principal::Anonymous => Err(AppError::unauthorized()),
-        }
-    }
-
-    pub fn me(&self) -> Option<Me> {
-        let (user, by, money) = match self {
-            Principal::Staff(s) => (
-                s.user.clone(),
-                s.impersonator.as_ref(),
-                super::policy::sees_money(s),
-            ),
-            Principal::Portal(p) => (
-                CurrentUser {
-                    id: p.contact_id,
-                    email: p.email.clone(),
-                    name: p.name.clone(),
-                    role: p.role,
-                },
-                p.impersonator.as_ref(),
-                false,
-            ),
-            Principal::Anonymous => return None,
-        };
-        Some(Me {
-            can: crate::server::policy::capabilities(user.role, user.id, money),
-            user,
-            impersonator: by.map(|i| i.admin.clone()),
-            impersonation_ends_at: by.map(|i| i.ends_at),
-        })
-    }
-
-    /// The admin viewing the CRM as this principal, if one is.
-    pub fn impersonator(&self) -> Option<&Impersonator> {
-        match self {
-            Principal::Staff(s) => s.impersonator.as_ref(),
-            Principal::Portal(p) => p.impersonator.as_ref(),
-            Principal::Anonymous => None,
-        }
-    }
-
-    pub fn user_id(&self) -> Option<Uuid> {
-        self.staff().map(|s| s.user.id)
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for Principal {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(parts
-            .extensions
-            .get::<Principal>()
-            .cloned()
-            .unwrap_or_default())
-    }
-}
-
-/// Where a request came from, for the audit log and the per-address sign-in limit.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ClientInfo {
-    pub ip: String,
-    pub user_agent: String,
-}
-
-impl ClientInfo {
-    pub fn from_parts(parts: &Parts, trust_proxy: bool) -> ClientInfo {
-        let forwarded = trust_proxy
-            .then(|| parts.headers.get("x-forwarded-for"))
-            .flatten()
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty());
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string());
-        let user_agent = parts
-            .headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .chars()
-            .take(400)
-            .collect();
-        ClientInfo {
-            ip: forwarded.or(peer).unwrap_or_else(|| "unknown".into()),
-            user_agent,
-        }
-    }
-}
-
-impl FromRequestParts<AppState> for ClientInfo {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        Ok(ClientInfo::from_parts(parts, state.config.trust_proxy))
-    }
-}
 
 /// The bearer token in an `Authorization` header, if any.
 pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
@@ -299,13 +103,20 @@ pub async fn resolve_principal(
     }
 }
 
-/// Whose records `user` reaches, read for this request.
+/// Whose records `user` reaches: as this server last read it, while the reach generation read
+/// with the sign-in row says nothing it depends on has changed; else read afresh.
 async fn reach_of(
     state: &AppState,
     user: &users::UserRow,
+    generation: i64,
 ) -> Result<crate::domain::team::StaffReach, AppError> {
+    if let Some(known) = state.reach.get(user.id, user.role, generation) {
+        return Ok(known);
+    }
     let mut h = state.db.handle().await?;
-    super::policy::reach(&mut h.c(), user.id, user.role).await
+    let reach = super::policy::reach(&mut h.c(), user.id, user.role).await?;
+    state.reach.put(user.id, user.role, generation, &reach);
+    Ok(reach)
 }
 
 /// The zone the page's script found in the browser (the `crm_tz` cookie), if any.
@@ -355,7 +166,7 @@ async fn principal_for(
             let mut h = state.db.write_handle().await?;
             tokens::touch_api_token(&mut h.c(), found.token_id, now).await?;
         }
-        let reach = reach_of(state, &found.user).await?;
+        let reach = reach_of(state, &found.user, found.reach_generation).await?;
         return Ok((
             Principal::Staff(Staff {
                 user: found.user.current(),
@@ -397,7 +208,7 @@ async fn principal_for(
                     session_id: s.session_id,
                 },
                 impersonator: None,
-                reach: reach_of(state, &s.user).await?,
+                reach: reach_of(state, &s.user, s.reach_generation).await?,
             };
             let choice = choice_of(&s.user);
             match auth.impersonation {
@@ -436,7 +247,7 @@ async fn portal_principal(
 ) -> Result<(Principal, RegionalChoice), AppError> {
     let now = state.now();
     let mut h = state.db.handle().await?;
-    let found = portal::session(&mut h.c(), session_id).await?;
+    let found = portal_rows::session(&mut h.c(), session_id).await?;
     let idle = Duration::minutes(i64::from(state.config.session_idle_minutes));
     let ended = match &found {
         None => Some("missing"),
@@ -451,7 +262,7 @@ async fn portal_principal(
             if now - s.last_seen_at > TOUCH_EVERY {
                 drop(h);
                 let mut w = state.db.write_handle().await?;
-                portal::touch_session(&mut w.c(), s.session_id, now).await?;
+                portal_rows::touch_session(&mut w.c(), s.session_id, now).await?;
             }
             let k = s.contact;
             let choice = RegionalChoice {
@@ -476,7 +287,7 @@ async fn portal_principal(
             if let Some(s) = found.filter(|s| s.ended_at.is_none()) {
                 drop(h);
                 let mut w = state.db.write_handle().await?;
-                portal::end_session(&mut w.c(), s.session_id, reason.unwrap_or("ended"), now)
+                portal_rows::end_session(&mut w.c(), s.session_id, reason.unwrap_or("ended"), now)
                     .await?;
             }
             session.flush().await?;
@@ -533,7 +344,7 @@ async fn impersonated(
                 None => None,
             }
         }
-        (None, Some(contact_id)) => portal::by_id(&mut h.c(), contact_id)
+        (None, Some(contact_id)) => portal_rows::by_id(&mut h.c(), contact_id)
             .await?
             .filter(|k| k.refusal().is_none())
             .filter(|_| super::policy::may_impersonate_contact(admin.user.role).is_ok())

@@ -116,9 +116,7 @@ pub async fn login(
     // a refusal gets the same message, and its reason goes only to the audit log.
     let mut portal_refusal = None;
     if found.is_none() {
-        match crate::server::support::portal::sign_in(state, client, &email, password_attempt)
-            .await?
-        {
+        match super::portal::sign_in(state, client, &email, password_attempt).await? {
             Ok((session_id, k)) => {
                 let mut tx = state.db.begin().await?;
                 throttle::clear(&mut tx.c(), &account_key).await?;
@@ -482,7 +480,7 @@ pub async fn create_staff_user(
     )
     .await;
     if let Err(e) = inserted {
-        if db::is_unique_violation(&e, &["users_email_key", "users.email"]) {
+        if users::EMAIL_TAKEN.violated_by(&e) {
             // The failed insert aborted the transaction (on PostgreSQL): look up outside it.
             drop(tx);
             let mut h = state.db.handle().await?;

@@ -118,6 +118,13 @@ pub async fn submission(
     on!(c, c => sqlx::query_as(sql).bind(form_id).bind(key).fetch_optional(c).await)
 }
 
+/// One record per form and submission key: the same post twice creates one record.
+pub const SUBMISSION_SEEN: super::Unique = super::Unique {
+    postgres: "form_submissions_key",
+    sqlite: "form_submissions.form_id",
+};
+
+/// Remembers a submission; the same key again fails on [`SUBMISSION_SEEN`].
 pub async fn insert_submission(
     c: &mut Conn<'_>,
     form_id: Uuid,

@@ -20,6 +20,13 @@ pub async fn find(
     on!(c, c => sqlx::query_as(sql).bind(user_id).bind(key).fetch_optional(c).await)
 }
 
+/// One stored answer per user and key: a second writer of the same key lost a race.
+pub const KEY_TAKEN: super::Unique = super::Unique {
+    postgres: "idempotency_keys_pkey",
+    sqlite: "idempotency_keys.user_id",
+};
+
+/// Stores the answer to a keyed request; a key already stored fails on [`KEY_TAKEN`].
 pub async fn store(
     c: &mut Conn<'_>,
     user_id: Uuid,

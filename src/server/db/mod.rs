@@ -197,6 +197,14 @@ impl Conn<'_> {
 }
 
 /// Which backend a URL asks for, or why it is not one we serve.
+/// A time as both backends store it: to the microsecond, so a value read back compares
+/// equal to the value written.
+pub fn truncate_micros(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    use chrono::{SubsecRound, Timelike};
+    let micros = t.nanosecond() / 1_000;
+    t.trunc_subsecs(0) + chrono::Duration::microseconds(i64::from(micros))
+}
+
 pub fn backend_of(url: &str) -> Result<Backend, String> {
     if url.starts_with("sqlite:") {
         Ok(Backend::Sqlite)
@@ -471,17 +479,22 @@ fn writer_runtime() -> Option<&'static tokio::runtime::Handle> {
     WRITER.as_ref()
 }
 
-/// True when `err` is a unique-constraint violation on the named index or constraint.
-/// SQLite names the columns rather than the index, so callers pass both spellings.
-pub fn is_unique_violation(err: &sqlx::Error, names: &[&str]) -> bool {
-    match err {
-        sqlx::Error::Database(db) if db.is_unique_violation() => {
-            let constraint = db.constraint().unwrap_or_default();
-            let message = db.message();
-            names
-                .iter()
-                .any(|n| constraint == *n || message.contains(n))
+/// A unique constraint a caller acts on when it is violated, named once beside the queries of
+/// its table: PostgreSQL reports the constraint's name, SQLite the first column it covers.
+#[derive(Clone, Copy, Debug)]
+pub struct Unique {
+    pub postgres: &'static str,
+    pub sqlite: &'static str,
+}
+
+impl Unique {
+    /// Whether `err` is a violation of this constraint (and not of another).
+    pub fn violated_by(self, err: &sqlx::Error) -> bool {
+        match err {
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                db.constraint() == Some(self.postgres) || db.message().contains(self.sqlite)
+            }
+            _ => false,
         }
-        _ => false,
     }
 }

@@ -39,6 +39,8 @@ pub struct SessionWithUser {
     pub last_seen_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub ended_at: Option<DateTime<Utc>>,
+    /// The reach generation when the row was read (see `state::ReachMemo`).
+    pub reach_generation: i64,
     #[sqlx(flatten)]
     pub user: UserRow,
 }
@@ -50,6 +52,7 @@ impl FromDirect for SessionWithUser {
             last_seen_at: r.get("last_seen_at")?,
             expires_at: r.get("expires_at")?,
             ended_at: r.get("ended_at")?,
+            reach_generation: r.get("reach_generation")?,
             user: UserRow::from_direct(r)?,
         })
     }
@@ -58,7 +61,8 @@ impl FromDirect for SessionWithUser {
 /// A sign-in session by id, with its user.
 pub const WITH_USER: &str = "select s.id as session_id, s.last_seen_at, s.expires_at, s.ended_at,
                       u.id, u.email, u.name, u.role, u.password_hash, u.active,
-                      u.created_at, u.updated_at, u.last_login_at, u.time_zone, u.locale
+                      u.created_at, u.updated_at, u.last_login_at, u.time_zone, u.locale,
+                      (select n from reach_generation where id = 1) as reach_generation
                from auth_sessions s join users u on u.id = s.user_id
                where s.id = $1";
 

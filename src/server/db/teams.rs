@@ -63,7 +63,13 @@ pub async fn get(c: &mut Conn<'_>, id: Uuid) -> Result<Option<Team>, sqlx::Error
     Ok(list(c).await?.into_iter().find(|t| t.id == id))
 }
 
-/// Inserts a team; a name already taken (in any case) fails on `teams_name_key`.
+/// Team names are unique, in any case.
+pub const NAME_TAKEN: super::Unique = super::Unique {
+    postgres: "teams_name_key",
+    sqlite: "teams.name",
+};
+
+/// Inserts a team; a name already taken (in any case) fails on [`NAME_TAKEN`].
 pub async fn insert(
     c: &mut Conn<'_>,
     id: Uuid,
@@ -74,7 +80,8 @@ pub async fn insert(
     let sql = "insert into teams (id, name, manager_id, created_at, updated_at)
                values ($1, $2, $3, $4, $4)";
     on!(c, c => sqlx::query(sql).bind(id).bind(name).bind(manager_id).bind(now)
-        .execute(c).await.map(|_| ()))
+        .execute(c).await.map(|_| ()))?;
+    moved(c).await
 }
 
 pub async fn update(
@@ -85,8 +92,10 @@ pub async fn update(
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
     let sql = "update teams set name = $2, manager_id = $3, updated_at = $4 where id = $1";
-    on!(c, c => sqlx::query(sql).bind(id).bind(name).bind(manager_id).bind(now)
-        .execute(c).await.map(|r| r.rows_affected() == 1))
+    let found = on!(c, c => sqlx::query(sql).bind(id).bind(name).bind(manager_id).bind(now)
+        .execute(c).await.map(|r| r.rows_affected() == 1))?;
+    moved(c).await?;
+    Ok(found)
 }
 
 /// Makes `members` the team's whole membership.
@@ -97,14 +106,23 @@ pub async fn set_members(c: &mut Conn<'_>, id: Uuid, members: &[Uuid]) -> Result
         on!(c, c => sqlx::query("insert into team_members (team_id, user_id) values ($1, $2)")
             .bind(id).bind(user).execute(c).await.map(|_| ()))?;
     }
-    Ok(())
+    moved(c).await
 }
 
 pub async fn delete(c: &mut Conn<'_>, id: Uuid) -> Result<bool, sqlx::Error> {
     on!(c, c => sqlx::query("delete from team_members where team_id = $1").bind(id)
         .execute(c).await.map(|_| ()))?;
-    on!(c, c => sqlx::query("delete from teams where id = $1").bind(id).execute(c).await
-        .map(|r| r.rows_affected() == 1))
+    let found = on!(c, c => sqlx::query("delete from teams where id = $1").bind(id).execute(c).await
+        .map(|r| r.rows_affected() == 1))?;
+    moved(c).await?;
+    Ok(found)
+}
+
+/// Moves the reach generation on, in the transaction of the change that moved reach: every
+/// server then reads reach afresh at its next request (see `state::ReachMemo`).
+async fn moved(c: &mut Conn<'_>) -> Result<(), sqlx::Error> {
+    on!(c, c => sqlx::query("update reach_generation set n = n + 1 where id = 1")
+        .execute(c).await.map(|_| ()))
 }
 
 /// Everyone who shares a team with `user` (as a member or its manager), `user` included.
@@ -165,5 +183,6 @@ pub async fn set_role_reach(
                                                 money = excluded.money,
                                                 updated_at = excluded.updated_at";
     on!(c, c => sqlx::query(sql).bind(role).bind(reach.see).bind(reach.edit).bind(reach.money)
-        .bind(now).execute(c).await.map(|_| ()))
+        .bind(now).execute(c).await.map(|_| ()))?;
+    moved(c).await
 }

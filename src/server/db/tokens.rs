@@ -25,6 +25,8 @@ pub async fn insert_api_token(
 pub struct TokenWithUser {
     pub token_id: Uuid,
     pub last_used_at: Option<DateTime<Utc>>,
+    /// The reach generation when the row was read (see `state::ReachMemo`).
+    pub reach_generation: i64,
     #[sqlx(flatten)]
     pub user: UserRow,
 }
@@ -34,6 +36,7 @@ impl FromDirect for TokenWithUser {
         Ok(TokenWithUser {
             token_id: r.get("token_id")?,
             last_used_at: r.get("last_used_at")?,
+            reach_generation: r.get("reach_generation")?,
             user: UserRow::from_direct(r)?,
         })
     }
@@ -42,7 +45,8 @@ impl FromDirect for TokenWithUser {
 /// The live token with this hash, and its user.
 pub const API_TOKEN_USER: &str = "select t.id as token_id, t.last_used_at,
                       u.id, u.email, u.name, u.role, u.password_hash, u.active,
-                      u.created_at, u.updated_at, u.last_login_at, u.time_zone, u.locale
+                      u.created_at, u.updated_at, u.last_login_at, u.time_zone, u.locale,
+                      (select n from reach_generation where id = 1) as reach_generation
                from api_tokens t join users u on u.id = t.user_id
                where t.token_hash = $1 and t.revoked_at is null";
 

@@ -67,8 +67,14 @@ pub async fn count(c: &mut Conn<'_>) -> Result<i64, sqlx::Error> {
     on!(c, c => sqlx::query_scalar(sql).fetch_one(c).await)
 }
 
-/// Inserts a user; the email must already be normalised. A taken email fails with a unique
-/// violation on `users_email_key` (see [`super::is_unique_violation`]).
+/// Two users cannot share an email (in any case: it is stored normalised).
+pub const EMAIL_TAKEN: super::Unique = super::Unique {
+    postgres: "users_email_key",
+    sqlite: "users.email",
+};
+
+/// Inserts a user; the email must already be normalised. A taken email fails on
+/// [`EMAIL_TAKEN`].
 pub async fn insert(c: &mut Conn<'_>, u: &NewUser<'_>) -> Result<(), sqlx::Error> {
     let sql =
         "insert into users (id, email, name, role, password_hash, active, created_at, updated_at)

@@ -2,6 +2,8 @@
 //! cancel, the per-row outcome file, and an admin's undo. Everything is authorized here and
 //! recorded on the `imports` row, so a restarted server picks up where it stopped.
 
+mod batch;
+mod feed;
 pub mod job;
 pub mod reader;
 pub mod rows;
@@ -13,10 +15,10 @@ use crate::domain::import::{
 };
 use crate::domain::money::is_money;
 use crate::domain::records::RecordKind;
-use crate::server::auth::{ClientInfo, Principal, Staff};
 use crate::server::db::{audit, imports};
 use crate::server::policy::{Action, Target, authorize, may_see_import};
-use crate::server::sales::Writer;
+use crate::server::principal::{ClientInfo, Principal, Staff};
+use crate::server::sales::Actor;
 use crate::server::state::AppState;
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -256,7 +258,7 @@ pub async fn recent(state: &AppState, principal: &Principal) -> AppResult<Vec<Im
 }
 
 /// A mapping that fills a money field needs an importer who sees money.
-fn money_in_sight(staff: &crate::server::auth::Staff, mapping: &[ColumnMap]) -> AppResult<()> {
+fn money_in_sight(staff: &crate::server::principal::Staff, mapping: &[ColumnMap]) -> AppResult<()> {
     let touches = mapping
         .iter()
         .any(|m| m.field.as_deref().is_some_and(is_money));
@@ -334,7 +336,7 @@ pub async fn start(
             "This import is already running or finished.",
         ));
     }
-    let w = Writer { staff, client };
+    let w = Actor { staff, client };
     let mut entry = w.entry(
         "import.started",
         RecordKind::Contact,
@@ -404,7 +406,7 @@ pub async fn undo(
             "Stop the import before undoing it.",
         ));
     }
-    let w = Writer { staff, client };
+    let w = Actor { staff, client };
     let total = undo_kind(state, &w, id, import.kind, true).await?;
     // A contacts import also made accounts from its company column: those go too, once no
     // contact (or anything else) points at them any more.
@@ -431,7 +433,7 @@ pub async fn undo(
 /// each audited; `counted` ones add to the import's "undone" figure. Returns how many.
 async fn undo_kind(
     state: &AppState,
-    w: &Writer<'_>,
+    w: &Actor<'_>,
     id: Uuid,
     kind: ImportKind,
     counted: bool,

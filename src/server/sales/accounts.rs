@@ -1,14 +1,14 @@
 //! Accounts: list, read, create and edit, with one account per web domain.
 
-use super::{IdemKey, Writer, commit_create, edit, owner_for_new, replay, require_exists};
+use super::{Actor, IdemKey, commit_create, edit, owner_for_new, replay, require_exists};
 use crate::domain::account::{Account, AccountFields, AccountPatch, NewAccount};
 use crate::domain::error::AppResult;
 use crate::domain::records::{ListQuery, Page, RecordKind};
-use crate::server::auth::{ClientInfo, Principal};
 use crate::server::db::list;
 use crate::server::db::narrow::Accounts;
 use crate::server::db::{Conn, accounts};
 use crate::server::policy::{Action, Target, authorize, may_set_money, may_sort_by, shown, sight};
+use crate::server::principal::{ClientInfo, Principal};
 use crate::server::state::AppState;
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -50,7 +50,7 @@ async fn check_domain_free(
 /// Inserts and audits an account (inside the caller's transaction).
 pub async fn insert(
     c: &mut Conn<'_>,
-    w: &Writer<'_>,
+    w: &Actor<'_>,
     fields: AccountFields,
     owner_id: Uuid,
     now: DateTime<Utc>,
@@ -87,7 +87,7 @@ pub async fn create(
     key: Option<&str>,
 ) -> AppResult<Account> {
     let staff = authorize(principal, Action::Create, Target::kind(RecordKind::Account))?;
-    let w = Writer { staff, client };
+    let w = Actor { staff, client };
     may_set_money(staff, input.fields.annual_revenue.is_some())?;
     input.fields.normalize();
     input.fields.validate()?;
@@ -111,7 +111,7 @@ pub async fn update(
     patch: AccountPatch,
 ) -> AppResult<Account> {
     let staff = authorize(principal, Action::Update, Target::kind(RecordKind::Account))?;
-    let w = Writer { staff, client };
+    let w = Actor { staff, client };
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let edit: edit::Edit<Account> =

@@ -1,17 +1,17 @@
 //! Activities, tasks, and a record's timeline.
 
-use super::{IdemKey, Writer, changes, commit_create, replay, require_active_staff, stale};
+use super::{Actor, IdemKey, changes, commit_create, replay, require_active_staff, stale};
 use crate::domain::activity::{
     Activity, FieldChange, NewActivity, NewTask, Task, TaskPatch, TimelineEntry, TimelineKind,
     linkable,
 };
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::records::{ListQuery, Page, RecordKind};
-use crate::server::auth::{ClientInfo, Principal, Staff};
 use crate::server::db::{
     Conn, activities, audit, leads, list, narrow, opportunities, records, users,
 };
 use crate::server::policy::{Action, Target, authorize, authorize_record, sight, ticket_scope};
+use crate::server::principal::{ClientInfo, Principal, Staff};
 use crate::server::state::AppState;
 use chrono::Duration;
 use serde_json::{Value, json};
@@ -114,7 +114,7 @@ pub async fn create_activity(
         Action::Create,
         Target::activity_on(input.related_type),
     )?;
-    let w = Writer { staff, client };
+    let w = Actor { staff, client };
     let key = IdemKey::new(staff.user.id, key, "activity.create", &input)?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
@@ -214,7 +214,7 @@ pub async fn create_task(
         Action::Create,
         Target::task(Some(input.assignee_id.unwrap_or(me)), input.related_type),
     )?;
-    let w = Writer { staff, client };
+    let w = Actor { staff, client };
     let key = IdemKey::new(staff.user.id, key, "task.create", &input)?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
@@ -290,7 +290,7 @@ pub async fn update_task(
             ..Target::task(Some(current.assignee_id), current.related_type)
         },
     )?;
-    let w = Writer { staff, client };
+    let w = Actor { staff, client };
     if patch.version != current.version {
         return Err(stale(&current));
     }

@@ -1,14 +1,14 @@
 //! Contacts: list, read, create and edit, with one contact per email address.
 
-use super::{IdemKey, Writer, commit_create, edit, owner_for_new, replay, require_exists};
+use super::{Actor, IdemKey, commit_create, edit, owner_for_new, replay, require_exists};
 use crate::domain::contact::{Contact, ContactFields, ContactPatch, ContactRole, NewContact};
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::records::{ListQuery, Page, RecordKind};
-use crate::server::auth::{ClientInfo, Principal};
 use crate::server::db::list;
 use crate::server::db::narrow::Contacts;
 use crate::server::db::{Conn, contacts};
 use crate::server::policy::{Action, Target, authorize, sight};
+use crate::server::principal::{ClientInfo, Principal};
 use crate::server::state::AppState;
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -60,7 +60,7 @@ async fn check_email_free(
 /// Inserts and audits a contact (inside the caller's transaction).
 pub async fn insert(
     c: &mut Conn<'_>,
-    w: &Writer<'_>,
+    w: &Actor<'_>,
     fields: ContactFields,
     owner_id: Uuid,
     now: DateTime<Utc>,
@@ -91,7 +91,7 @@ pub async fn create(
     key: Option<&str>,
 ) -> AppResult<Contact> {
     let staff = authorize(principal, Action::Create, Target::kind(RecordKind::Contact))?;
-    let w = Writer { staff, client };
+    let w = Actor { staff, client };
     input.fields.normalize();
     input.fields.validate()?;
     let key = IdemKey::new(staff.user.id, key, "contact.create", &input)?;
@@ -113,7 +113,7 @@ pub async fn update(
     patch: ContactPatch,
 ) -> AppResult<Contact> {
     let staff = authorize(principal, Action::Update, Target::kind(RecordKind::Contact))?;
-    let w = Writer { staff, client };
+    let w = Actor { staff, client };
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let edit: edit::Edit<Contact> =

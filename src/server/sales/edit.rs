@@ -6,16 +6,16 @@
 //! audit and read back ([`Edit::save`]). What truly differs (stage moves, status rules, unique
 //! emails and domains) stays with the kind, between the two.
 
-use super::{Writer, changes, require_active_staff, stale, update_action};
+use super::{Actor, changes, require_active_staff, stale, update_action};
 use crate::domain::account::Account;
 use crate::domain::contact::Contact;
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::lead::Lead;
 use crate::domain::opportunity::Opportunity;
 use crate::domain::records::RecordKind;
-use crate::server::auth::{Principal, Staff};
 use crate::server::db::{Conn, Db, accounts, contacts, leads, opportunities};
 use crate::server::policy::{Action, Target, authorize, authorize_record, shown};
+use crate::server::principal::{Principal, Staff};
 use crate::server::state::AppState;
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
@@ -56,7 +56,7 @@ pub trait Editable: Clone + Serialize + Send + Sync + Sized {
 /// back, inside the caller's transaction.
 pub async fn add<R: Editable>(
     c: &mut Conn<'_>,
-    w: &Writer<'_>,
+    w: &Actor<'_>,
     row: &R,
     details: serde_json::Value,
     now: DateTime<Utc>,
@@ -144,7 +144,7 @@ impl<R: Editable> Edit<'_, R> {
     pub async fn save(
         &self,
         c: &mut Conn<'_>,
-        w: &Writer<'_>,
+        w: &Actor<'_>,
         mut next: R,
         new_owner: Option<Uuid>,
     ) -> AppResult<R> {

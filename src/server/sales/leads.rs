@@ -1,16 +1,16 @@
 //! Leads: list, read, create (with duplicate warnings), edit (with status rules).
 
-use super::{IdemKey, Writer, commit_create, edit, owner_for_new, replay};
+use super::{Actor, IdemKey, commit_create, edit, owner_for_new, replay};
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::lead::{
     CreatedLead, DuplicateWarning, Lead, LeadPatch, LeadStatus, NewLead, check_status_change,
 };
 use crate::domain::records::{ListQuery, Page, RecordKind};
-use crate::server::auth::{Principal, Staff};
 use crate::server::db::list;
 use crate::server::db::narrow::Leads;
 use crate::server::db::{Conn, contacts, leads, records};
 use crate::server::policy::{Action, Target, authorize, sight};
+use crate::server::principal::{Principal, Staff};
 use crate::server::state::AppState;
 use serde_json::json;
 use uuid::Uuid;
@@ -119,12 +119,12 @@ pub async fn check_duplicates(
 pub async fn create(
     state: &AppState,
     principal: &Principal,
-    client: &crate::server::auth::ClientInfo,
+    client: &crate::server::principal::ClientInfo,
     mut input: NewLead,
     key: Option<&str>,
 ) -> AppResult<CreatedLead> {
     let staff = authorize(principal, Action::Create, Target::kind(RecordKind::Lead))?;
-    let w = Writer { staff, client };
+    let w = Actor { staff, client };
     input.fields.normalize();
     input.validate()?;
     let key = IdemKey::new(staff.user.id, key, "lead.create", &input)?;
@@ -165,12 +165,12 @@ pub async fn create(
 pub async fn update(
     state: &AppState,
     principal: &Principal,
-    client: &crate::server::auth::ClientInfo,
+    client: &crate::server::principal::ClientInfo,
     id: Uuid,
     patch: LeadPatch,
 ) -> AppResult<Lead> {
     let staff = authorize(principal, Action::Update, Target::kind(RecordKind::Lead))?;
-    let w = Writer { staff, client };
+    let w = Actor { staff, client };
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let edit: edit::Edit<Lead> =

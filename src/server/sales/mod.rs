@@ -11,8 +11,9 @@ pub mod pipeline;
 pub mod qualify;
 pub mod search;
 
-use super::auth::{ClientInfo, Staff, secret};
+use super::auth::secret;
 use super::db::{self, Conn, Tx, audit, idempotency};
+use super::principal::{ClientInfo, Staff};
 use super::state::AppState;
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::records::RecordKind;
@@ -22,14 +23,15 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-/// Who is writing and from where: what every audit row needs.
+/// Who is acting and from where (the staff member, their address and browser): what every
+/// audit row names, and what a change is made as.
 #[derive(Clone, Debug)]
-pub struct Writer<'a> {
+pub struct Actor<'a> {
     pub staff: &'a Staff,
     pub client: &'a ClientInfo,
 }
 
-impl Writer<'_> {
+impl Actor<'_> {
     pub fn user_id(&self) -> Uuid {
         self.staff.user.id
     }
@@ -202,7 +204,7 @@ pub async fn commit_create<T: Serialize + DeserializeOwned>(
         )
         .await
         {
-            if db::is_unique_violation(&e, &["idempotency_keys_pkey", "idempotency_keys.user_id"]) {
+            if db::idempotency::KEY_TAKEN.violated_by(&e) {
                 drop(tx);
                 let mut h = state.db.handle().await?;
                 return replay(&mut h.c(), Some(k))

@@ -1,7 +1,7 @@
 //! Opportunities: list, read, create and edit, with the pipeline's stage rules and a history
 //! row for every stage change.
 
-use super::{IdemKey, Writer, commit_create, edit, owner_for_new, replay, require_exists};
+use super::{Actor, IdemKey, commit_create, edit, owner_for_new, replay, require_exists};
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::opportunity::{
     LostReason, NewOpportunity, Opportunity, OpportunityFields, OpportunityPatch, StageDef,
@@ -9,11 +9,11 @@ use crate::domain::opportunity::{
 };
 use crate::domain::pipeline::day_start;
 use crate::domain::records::{Check, ListQuery, Page, RecordKind};
-use crate::server::auth::{ClientInfo, Principal};
 use crate::server::db::list;
 use crate::server::db::narrow::{LostIs, Opportunities, StageIs};
 use crate::server::db::{Conn, opportunities};
 use crate::server::policy::{Action, Target, authorize, may_set_money, may_sort_by, shown, sight};
+use crate::server::principal::{ClientInfo, Principal};
 use crate::server::state::AppState;
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -130,7 +130,7 @@ pub struct Placement<'a> {
 /// transaction). The stage's gate must already have been checked.
 pub async fn insert(
     c: &mut Conn<'_>,
-    w: &Writer<'_>,
+    w: &Actor<'_>,
     fields: OpportunityFields,
     at: Placement<'_>,
     now: DateTime<Utc>,
@@ -172,7 +172,7 @@ pub async fn create(
         Action::Create,
         Target::kind(RecordKind::Opportunity),
     )?;
-    let w = Writer { staff, client };
+    let w = Actor { staff, client };
     may_set_money(staff, input.fields.value.is_some())?;
     input.fields.normalize();
     let mut check = Check::new();
@@ -221,7 +221,7 @@ pub async fn update(
         Action::Update,
         Target::kind(RecordKind::Opportunity),
     )?;
-    let w = Writer { staff, client };
+    let w = Actor { staff, client };
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let edit: edit::Edit<Opportunity> =

@@ -1,7 +1,7 @@
 //! The pipeline board, its stage moves and configuration, and its figures. Every figure is one
 //! query computed by the database; the board's headers come from running totals.
 
-use super::{Writer, opportunities as deals};
+use super::{Actor, opportunities as deals};
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::opportunity::{Opportunity, OpportunityPatch, StageDef};
 use crate::domain::pipeline::{
@@ -10,18 +10,18 @@ use crate::domain::pipeline::{
     month_start, months_back, next_month, stage_key,
 };
 use crate::domain::records::{DEFAULT_CURRENCY, ListQuery, RecordKind};
-use crate::server::auth::{ClientInfo, Principal};
 use crate::server::db::pipeline::{self, BoardFilter, Owners, Total};
 use crate::server::db::sql::{fts_query, search_words};
 use crate::server::db::{Conn, opportunities, teams};
 use crate::server::policy::{Action, Target, among, authorize, may_set_money, shown};
+use crate::server::principal::{ClientInfo, Principal};
 use crate::server::state::AppState;
 use chrono::Datelike;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
 
-fn may_read(principal: &Principal) -> AppResult<&crate::server::auth::Staff> {
+fn may_read(principal: &Principal) -> AppResult<&crate::server::principal::Staff> {
     authorize(
         principal,
         Action::Read,
@@ -33,7 +33,7 @@ fn may_read(principal: &Principal) -> AppResult<&crate::server::auth::Staff> {
 /// chosen team's people.
 async fn owners(
     c: &mut Conn<'_>,
-    staff: &crate::server::auth::Staff,
+    staff: &crate::server::principal::Staff,
     one: Option<Uuid>,
     team: Option<Uuid>,
 ) -> AppResult<Owners> {
@@ -380,7 +380,7 @@ pub async fn set_target(
     }
     let month = input.month.with_day(1).unwrap_or(input.month);
     let now = state.now();
-    let w = Writer { staff, client };
+    let w = Actor { staff, client };
     let mut tx = state.db.begin().await?;
     pipeline::set_target(
         &mut tx.c(),
@@ -420,7 +420,7 @@ pub async fn save_stages(
     )?;
     update.validate()?;
     let now = state.now();
-    let w = Writer { staff, client };
+    let w = Actor { staff, client };
     let mut tx = state.db.begin().await?;
     let c = &mut tx.c();
     let before = opportunities::stages(c).await?;

@@ -1,16 +1,16 @@
 //! Qualifying a lead: in one transaction, find or create the account and the contact, open an
 //! opportunity linked to both, and mark the lead qualified. A second call answers the same.
 
-use super::{Writer, opportunities as opportunity_service};
+use super::{Actor, opportunities as opportunity_service};
 use crate::domain::account::AccountFields;
 use crate::domain::contact::{ContactFields, ContactRole};
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::lead::{LeadStatus, QualifyInput, QualifyResult, split_name};
 use crate::domain::opportunity::{OpportunityFields, check_stage_move, opportunity_name_for};
 use crate::domain::records::{Check, RecordKind, email_domain, is_free_mail_domain};
-use crate::server::auth::{ClientInfo, Principal};
 use crate::server::db::{Conn, accounts, audit, contacts, leads, opportunities};
 use crate::server::policy::{Action, Target, authorize};
+use crate::server::principal::{ClientInfo, Principal};
 use crate::server::state::AppState;
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -27,7 +27,7 @@ pub async fn qualify(
     input: QualifyInput,
 ) -> AppResult<QualifyResult> {
     let staff = authorize(principal, Action::Qualify, Target::kind(RecordKind::Lead))?;
-    let w = Writer { staff, client };
+    let w = Actor { staff, client };
     crate::server::policy::may_set_money(staff, input.value.is_some())?;
     let mut check = Check::new();
     check.when(
@@ -167,7 +167,7 @@ async fn earlier_result(c: &mut Conn<'_>, lead_id: Uuid) -> AppResult<QualifyRes
 /// when neither finds one.
 async fn find_or_create_account(
     c: &mut Conn<'_>,
-    w: &Writer<'_>,
+    w: &Actor<'_>,
     lead: &crate::domain::lead::Lead,
     now: DateTime<Utc>,
 ) -> AppResult<(Uuid, bool)> {
@@ -207,7 +207,7 @@ async fn find_or_create_account(
 /// The lead's person: by email, else created as a prospect at the account.
 async fn find_or_create_contact(
     c: &mut Conn<'_>,
-    w: &Writer<'_>,
+    w: &Actor<'_>,
     lead: &crate::domain::lead::Lead,
     account_id: Uuid,
     now: DateTime<Utc>,

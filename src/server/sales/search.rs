@@ -3,9 +3,9 @@
 use crate::domain::activity::SearchResult;
 use crate::domain::error::AppResult;
 use crate::domain::records::RecordKind;
-use crate::server::auth::Principal;
 use crate::server::db::search;
 use crate::server::policy::{Action, Target, allows};
+use crate::server::principal::Principal;
 use crate::server::state::AppState;
 
 pub const PER_KIND: i64 = 6;

@@ -6,10 +6,11 @@ use crate::domain::error::{AppError, AppResult, FieldErrors};
 use crate::domain::form::{FormCreates, FormDef, FormInput, HONEYPOT, SUBMISSION_KEY};
 use crate::domain::lead::{Lead, LeadFields, LeadSource, LeadStatus};
 use crate::domain::records::RecordKind;
-use crate::server::auth::{ClientInfo, Principal, secret};
+use crate::server::auth::secret;
 use crate::server::db::{self, audit, contacts, forms, leads, throttle};
 use crate::server::policy::{Action, Target, authorize};
-use crate::server::sales::{Writer, stale};
+use crate::server::principal::{ClientInfo, Principal};
+use crate::server::sales::{Actor, stale};
 use crate::server::state::AppState;
 use chrono::Duration;
 use serde_json::json;
@@ -57,7 +58,7 @@ pub async fn create(
         Action::Administer,
         Target::kind(RecordKind::Form),
     )?;
-    let w = Writer { staff, client };
+    let w = Actor { staff, client };
     input.normalize();
     input.validate()?;
     let now = state.now();
@@ -96,7 +97,7 @@ pub async fn update(
         Action::Administer,
         Target::kind(RecordKind::Form),
     )?;
-    let w = Writer { staff, client };
+    let w = Actor { staff, client };
     input.normalize();
     input.validate()?;
     let now = state.now();
@@ -327,7 +328,7 @@ pub async fn submit(
     audit::insert(&mut tx.c(), &entry, now).await?;
     if let Err(e) = tx.commit().await {
         // Two identical posts raced: the other one created the record.
-        if db::is_unique_violation(&e, &["form_submissions_key", "form_submissions.form_id"]) {
+        if db::forms::SUBMISSION_SEEN.violated_by(&e) {
             return Ok(Submitted::Ignored);
         }
         return Err(e.into());

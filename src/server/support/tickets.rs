@@ -6,10 +6,10 @@ use crate::domain::ticket::{
     NewComment, NewTicket, SlaPolicy, Ticket, TicketChannel, TicketComment, TicketDetail,
     TicketList, TicketPatch, TicketPriority, TicketQuery, TicketStatus,
 };
-use crate::server::auth::{ClientInfo, Principal};
 use crate::server::db::{self, Conn, contacts, tickets, users};
 use crate::server::policy::{Action, Target, authorize, sight, ticket_scope};
-use crate::server::sales::{Writer, changes, require_exists, stale};
+use crate::server::principal::{ClientInfo, Principal};
+use crate::server::sales::{Actor, changes, require_exists, stale};
 use crate::server::state::AppState;
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -218,7 +218,7 @@ pub async fn create(
     input: NewTicket,
 ) -> AppResult<Ticket> {
     let staff = authorize(principal, Action::Create, Target::kind(RecordKind::Ticket))?;
-    let w = Writer { staff, client };
+    let w = Actor { staff, client };
     let channel = match input.channel {
         None | Some(TicketChannel::Portal) => TicketChannel::Phone,
         Some(c) => c,
@@ -280,7 +280,7 @@ pub async fn update(
     let mut tx = state.db.begin().await?;
     let current = readable(&mut tx.c(), principal, id).await?;
     let staff = authorize(principal, Action::Update, Target::ticket(&current))?;
-    let w = Writer { staff, client };
+    let w = Actor { staff, client };
     if patch.version != current.version {
         return Err(stale(&current));
     }
@@ -359,7 +359,7 @@ pub async fn comment(
     let mut tx = state.db.begin().await?;
     let t = readable(&mut tx.c(), principal, id).await?;
     let staff = authorize(principal, Action::Update, Target::ticket(&t))?;
-    let w = Writer { staff, client };
+    let w = Actor { staff, client };
     if t.status == TicketStatus::Closed {
         return Err(AppError::invalid("body", "This ticket is closed."));
     }
@@ -411,7 +411,7 @@ pub async fn save_sla_policies(
         Action::Administer,
         Target::kind(RecordKind::Ticket),
     )?;
-    let w = Writer { staff, client };
+    let w = Actor { staff, client };
     for p in &policies {
         p.validate().map_err(|e| match e {
             AppError::Validation { fields, .. } => AppError::Validation {

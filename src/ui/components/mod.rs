@@ -2,6 +2,7 @@ pub mod charts;
 pub mod editing;
 pub mod filters;
 pub mod form;
+pub mod gate;
 pub mod impersonation;
 pub mod list;
 pub mod panels;

@@ -7,7 +7,6 @@ use super::impersonation::ImpersonationBanner;
 use super::search::SEARCH_INPUT_ID;
 use super::search::{CommandPalette, GlobalSearch, ShortcutsHelp};
 use crate::domain::user::{Area, Capabilities, Me};
-use crate::ui::records::leads::NewLeadForm;
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
 
@@ -106,8 +105,8 @@ pub fn page_me() -> Option<Me> {
         use_context::<axum::http::request::Parts>().and_then(|parts| {
             parts
                 .extensions
-                .get::<crate::server::auth::Principal>()
-                .and_then(|p| p.me())
+                .get::<crate::server::principal::Principal>()
+                .and_then(crate::server::policy::me)
         })
     }
     #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
@@ -176,10 +175,12 @@ pub fn provide_page_me() {
     provide_context(PageMe(page_me()));
 }
 
+/// The staff frame. `new_lead_form` is what the "new lead" dialog holds: the records layer
+/// supplies it (see `app.rs`), so this component depends on no record kind.
 #[component]
-pub fn AppShell() -> impl IntoView {
+pub fn AppShell(#[prop(into)] new_lead_form: ViewFn) -> impl IntoView {
     match use_me() {
-        Some(me) => view! { <Frame me=me/> }.into_any(),
+        Some(me) => view! { <Frame me=me new_lead_form=new_lead_form/> }.into_any(),
         None => view! { <SignedOut/> }.into_any(),
     }
 }
@@ -197,7 +198,7 @@ fn SignedOut() -> impl IntoView {
 }
 
 #[component]
-fn Frame(me: Me) -> impl IntoView {
+fn Frame(me: Me, new_lead_form: ViewFn) -> impl IntoView {
     let role = me.user.role;
     let areas: Vec<Area> = me.can.areas.clone();
     let new_lead = RwSignal::new(false);
@@ -240,7 +241,7 @@ fn Frame(me: Me) -> impl IntoView {
         <main class="page" id="main" tabindex="-1">
             <Outlet/>
         </main>
-        {may_create_leads.then(|| view! { <Modal open=new_lead title="New lead"><NewLeadForm/></Modal> })}
+        {may_create_leads.then(|| view! { <Modal open=new_lead title="New lead">{new_lead_form.run()}</Modal> })}
         <CommandPalette open=palette can=me.can.clone()/>
         <ShortcutsHelp open=shortcuts/>
     }

@@ -5,7 +5,7 @@ use crate::domain::error::AppError;
 use crate::domain::form::{CustomField, FieldKind, FormCreates, FormDef, FormInput, StandardField};
 use crate::domain::ticket::SlaPolicy;
 use crate::domain::user::Area;
-use crate::ui::pages::placeholder::area_denied;
+use crate::ui::pages::status::area_denied;
 use leptos::prelude::*;
 use leptos_meta::Title;
 

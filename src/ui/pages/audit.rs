@@ -6,7 +6,7 @@ use crate::api::admin::{audit_entries, staff_users};
 use crate::domain::admin::{AuditEntry, AuditFilter, action_label};
 use crate::domain::user::Area;
 use crate::ui::format::datetime;
-use crate::ui::pages::placeholder::area_denied;
+use crate::ui::pages::status::area_denied;
 use chrono::{NaiveDate, Utc};
 use leptos::prelude::*;
 use leptos_meta::Title;

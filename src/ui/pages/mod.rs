@@ -1,13 +1,13 @@
-pub mod account;
 pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod imports;
 pub mod metrics;
 pub mod pipeline;
-pub mod placeholder;
 pub mod portal;
+pub mod profile;
 pub mod stages;
+pub mod status;
 pub mod tasks;
 pub mod teams;
 pub mod tickets;

@@ -15,7 +15,7 @@ use crate::domain::ticket::TicketStatus;
 use crate::ui::components::impersonation::ImpersonationBanner;
 use crate::ui::components::shell::use_me;
 use crate::ui::format::datetime;
-use crate::ui::pages::account::RegionalFields;
+use crate::ui::pages::profile::RegionalFields;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Outlet;
@@ -300,7 +300,7 @@ pub fn PortalProfilePage() -> impl IntoView {
                             leptos::task::spawn_local(async move {
                                 match save_portal_profile(patch).await {
                                     // New formats show once the page is rendered in them.
-                                    Ok(me) if (me.time_zone.clone(), me.locale.clone()) != was => crate::ui::pages::account::reload(),
+                                    Ok(me) if (me.time_zone.clone(), me.locale.clone()) != was => crate::ui::pages::profile::reload(),
                                     Ok(_) => { error.set(None); saved.set(true); }
                                     Err(e) => { saved.set(false); error.set(Some(e)); }
                                 }

@@ -46,7 +46,7 @@ fn rows_of(stages: &[StageDef], counts: &BTreeMap<String, i64>) -> Vec<Row> {
 pub fn StagesPage() -> impl IntoView {
     let may = crate::ui::components::shell::use_can().configure;
     if !may {
-        crate::ui::pages::placeholder::set_status(403);
+        crate::ui::pages::status::set_status(403);
         return view! {
             <section class="empty-state">
                 <h1>"Pipeline stages"</h1>

@@ -10,7 +10,7 @@ use crate::domain::team::{Reach, ReachChange, Team, TeamInput, Visibility, Visib
 use crate::domain::user::{Area, UserOption};
 use crate::ui::components::form::field_problem;
 use crate::ui::pages::admin::problems;
-use crate::ui::pages::placeholder::area_denied;
+use crate::ui::pages::status::area_denied;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use uuid::Uuid;

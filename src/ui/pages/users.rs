@@ -13,7 +13,7 @@ use crate::ui::components::form::field_problem;
 use crate::ui::components::impersonation::ViewAsButton;
 use crate::ui::components::shell::{use_can, use_me};
 use crate::ui::format::datetime;
-use crate::ui::pages::placeholder::area_denied;
+use crate::ui::pages::status::area_denied;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use uuid::Uuid;

@@ -1,10 +1,15 @@
-//! What every record page shares: reading the id from the address, loading the record,
-//! saving an edit as a typed patch, and creating from a modal.
+//! What every record page shares: reading the id from the address, loading the record, its
+//! body (details, activity, timeline, side panels), saving an edit as a typed patch, and
+//! creating from a modal.
 
 use crate::domain::error::AppError;
+use crate::domain::records::{CustomAnswers, RecordKind};
+use crate::ui::components::editing::{EditableFields, Modal};
 use crate::ui::components::form::Submit;
+use crate::ui::components::form::{Field, Input};
 use crate::ui::components::panels::Refresh;
-use crate::ui::pages::placeholder::set_status;
+use crate::ui::components::panels::{LogActivity, RecordPanels, Timeline};
+use crate::ui::pages::status::set_status;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use serde::de::DeserializeOwned;
@@ -132,4 +137,106 @@ where
             }
         });
     })
+}
+
+/// A "New …" button with its modal form, for list pages.
+#[component]
+pub fn NewRecordButton(#[prop(into)] label: String, children: ChildrenFn) -> impl IntoView {
+    let open = RwSignal::new(false);
+    provide_context(CreateModal(open));
+    view! {
+        <button type="button" class="button primary" on:click=move |_| open.set(true)>{label.clone()}</button>
+        <Modal open=open title=label>{children()}</Modal>
+    }
+}
+
+/// The open state of the create modal a form lives in.
+#[derive(Clone, Copy)]
+pub struct CreateModal(pub RwSignal<bool>);
+
+pub fn close_modal() -> Callback<()> {
+    let open = use_context::<CreateModal>().map(|m| m.0);
+    Callback::new(move |_| {
+        if let Some(o) = open {
+            o.set(false);
+        }
+    })
+}
+
+/// For a 409 on create: a link to the record that already exists.
+#[component]
+pub fn DuplicateLink(state: RwSignal<Submit>) -> impl IntoView {
+    move || {
+        state.with(|s| match s.error() {
+            Some(AppError::Conflict { message, existing_id: Some(id), .. }) => {
+                let href = use_context::<DuplicateKind>().map(|k| k.0).unwrap_or(RecordKind::Account);
+                let path = id.parse().map(|id| href.path(id)).unwrap_or_default();
+                Some(view! {
+                    <p class="warning" role="alert">{message.clone()}" "<a href=path>"Open it"</a></p>
+                })
+            }
+            _ => None,
+        })
+    }
+}
+
+/// Which kind of record a duplicate link on this form points to.
+#[derive(Clone, Copy)]
+pub struct DuplicateKind(pub RecordKind);
+
+/// Answers beyond the standard fields (from a kickoff form), when there are any.
+pub fn custom_answers(custom: &CustomAnswers) -> Option<AnyView> {
+    (!custom.is_empty()).then(|| {
+        view! {
+            <section class="panel" aria-labelledby="answers-title">
+                <h2 id="answers-title">"Form answers"</h2>
+                <dl class="facts">
+                    {custom.shown().into_iter().map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> }).collect_view()}
+                </dl>
+            </section>
+        }
+        .into_any()
+    })
+}
+
+/// The owner of a record, as its edit form shows it (a person picker, never empty).
+pub fn owner_field(owner_id: Uuid, owner_name: Option<String>) -> Field {
+    Field::new("owner_id", "Owner", Input::User)
+        .required()
+        .reference(Some(owner_id), owner_name, None)
+}
+
+/// What every record page shows: the details (read-only until Edit), anything the kind adds
+/// under them (`extra`), the activity log and the timeline; beside them, the kind's own side
+/// panels (the children).
+#[component]
+pub fn RecordBody(
+    fields: Signal<Vec<Field>>,
+    can_edit: bool,
+    state: RwSignal<Submit>,
+    on_save: Callback<Map<String, Value>>,
+    on_reload: Callback<()>,
+    panels: RecordPanels,
+    #[prop(optional, into)] extra: Option<ViewFn>,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <div class="record-grid">
+            <div class="record-main">
+                <section class="panel" aria-labelledby="details-title">
+                    <h2 id="details-title">"Details"</h2>
+                    <EditableFields fields=fields can_edit=can_edit state=state on_save=on_save on_reload=on_reload/>
+                </section>
+                {extra.map(|f| f.run())}
+                <LogActivity panels=panels/>
+                <Timeline panels=panels/>
+            </div>
+            <aside class="record-side">{children()}</aside>
+        </div>
+    }
+}
+
+/// Accounts and contacts are edited by the same people (the policy's sales records).
+pub fn can_edit() -> bool {
+    crate::ui::components::shell::use_can().may_update("account")
 }

@@ -1,7 +1,10 @@
 //! Lead pages: the list, the detail page with its actions (contacted, qualify, disqualify),
 //! and the "new lead" form opened from anywhere with `N`.
 
-use super::common::{LoadError, Missing, creator, record_id, reloader, saver};
+use super::common::{
+    LoadError, Missing, RecordBody, creator, custom_answers, owner_field, record_id, reloader,
+    saver,
+};
 use crate::api::sales::{
     create_lead, get_lead, lead_duplicates, list_leads, qualify_lead, update_lead,
 };
@@ -9,10 +12,10 @@ use crate::domain::error::AppError;
 use crate::domain::import::ImportKind;
 use crate::domain::lead::{Lead, LeadPatch, LeadSource, LeadStatus, QualifyInput, QualifyResult};
 use crate::domain::records::{RecordKind, parse_decimal};
-use crate::ui::components::editing::{CreateForm, EditableFields, Modal};
+use crate::ui::components::editing::{CreateForm, Modal};
 use crate::ui::components::form::{Field, Input, Submit, choices};
 use crate::ui::components::list::{Cell, ChipSource, Chips, RecordList, Row, col};
-use crate::ui::components::panels::{LogActivity, RecordPanels, Refresh, TasksPanel, Timeline};
+use crate::ui::components::panels::{RecordPanels, Refresh, TasksPanel};
 use crate::ui::components::shell::{use_can, use_new_lead};
 use crate::ui::format::{day, submission_key};
 use crate::ui::pages::imports::{ExportLink, ImportLink};
@@ -101,11 +104,7 @@ fn lead_fields(l: Option<&Lead>) -> Vec<Field> {
         .value(f.source.as_str()),
     ];
     if let Some(l) = l {
-        fields.push(
-            Field::new("owner_id", "Owner", Input::User)
-                .required()
-                .reference(Some(l.owner_id), l.owner_name.clone(), None),
-        );
+        fields.push(owner_field(l.owner_id, l.owner_name.clone()));
         fields.push(Field::new("utm_source", "UTM source", Input::Text).opt(f.utm_source));
         fields.push(Field::new("utm_medium", "UTM medium", Input::Text).opt(f.utm_medium));
         fields.push(Field::new("utm_campaign", "UTM campaign", Input::Text).opt(f.utm_campaign));
@@ -259,20 +258,10 @@ fn LeadDetail(lead: Lead, panels: RecordPanels) -> impl IntoView {
         {move || action_error.get().map(|e| view! { <p class="form-error" role="alert">{e.field("status").unwrap_or_else(|| e.message())}</p> })}
         {move || record.with(|l| l.disqualify_reason.clone()).map(|r| view! { <p class="notice muted">"Disqualified: "{r}</p> })}
         {move || converted_panel(record.get(), result.get())}
-        <div class="record-grid">
-            <div class="record-main">
-                <section class="panel" aria-labelledby="details-title">
-                    <h2 id="details-title">"Details"</h2>
-                    <EditableFields fields=fields can_edit=can_edit state=state on_save=on_save on_reload=on_reload/>
-                </section>
-                {move || record.with(|l| crate::ui::records::accounts::custom_answers(&l.custom))}
-                <LogActivity panels=panels/>
-                <Timeline panels=panels/>
-            </div>
-            <aside class="record-side">
-                <TasksPanel panels=panels/>
-            </aside>
-        </div>
+        <RecordBody fields=fields can_edit=can_edit state=state on_save=on_save on_reload=on_reload panels=panels
+            extra=move || record.with(|l| custom_answers(&l.custom))>
+            <TasksPanel panels=panels/>
+        </RecordBody>
         <Modal open=qualify_open title="Qualify lead">
             <QualifyForm id=id record=record result=result open=qualify_open refresh=refresh/>
         </Modal>

@@ -2,6 +2,6 @@
 
 pub mod accounts;
 pub mod common;
-pub mod gate;
+pub mod contacts;
 pub mod leads;
 pub mod opportunities;

@@ -1,7 +1,8 @@
 //! Opportunity pages: the list (by stage), the detail page with the stage path, the create form.
 
-use super::common::{LoadError, Missing, creator, record_id, reloader, saver};
-use super::gate::StageGateForm;
+use super::common::{
+    LoadError, Missing, RecordBody, creator, owner_field, record_id, reloader, saver,
+};
 use crate::api::sales::{
     create_opportunity, get_opportunity, list_opportunities, pipeline_stages, update_opportunity,
 };
@@ -10,10 +11,11 @@ use crate::domain::opportunity::{
     LostReason, Opportunity, OpportunityPatch, StageDef, StageKind, gate_field_label,
 };
 use crate::domain::records::{Money, RecordKind, decimal_string};
-use crate::ui::components::editing::{CreateForm, EditableFields, Modal};
+use crate::ui::components::editing::{CreateForm, Modal};
 use crate::ui::components::form::{Field, Input, Submit, choices};
+use crate::ui::components::gate::StageGateForm;
 use crate::ui::components::list::{Cell, ChipSource, Chips, RecordList, Row, col};
-use crate::ui::components::panels::{LogActivity, RecordPanels, TasksPanel, Timeline};
+use crate::ui::components::panels::{RecordPanels, TasksPanel};
 use crate::ui::components::shell::use_can;
 use crate::ui::format::{date, days_between, submission_key};
 use crate::ui::pages::imports::ExportLink;
@@ -121,11 +123,7 @@ pub fn opportunity_fields(o: Option<&Opportunity>, stages: &[StageDef], money: b
                 )
                 .opt(f.lost_reason.map(|r| r.as_str())),
             );
-            fields.push(
-                Field::new("owner_id", "Owner", Input::User)
-                    .required()
-                    .reference(Some(o.owner_id), o.owner_name.clone(), None),
-            );
+            fields.push(owner_field(o.owner_id, o.owner_name.clone()));
         }
     }
     fields
@@ -375,19 +373,9 @@ fn OpportunityDetail(
             };
             view! { <p class="form-error" role="alert">{detail}</p> }
         })}
-        <div class="record-grid">
-            <div class="record-main">
-                <section class="panel" aria-labelledby="details-title">
-                    <h2 id="details-title">"Details"</h2>
-                    <EditableFields fields=fields can_edit=can_edit state=state on_save=on_save on_reload=on_reload/>
-                </section>
-                <LogActivity panels=panels/>
-                <Timeline panels=panels/>
-            </div>
-            <aside class="record-side">
-                <TasksPanel panels=panels/>
-            </aside>
-        </div>
+        <RecordBody fields=fields can_edit=can_edit state=state on_save=on_save on_reload=on_reload panels=panels>
+            <TasksPanel panels=panels/>
+        </RecordBody>
         <Modal open=gate_open title="Complete the move">
             {move || gate.get().map(|(to, missing)| {
                 let name = record.with_untracked(|o| o.fields.name.clone());

@@ -1,4 +1,5 @@
-//! Pages a role may not open, and the not-found page.
+//! Pages that answer with an HTTP status instead of content: 403 for an area a role may not
+//! open, 404 for an address that is not a page; and setting the status of the page rendered.
 
 use crate::domain::user::Area;
 use crate::ui::components::shell::use_me;

@@ -13,7 +13,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
-pub fn MyAccountPage() -> impl IntoView {
+pub fn ProfilePage() -> impl IntoView {
     let refresh = RwSignal::new(0);
     let overview = Resource::new(move || refresh.get(), |_| my_account());
     let error = RwSignal::new(None::<String>);

@@ -1,4 +1,5 @@
-//! A staff user's own account: their password, their open sign-ins, their API tokens, and the
+//! A staff user's own profile (what the "Your account" page shows; not a CRM account record):
+//! their name and formats, their password, their open sign-ins, their API tokens, and the
 //! times an admin viewed the CRM as them.
 
 use super::service::{Limit, audit_entry, check_throttle, email_key};
