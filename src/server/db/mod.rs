@@ -6,9 +6,7 @@
 pub mod accounts;
 pub mod activities;
 pub mod audit;
-pub mod bulk;
 pub mod contacts;
-pub mod direct;
 pub mod forms;
 pub mod idempotency;
 pub mod impersonations;
@@ -23,11 +21,14 @@ pub mod records;
 pub mod search;
 pub mod sessions;
 pub mod sql;
+pub mod sqlite;
 pub mod teams;
 pub mod throttle;
 pub mod tickets;
 pub mod tokens;
 pub mod users;
+
+pub use sqlite::{bulk, direct};
 
 use sqlx::ConnectOptions;
 use sqlx::pool::PoolConnection;

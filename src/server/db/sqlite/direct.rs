@@ -13,15 +13,13 @@
 //! database, a value that does not decode) makes the caller use the pool instead, so this path
 //! can only make a read faster, never make it fail.
 
-use super::bulk::{bind_args, error_from};
-use super::sql::Arg;
-use chrono::{DateTime, NaiveDate, Utc};
+use super::{Column, Value, bind_args, error_from};
+use crate::server::db::sql::Arg;
 use libsqlite3_sys as ffi;
 use std::collections::HashMap;
 use std::ffi::{CStr, CString, c_int};
 use std::ptr::NonNull;
 use std::sync::Mutex;
-use uuid::Uuid;
 
 /// Idle readers kept open; more are opened while more requests read at once.
 const KEEP_IDLE: usize = 8;
@@ -323,134 +321,6 @@ impl Row<'_> {
             column: name.to_string(),
             problem: "not one of the known values",
         })
-    }
-}
-
-/// One column of the current row.
-#[derive(Clone, Copy)]
-pub struct Value {
-    statement: *mut ffi::sqlite3_stmt,
-    index: c_int,
-}
-
-impl Value {
-    /// Column `index` of the row `statement` is positioned on.
-    ///
-    /// # Safety
-    /// `statement` must be live and positioned on a row (its last step answered a row), and
-    /// stay so while the value is read.
-    pub(crate) unsafe fn at(statement: *mut ffi::sqlite3_stmt, index: c_int) -> Value {
-        Value { statement, index }
-    }
-
-    fn kind(self) -> c_int {
-        // SAFETY: a live statement positioned on a row; the index comes from its columns.
-        unsafe { ffi::sqlite3_column_type(self.statement, self.index) }
-    }
-
-    fn int(self) -> Result<i64, &'static str> {
-        match self.kind() {
-            // SAFETY: as in `kind`.
-            ffi::SQLITE_INTEGER => {
-                Ok(unsafe { ffi::sqlite3_column_int64(self.statement, self.index) })
-            }
-            _ => Err("not an integer"),
-        }
-    }
-
-    fn text(self) -> Result<String, &'static str> {
-        if self.kind() != ffi::SQLITE_TEXT {
-            return Err("not text");
-        }
-        // SAFETY: as in `kind`; the bytes are copied before the statement moves on.
-        let bytes = unsafe {
-            let data = ffi::sqlite3_column_text(self.statement, self.index);
-            let len = ffi::sqlite3_column_bytes(self.statement, self.index);
-            if data.is_null() {
-                return Ok(String::new());
-            }
-            std::slice::from_raw_parts(data, len.max(0) as usize)
-        };
-        String::from_utf8(bytes.to_vec()).map_err(|_| "not UTF-8")
-    }
-
-    fn blob(self) -> Result<Vec<u8>, &'static str> {
-        if self.kind() != ffi::SQLITE_BLOB {
-            return Err("not a blob");
-        }
-        // SAFETY: as in `text`.
-        let bytes = unsafe {
-            let data = ffi::sqlite3_column_blob(self.statement, self.index);
-            let len = ffi::sqlite3_column_bytes(self.statement, self.index);
-            if data.is_null() {
-                return Ok(Vec::new());
-            }
-            std::slice::from_raw_parts(data.cast::<u8>(), len.max(0) as usize)
-        };
-        Ok(bytes.to_vec())
-    }
-
-    fn is_null(self) -> bool {
-        self.kind() == ffi::SQLITE_NULL
-    }
-}
-
-/// A Rust value read from one column, the way sqlx stores it in SQLite.
-pub trait Column: Sized {
-    fn read(value: Value) -> Result<Self, &'static str>;
-}
-
-impl Column for i64 {
-    fn read(value: Value) -> Result<Self, &'static str> {
-        value.int()
-    }
-}
-
-impl Column for i32 {
-    fn read(value: Value) -> Result<Self, &'static str> {
-        i32::try_from(value.int()?).map_err(|_| "out of range")
-    }
-}
-
-impl Column for bool {
-    fn read(value: Value) -> Result<Self, &'static str> {
-        value.int().map(|n| n != 0)
-    }
-}
-
-impl Column for String {
-    fn read(value: Value) -> Result<Self, &'static str> {
-        value.text()
-    }
-}
-
-impl Column for Uuid {
-    fn read(value: Value) -> Result<Self, &'static str> {
-        Uuid::from_slice(&value.blob()?).map_err(|_| "not a 16-byte id")
-    }
-}
-
-impl Column for DateTime<Utc> {
-    fn read(value: Value) -> Result<Self, &'static str> {
-        DateTime::parse_from_rfc3339(&value.text()?)
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(|_| "not an RFC 3339 time")
-    }
-}
-
-impl Column for NaiveDate {
-    fn read(value: Value) -> Result<Self, &'static str> {
-        NaiveDate::parse_from_str(&value.text()?, "%F").map_err(|_| "not a date")
-    }
-}
-
-impl<T: Column> Column for Option<T> {
-    fn read(value: Value) -> Result<Self, &'static str> {
-        if value.is_null() {
-            Ok(None)
-        } else {
-            T::read(value).map(Some)
-        }
     }
 }
 

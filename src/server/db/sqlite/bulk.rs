@@ -6,13 +6,12 @@
 //! binding than in inserting; this path runs at the speed of SQLite itself.
 //! PostgreSQL: multi-row `values` lists.
 
-use super::direct::{Column, Value};
-use super::sql::{Arg, Sql};
-use super::{Conn, on};
+use super::{Column, Value, bind_args, error_from};
 use crate::bind_all;
-use chrono::SecondsFormat;
+use crate::server::db::sql::{Arg, Sql};
+use crate::server::db::{Conn, on};
 use libsqlite3_sys as ffi;
-use std::ffi::{CStr, CString, c_int};
+use std::ffi::{CString, c_int};
 use std::ptr::NonNull;
 
 /// From this many rows on, SQLite inserts are staged through a temporary table.
@@ -82,14 +81,6 @@ pub async fn insert_rows(
 pub struct Prepared {
     db: NonNull<ffi::sqlite3>,
     statement: NonNull<ffi::sqlite3_stmt>,
-}
-
-pub(crate) fn error_from(db: NonNull<ffi::sqlite3>, code: c_int) -> sqlx::Error {
-    // SAFETY: `db` is a live connection handle; the message is copied before any other call.
-    let message = unsafe { CStr::from_ptr(ffi::sqlite3_errmsg(db.as_ptr())) }
-        .to_string_lossy()
-        .into_owned();
-    sqlx::Error::Protocol(format!("sqlite error {code}: {message}"))
 }
 
 impl Prepared {
@@ -188,81 +179,6 @@ impl Cells {
     pub fn get<T: Column>(&self, index: c_int) -> Result<T, &'static str> {
         // SAFETY: `Cells` exists only while its statement is positioned on a row.
         T::read(unsafe { Value::at(self.0, index) })
-    }
-}
-
-/// Binds `args` to the parameters of the live statement `s` of connection `db`: the n-th value
-/// to `$n` where the SQL names its parameters so (as the repository's shared statements do),
-/// else to the n-th `?`.
-pub(crate) fn bind_args(
-    db: NonNull<ffi::sqlite3>,
-    s: *mut ffi::sqlite3_stmt,
-    args: &[Arg],
-) -> Result<(), sqlx::Error> {
-    // SAFETY: `s` is live. `?` parameters have no name; `$n` ones do.
-    let named = !unsafe { ffi::sqlite3_bind_parameter_name(s, 1) }.is_null();
-    for (i, arg) in args.iter().enumerate() {
-        let position = i as c_int + 1;
-        let index = if named {
-            let name = CString::new(format!("${position}")).unwrap_or_default();
-            // SAFETY: `s` is live; the name is NUL-terminated.
-            match unsafe { ffi::sqlite3_bind_parameter_index(s, name.as_ptr()) } {
-                0 => position,
-                found => found,
-            }
-        } else {
-            position
-        };
-        // SAFETY: `s` is a live prepared statement; text and blobs are copied by SQLite
-        // (SQLITE_TRANSIENT) before the call returns.
-        let code = unsafe {
-            match arg {
-                Arg::Text(v) | Arg::OptText(Some(v)) => bind_text(s, index, v),
-                Arg::Int(v) | Arg::OptInt(Some(v)) => ffi::sqlite3_bind_int64(s, index, *v),
-                Arg::Bool(v) => ffi::sqlite3_bind_int64(s, index, i64::from(*v)),
-                Arg::Uuid(v) | Arg::OptUuid(Some(v)) => {
-                    let bytes = v.as_bytes();
-                    ffi::sqlite3_bind_blob(
-                        s,
-                        index,
-                        bytes.as_ptr().cast(),
-                        bytes.len() as c_int,
-                        ffi::SQLITE_TRANSIENT(),
-                    )
-                }
-                // The same text sqlx writes, so reads and comparisons agree.
-                Arg::Time(v) | Arg::OptTime(Some(v)) => {
-                    bind_text(s, index, &v.to_rfc3339_opts(SecondsFormat::AutoSi, false))
-                }
-                Arg::Date(v) | Arg::OptDate(Some(v)) => {
-                    bind_text(s, index, &v.format("%F").to_string())
-                }
-                Arg::OptText(None)
-                | Arg::OptInt(None)
-                | Arg::OptUuid(None)
-                | Arg::OptTime(None)
-                | Arg::OptDate(None) => ffi::sqlite3_bind_null(s, index),
-            }
-        };
-        if code != ffi::SQLITE_OK {
-            return Err(error_from(db, code));
-        }
-    }
-    Ok(())
-}
-
-/// # Safety
-/// `s` must be a live prepared statement.
-unsafe fn bind_text(s: *mut ffi::sqlite3_stmt, index: c_int, text: &str) -> c_int {
-    // SAFETY: the caller's statement; SQLite copies the bytes (SQLITE_TRANSIENT).
-    unsafe {
-        ffi::sqlite3_bind_text(
-            s,
-            index,
-            text.as_ptr().cast(),
-            text.len() as c_int,
-            ffi::SQLITE_TRANSIENT(),
-        )
     }
 }
 
