@@ -1,4 +1,6 @@
-//! How times, dates and amounts read for one person: their time zone and their locale.
+//! How times, dates and amounts read for one person: their time zone and their locale. A little
+//! over 600 lines on purpose: the locales and the formatting that reads them go together, and a
+//! quarter of the file is their tests.
 //!
 //! The browser gets no time-zone database (it would weigh more than the pages that use it).
 //! The server, which has one, sends each page the offsets of the reader's zone around today
