@@ -493,7 +493,11 @@ impl Unique {
     pub fn violated_by(self, err: &sqlx::Error) -> bool {
         match err {
             sqlx::Error::Database(db) if db.is_unique_violation() => {
-                db.constraint() == Some(self.postgres) || db.message().contains(self.sqlite)
+                // SQLite names the columns, or the index for an expression (`lower(name)`).
+                let (constraint, message) = (db.constraint().unwrap_or_default(), db.message());
+                [self.postgres, self.sqlite]
+                    .iter()
+                    .any(|n| constraint == *n || message.contains(n))
             }
             _ => false,
         }
