@@ -26,13 +26,13 @@ macro_rules! record_fns {
         #[server(prefix = "/api/fn", input = Json)]
         pub async fn $list(query: ListQuery) -> Result<Page<$Record>, AppError> {
             let (state, principal) = ctx::request().await?;
-            ctx::answer(sales::$service::list(&state, &principal, &query).await)
+            ctx::answer(sales::record::list::<$Record>(&state, &principal, &query).await)
         }
 
         #[server(prefix = "/api/fn", input = Json)]
         pub async fn $get(id: Uuid) -> Result<$Record, AppError> {
             let (state, principal) = ctx::request().await?;
-            ctx::answer(sales::$service::get(&state, &principal, id).await)
+            ctx::answer(sales::record::read::<$Record>(&state, &principal, id).await)
         }
 
         /// `key` is made by the form once per submission: a retry creates nothing new.
@@ -40,8 +40,14 @@ macro_rules! record_fns {
         pub async fn $create(input: $New, key: String) -> Result<$Created, AppError> {
             let (state, principal) = ctx::request().await?;
             ctx::answer(
-                sales::$service::create(&state, &principal, &ctx::client(), input, Some(&key))
-                    .await,
+                sales::record::create::<$Record>(
+                    &state,
+                    &principal,
+                    &ctx::client(),
+                    input,
+                    Some(&key),
+                )
+                .await,
             )
         }
 

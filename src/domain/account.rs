@@ -8,7 +8,6 @@ use uuid::Uuid;
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct AccountFields {
     #[serde(default)]
     pub name: String,
@@ -68,14 +67,12 @@ impl AccountFields {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct Account {
     pub id: Uuid,
     pub owner_id: Uuid,
     #[serde(default)]
     pub owner_name: Option<String>,
     #[serde(flatten)]
-    #[cfg_attr(feature = "ssr", sqlx(flatten))]
     pub fields: AccountFields,
     #[serde(default)]
     pub primary_contact_name: Option<String>,
@@ -84,6 +81,23 @@ pub struct Account {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
+}
+
+impl Account {
+    /// A new account as it is first stored (what the database adds is read back after).
+    pub fn fresh(id: Uuid, owner_id: Uuid, fields: AccountFields, now: DateTime<Utc>) -> Account {
+        Account {
+            id,
+            owner_id,
+            owner_name: None,
+            fields,
+            primary_contact_name: None,
+            contact_count: 0,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

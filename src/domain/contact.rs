@@ -28,7 +28,6 @@ fn yes() -> bool {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct ContactFields {
     #[serde(default)]
     pub first_name: Option<String>,
@@ -107,20 +106,17 @@ impl ContactFields {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct Contact {
     pub id: Uuid,
     pub owner_id: Uuid,
     #[serde(default)]
     pub owner_name: Option<String>,
     #[serde(flatten)]
-    #[cfg_attr(feature = "ssr", sqlx(flatten))]
     pub fields: ContactFields,
     #[serde(default)]
     pub account_name: Option<String>,
     /// Answers beyond the standard fields (kickoff forms).
     #[serde(default, skip_serializing_if = "CustomAnswers::is_empty")]
-    #[cfg_attr(feature = "ssr", sqlx(try_from = "Option<String>"))]
     #[cfg_attr(feature = "ssr", schema(value_type = Object))]
     pub custom: CustomAnswers,
     pub created_at: DateTime<Utc>,
@@ -129,6 +125,21 @@ pub struct Contact {
 }
 
 impl Contact {
+    /// A new contact as it is first stored (what the database adds is read back after).
+    pub fn fresh(id: Uuid, owner_id: Uuid, fields: ContactFields, now: DateTime<Utc>) -> Contact {
+        Contact {
+            id,
+            owner_id,
+            owner_name: None,
+            fields,
+            account_name: None,
+            custom: CustomAnswers::default(),
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        }
+    }
+
     pub fn name(&self) -> String {
         self.fields.full_name()
     }

@@ -43,7 +43,6 @@ impl LeadStatus {
 /// The fields a person edits on a lead.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct LeadFields {
     #[serde(default)]
     pub name: String,
@@ -104,7 +103,6 @@ impl LeadFields {
 /// A lead as lists, detail pages and the API show it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct Lead {
     pub id: Uuid,
     pub owner_id: Uuid,
@@ -113,19 +111,44 @@ pub struct Lead {
     pub status: LeadStatus,
     pub disqualify_reason: Option<String>,
     #[serde(flatten)]
-    #[cfg_attr(feature = "ssr", sqlx(flatten))]
     pub fields: LeadFields,
     pub converted_account_id: Option<Uuid>,
     pub converted_contact_id: Option<Uuid>,
     pub converted_opportunity_id: Option<Uuid>,
     /// Answers beyond the standard fields (kickoff forms).
     #[serde(default, skip_serializing_if = "CustomAnswers::is_empty")]
-    #[cfg_attr(feature = "ssr", sqlx(try_from = "Option<String>"))]
     #[cfg_attr(feature = "ssr", schema(value_type = Object))]
     pub custom: CustomAnswers,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
+}
+
+impl Lead {
+    /// A new lead as it is first stored (what the database adds is read back after).
+    pub fn fresh(
+        id: Uuid,
+        owner_id: Uuid,
+        fields: LeadFields,
+        status: LeadStatus,
+        now: DateTime<Utc>,
+    ) -> Lead {
+        Lead {
+            id,
+            owner_id,
+            owner_name: None,
+            status,
+            disqualify_reason: None,
+            fields,
+            converted_account_id: None,
+            converted_contact_id: None,
+            converted_opportunity_id: None,
+            custom: CustomAnswers::default(),
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        }
+    }
 }
 
 /// What creating a lead takes.

@@ -192,7 +192,6 @@ pub fn check_stage_move(
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct OpportunityFields {
     #[serde(default)]
     pub name: String,
@@ -202,7 +201,6 @@ pub struct OpportunityFields {
     pub primary_contact_id: Option<Uuid>,
     /// Minor units; sent and shown as a decimal.
     #[serde(default, with = "opt_decimal_minor")]
-    #[cfg_attr(feature = "ssr", sqlx(rename = "value_minor"))]
     #[cfg_attr(feature = "ssr", schema(value_type = Option<f64>))]
     pub value: Option<i64>,
     #[serde(default = "default_currency")]
@@ -260,14 +258,12 @@ impl OpportunityFields {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct Opportunity {
     pub id: Uuid,
     pub owner_id: Uuid,
     #[serde(default)]
     pub owner_name: Option<String>,
     #[serde(flatten)]
-    #[cfg_attr(feature = "ssr", sqlx(flatten))]
     pub fields: OpportunityFields,
     pub stage: String,
     /// The stage's label as configured (what people read; `stage` is its key).

@@ -32,7 +32,7 @@ macro_rules! record_api {
                 responses((status = 200, body = Page<$Record>), (status = 401, body = ErrorBody),
                           (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
             pub async fn list(State(state): State<AppState>, principal: Principal, Params(q): Params<ListQuery>) -> AppResult<Json<Page<$Record>>> {
-                Ok(Json(service::list(&state, &principal, &q).await?))
+                Ok(Json(sales::record::list::<$Record>(&state, &principal, &q).await?))
             }
 
             #[utoipa::path(post, path = $list_path, tag = $tag, request_body = $New,
@@ -46,14 +46,14 @@ macro_rules! record_api {
                 IdempotencyKey(key): IdempotencyKey,
                 Body(input): Body<$New>,
             ) -> AppResult<(StatusCode, Json<$Created>)> {
-                let created = service::create(&state, &principal, &client, input, key.as_deref()).await?;
+                let created = sales::record::create::<$Record>(&state, &principal, &client, input, key.as_deref()).await?;
                 Ok((StatusCode::CREATED, Json(created)))
             }
 
             #[utoipa::path(get, path = $item_path, tag = $tag, params(("id" = uuid::Uuid, Path)),
                 responses((status = 200, body = $Record), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
             pub async fn get(State(state): State<AppState>, principal: Principal, RecordId(id): RecordId) -> AppResult<Json<$Record>> {
-                Ok(Json(service::get(&state, &principal, id).await?))
+                Ok(Json(sales::record::read::<$Record>(&state, &principal, id).await?))
             }
 
             #[utoipa::path(put, path = $item_path, tag = $tag, params(("id" = uuid::Uuid, Path)), request_body = $Patch,

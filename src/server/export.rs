@@ -209,19 +209,29 @@ async fn page(
             };
             let (items, cursor) = match kind {
                 ExportKind::Leads => {
-                    let p = sales::leads::list(state, principal, &q).await?;
+                    let p = sales::record::list::<crate::domain::lead::Lead>(state, principal, &q)
+                        .await?;
                     (values(p.items), p.next_cursor)
                 }
                 ExportKind::Contacts => {
-                    let p = sales::contacts::list(state, principal, &q).await?;
+                    let p = sales::record::list::<crate::domain::contact::Contact>(
+                        state, principal, &q,
+                    )
+                    .await?;
                     (values(p.items), p.next_cursor)
                 }
                 ExportKind::Accounts => {
-                    let p = sales::accounts::list(state, principal, &q).await?;
+                    let p = sales::record::list::<crate::domain::account::Account>(
+                        state, principal, &q,
+                    )
+                    .await?;
                     (values(p.items), p.next_cursor)
                 }
                 ExportKind::Opportunities => {
-                    let p = sales::opportunities::list(state, principal, &q).await?;
+                    let p = sales::record::list::<crate::domain::opportunity::Opportunity>(
+                        state, principal, &q,
+                    )
+                    .await?;
                     (values(p.items), p.next_cursor)
                 }
                 ExportKind::Tickets => return Err(AppError::NotFound),

@@ -1,6 +1,6 @@
 //! Accounts (companies).
 
-use super::direct::{DirectError, FromDirect, Row};
+use super::cells::{Cells, Decoded, rows_decoded};
 use super::list::ListSpec;
 use super::sql::Arg;
 use super::sql::{SortColumn, SortType};
@@ -76,29 +76,31 @@ pub async fn get_now(db: &Db, id: Uuid) -> Result<Option<Account>, sqlx::Error> 
     db.read_one(&BY_ID, vec![Arg::Uuid(id)]).await
 }
 
-impl FromDirect for Account {
-    fn from_direct(r: &Row<'_>) -> Result<Self, DirectError> {
+impl Decoded for Account {
+    fn decode(r: &impl Cells) -> Result<Self, sqlx::Error> {
         Ok(Account {
-            id: r.get("id")?,
-            owner_id: r.get("owner_id")?,
-            owner_name: r.get("owner_name")?,
+            id: r.cell("id")?,
+            owner_id: r.cell("owner_id")?,
+            owner_name: r.cell("owner_name")?,
             fields: AccountFields {
-                name: r.get("name")?,
-                domain: r.get("domain")?,
-                industry: r.get("industry")?,
-                phone: r.get("phone")?,
-                city: r.get("city")?,
-                annual_revenue: r.get("annual_revenue")?,
-                primary_contact_id: r.get("primary_contact_id")?,
+                name: r.cell("name")?,
+                domain: r.cell("domain")?,
+                industry: r.cell("industry")?,
+                phone: r.cell("phone")?,
+                city: r.cell("city")?,
+                annual_revenue: r.cell("annual_revenue")?,
+                primary_contact_id: r.cell("primary_contact_id")?,
             },
-            primary_contact_name: r.get("primary_contact_name")?,
-            contact_count: r.get("contact_count")?,
-            created_at: r.get("created_at")?,
-            updated_at: r.get("updated_at")?,
-            version: r.get("version")?,
+            primary_contact_name: r.cell("primary_contact_name")?,
+            contact_count: r.cell("contact_count")?,
+            created_at: r.cell("created_at")?,
+            updated_at: r.cell("updated_at")?,
+            version: r.cell("version")?,
         })
     }
 }
+
+rows_decoded!(Account);
 
 pub async fn insert(c: &mut Conn<'_>, a: &Account) -> Result<(), sqlx::Error> {
     let sql =

@@ -1,6 +1,6 @@
 //! Contacts.
 
-use super::direct::{DirectError, FromDirect, Row};
+use super::cells::{Cells, Decoded, custom_answers, rows_decoded};
 use super::list::ListSpec;
 use super::sql::Arg;
 use super::sql::{SortColumn, SortType};
@@ -68,31 +68,33 @@ pub async fn get_now(db: &Db, id: Uuid) -> Result<Option<Contact>, sqlx::Error> 
     db.read_one(&BY_ID, vec![Arg::Uuid(id)]).await
 }
 
-impl FromDirect for Contact {
-    fn from_direct(r: &Row<'_>) -> Result<Self, DirectError> {
+impl Decoded for Contact {
+    fn decode(r: &impl Cells) -> Result<Self, sqlx::Error> {
         Ok(Contact {
-            id: r.get("id")?,
-            owner_id: r.get("owner_id")?,
-            owner_name: r.get("owner_name")?,
+            id: r.cell("id")?,
+            owner_id: r.cell("owner_id")?,
+            owner_name: r.cell("owner_name")?,
             fields: ContactFields {
-                first_name: r.get("first_name")?,
-                last_name: r.get("last_name")?,
-                email: r.get("email")?,
-                phone: r.get("phone")?,
-                title: r.get("title")?,
-                account_id: r.get("account_id")?,
-                role: r.parse("role")?,
-                active: r.get("active")?,
-                is_test: r.get("is_test")?,
+                first_name: r.cell("first_name")?,
+                last_name: r.cell("last_name")?,
+                email: r.cell("email")?,
+                phone: r.cell("phone")?,
+                title: r.cell("title")?,
+                account_id: r.cell("account_id")?,
+                role: r.cell("role")?,
+                active: r.cell("active")?,
+                is_test: r.cell("is_test")?,
             },
-            account_name: r.get("account_name")?,
-            custom: r.custom("custom")?,
-            created_at: r.get("created_at")?,
-            updated_at: r.get("updated_at")?,
-            version: r.get("version")?,
+            account_name: r.cell("account_name")?,
+            custom: custom_answers(r.cell("custom")?),
+            created_at: r.cell("created_at")?,
+            updated_at: r.cell("updated_at")?,
+            version: r.cell("version")?,
         })
     }
 }
+
+rows_decoded!(Contact);
 
 pub async fn insert(c: &mut Conn<'_>, k: &Contact) -> Result<(), sqlx::Error> {
     let sql = "insert into contacts (id, owner_id, first_name, last_name, email, phone, title, account_id, role,

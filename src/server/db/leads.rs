@@ -1,6 +1,6 @@
 //! Leads.
 
-use super::direct::{DirectError, FromDirect, Row};
+use super::cells::{Cells, Decoded, custom_answers, rows_decoded};
 use super::list::ListSpec;
 use super::sql::Arg;
 use super::sql::{SortColumn, SortType};
@@ -71,34 +71,36 @@ pub async fn get_now(db: &Db, id: Uuid) -> Result<Option<Lead>, sqlx::Error> {
     db.read_one(&BY_ID, vec![Arg::Uuid(id)]).await
 }
 
-impl FromDirect for Lead {
-    fn from_direct(r: &Row<'_>) -> Result<Self, DirectError> {
+impl Decoded for Lead {
+    fn decode(r: &impl Cells) -> Result<Self, sqlx::Error> {
         Ok(Lead {
-            id: r.get("id")?,
-            owner_id: r.get("owner_id")?,
-            owner_name: r.get("owner_name")?,
-            status: r.parse("status")?,
-            disqualify_reason: r.get("disqualify_reason")?,
+            id: r.cell("id")?,
+            owner_id: r.cell("owner_id")?,
+            owner_name: r.cell("owner_name")?,
+            status: r.cell("status")?,
+            disqualify_reason: r.cell("disqualify_reason")?,
             fields: LeadFields {
-                name: r.get("name")?,
-                company: r.get("company")?,
-                email: r.get("email")?,
-                phone: r.get("phone")?,
-                source: r.parse("source")?,
-                utm_source: r.get("utm_source")?,
-                utm_medium: r.get("utm_medium")?,
-                utm_campaign: r.get("utm_campaign")?,
+                name: r.cell("name")?,
+                company: r.cell("company")?,
+                email: r.cell("email")?,
+                phone: r.cell("phone")?,
+                source: r.cell("source")?,
+                utm_source: r.cell("utm_source")?,
+                utm_medium: r.cell("utm_medium")?,
+                utm_campaign: r.cell("utm_campaign")?,
             },
-            converted_account_id: r.get("converted_account_id")?,
-            converted_contact_id: r.get("converted_contact_id")?,
-            converted_opportunity_id: r.get("converted_opportunity_id")?,
-            custom: r.custom("custom")?,
-            created_at: r.get("created_at")?,
-            updated_at: r.get("updated_at")?,
-            version: r.get("version")?,
+            converted_account_id: r.cell("converted_account_id")?,
+            converted_contact_id: r.cell("converted_contact_id")?,
+            converted_opportunity_id: r.cell("converted_opportunity_id")?,
+            custom: custom_answers(r.cell("custom")?),
+            created_at: r.cell("created_at")?,
+            updated_at: r.cell("updated_at")?,
+            version: r.cell("version")?,
         })
     }
 }
+
+rows_decoded!(Lead);
 
 pub async fn insert(c: &mut Conn<'_>, l: &Lead) -> Result<(), sqlx::Error> {
     let sql = "insert into leads (id, owner_id, name, company, email, phone, source, utm_source, utm_medium,

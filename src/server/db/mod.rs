@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod activities;
 pub mod audit;
+pub mod cells;
 pub mod contacts;
 pub mod forms;
 pub mod idempotency;
@@ -93,6 +94,13 @@ macro_rules! text_enum {
                 buf: &mut <DB as ::sqlx::Database>::ArgumentBuffer<'q>,
             ) -> Result<::sqlx::encode::IsNull, ::sqlx::error::BoxDynError> {
                 <&'q str as ::sqlx::Encode<'q, DB>>::encode_by_ref(&self.as_str(), buf)
+            }
+        }
+        impl $crate::server::db::sqlite::Column for $t {
+            fn read(value: $crate::server::db::sqlite::Value) -> Result<Self, &'static str> {
+                <String as $crate::server::db::sqlite::Column>::read(value)?
+                    .parse()
+                    .map_err(|_| "not one of the known values")
             }
         }
     };

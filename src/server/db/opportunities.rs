@@ -1,6 +1,6 @@
 //! Opportunities, their stage history, and the pipeline stages.
 
-use super::direct::{DirectError, FromDirect, Row};
+use super::cells::{Cells, Decoded, rows_decoded};
 use super::list::ListSpec;
 use super::sql::Arg;
 use super::sql::{SortColumn, SortType};
@@ -87,35 +87,37 @@ pub async fn get_now(db: &Db, id: Uuid) -> Result<Option<Opportunity>, sqlx::Err
     db.read_one(&BY_ID, vec![Arg::Uuid(id)]).await
 }
 
-impl FromDirect for Opportunity {
-    fn from_direct(r: &Row<'_>) -> Result<Self, DirectError> {
+impl Decoded for Opportunity {
+    fn decode(r: &impl Cells) -> Result<Self, sqlx::Error> {
         Ok(Opportunity {
-            id: r.get("id")?,
-            owner_id: r.get("owner_id")?,
-            owner_name: r.get("owner_name")?,
+            id: r.cell("id")?,
+            owner_id: r.cell("owner_id")?,
+            owner_name: r.cell("owner_name")?,
             fields: OpportunityFields {
-                name: r.get("name")?,
-                account_id: r.get("account_id")?,
-                primary_contact_id: r.get("primary_contact_id")?,
-                value: r.get("value_minor")?,
-                currency: r.get("currency")?,
-                expected_close: r.get("expected_close")?,
-                lost_reason: r.parse_opt("lost_reason")?,
+                name: r.cell("name")?,
+                account_id: r.cell("account_id")?,
+                primary_contact_id: r.cell("primary_contact_id")?,
+                value: r.cell("value_minor")?,
+                currency: r.cell("currency")?,
+                expected_close: r.cell("expected_close")?,
+                lost_reason: r.cell("lost_reason")?,
             },
-            stage: r.get("stage")?,
-            stage_label: r.get("stage_label")?,
-            probability: r.get("probability")?,
-            account_name: r.get("account_name")?,
-            primary_contact_name: r.get("primary_contact_name")?,
-            stage_entered_at: r.get("stage_entered_at")?,
-            closed_at: r.get("closed_at")?,
-            lead_id: r.get("lead_id")?,
-            created_at: r.get("created_at")?,
-            updated_at: r.get("updated_at")?,
-            version: r.get("version")?,
+            stage: r.cell("stage")?,
+            stage_label: r.cell("stage_label")?,
+            probability: r.cell("probability")?,
+            account_name: r.cell("account_name")?,
+            primary_contact_name: r.cell("primary_contact_name")?,
+            stage_entered_at: r.cell("stage_entered_at")?,
+            closed_at: r.cell("closed_at")?,
+            lead_id: r.cell("lead_id")?,
+            created_at: r.cell("created_at")?,
+            updated_at: r.cell("updated_at")?,
+            version: r.cell("version")?,
         })
     }
 }
+
+rows_decoded!(Opportunity);
 
 pub async fn insert(c: &mut Conn<'_>, o: &Opportunity) -> Result<(), sqlx::Error> {
     let sql = "insert into opportunities (id, owner_id, name, account_id, primary_contact_id, value_minor, currency,

@@ -1,7 +1,7 @@
 //! Sign-in sessions as the server sees them. The cookie session (tower-sessions) only points
 //! at a row here; this row decides whether the sign-in is still good.
 
-use super::direct::{DirectError, FromDirect, Row};
+use super::cells::{Cells, Decoded, rows_decoded};
 use super::sql::Arg;
 use super::users::UserRow;
 use super::{Conn, Db, on};
@@ -33,7 +33,7 @@ pub async fn insert(c: &mut Conn<'_>, s: &NewSession<'_>) -> Result<(), sqlx::Er
 }
 
 /// A live sign-in with its user, as loaded on every request that carries the cookie.
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug)]
 pub struct SessionWithUser {
     pub session_id: Uuid,
     pub last_seen_at: DateTime<Utc>,
@@ -41,22 +41,23 @@ pub struct SessionWithUser {
     pub ended_at: Option<DateTime<Utc>>,
     /// The reach generation when the row was read (see `state::ReachMemo`).
     pub reach_generation: i64,
-    #[sqlx(flatten)]
     pub user: UserRow,
 }
 
-impl FromDirect for SessionWithUser {
-    fn from_direct(r: &Row<'_>) -> Result<Self, DirectError> {
+impl Decoded for SessionWithUser {
+    fn decode(r: &impl Cells) -> Result<Self, sqlx::Error> {
         Ok(SessionWithUser {
-            session_id: r.get("session_id")?,
-            last_seen_at: r.get("last_seen_at")?,
-            expires_at: r.get("expires_at")?,
-            ended_at: r.get("ended_at")?,
-            reach_generation: r.get("reach_generation")?,
-            user: UserRow::from_direct(r)?,
+            session_id: r.cell("session_id")?,
+            last_seen_at: r.cell("last_seen_at")?,
+            expires_at: r.cell("expires_at")?,
+            ended_at: r.cell("ended_at")?,
+            reach_generation: r.cell("reach_generation")?,
+            user: UserRow::decode(r)?,
         })
     }
 }
+
+rows_decoded!(SessionWithUser);
 
 /// A sign-in session by id, with its user.
 pub const WITH_USER: &str = "select s.id as session_id, s.last_seen_at, s.expires_at, s.ended_at,

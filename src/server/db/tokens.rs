@@ -1,7 +1,7 @@
 //! API tokens (for scripts and integrations) and one-time links (setup, set-password).
 //! Only SHA-256 hashes of the secrets are stored.
 
-use super::direct::FromDirect;
+use super::cells::{Cells, Decoded, rows_decoded};
 use super::sql::Arg;
 use super::users::UserRow;
 use super::{Conn, Db, on};
@@ -21,26 +21,27 @@ pub async fn insert_api_token(
         .execute(c).await.map(|_| ()))
 }
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug)]
 pub struct TokenWithUser {
     pub token_id: Uuid,
     pub last_used_at: Option<DateTime<Utc>>,
     /// The reach generation when the row was read (see `state::ReachMemo`).
     pub reach_generation: i64,
-    #[sqlx(flatten)]
     pub user: UserRow,
 }
 
-impl FromDirect for TokenWithUser {
-    fn from_direct(r: &super::direct::Row<'_>) -> Result<Self, super::direct::DirectError> {
+impl Decoded for TokenWithUser {
+    fn decode(r: &impl Cells) -> Result<Self, sqlx::Error> {
         Ok(TokenWithUser {
-            token_id: r.get("token_id")?,
-            last_used_at: r.get("last_used_at")?,
-            reach_generation: r.get("reach_generation")?,
-            user: UserRow::from_direct(r)?,
+            token_id: r.cell("token_id")?,
+            last_used_at: r.cell("last_used_at")?,
+            reach_generation: r.cell("reach_generation")?,
+            user: UserRow::decode(r)?,
         })
     }
 }
+
+rows_decoded!(TokenWithUser);
 
 /// The live token with this hash, and its user.
 pub const API_TOKEN_USER: &str = "select t.id as token_id, t.last_used_at,

@@ -1,11 +1,12 @@
 //! Staff users.
 
+use super::cells::{Cells, Decoded, rows_decoded};
 use super::{Conn, on};
 use crate::domain::user::{CurrentUser, Role};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-#[derive(Clone, Debug, sqlx::FromRow)]
+#[derive(Clone, Debug)]
 pub struct UserRow {
     pub id: Uuid,
     pub email: String,
@@ -20,23 +21,25 @@ pub struct UserRow {
     pub locale: Option<String>,
 }
 
-impl super::direct::FromDirect for UserRow {
-    fn from_direct(r: &super::direct::Row<'_>) -> Result<Self, super::direct::DirectError> {
+impl Decoded for UserRow {
+    fn decode(r: &impl Cells) -> Result<Self, sqlx::Error> {
         Ok(UserRow {
-            id: r.get("id")?,
-            email: r.get("email")?,
-            name: r.get("name")?,
-            role: r.parse("role")?,
-            password_hash: r.get("password_hash")?,
-            active: r.get("active")?,
-            created_at: r.get("created_at")?,
-            updated_at: r.get("updated_at")?,
-            last_login_at: r.get("last_login_at")?,
-            time_zone: r.get("time_zone")?,
-            locale: r.get("locale")?,
+            id: r.cell("id")?,
+            email: r.cell("email")?,
+            name: r.cell("name")?,
+            role: r.cell("role")?,
+            password_hash: r.cell("password_hash")?,
+            active: r.cell("active")?,
+            created_at: r.cell("created_at")?,
+            updated_at: r.cell("updated_at")?,
+            last_login_at: r.cell("last_login_at")?,
+            time_zone: r.cell("time_zone")?,
+            locale: r.cell("locale")?,
         })
     }
 }
+
+rows_decoded!(UserRow);
 
 impl UserRow {
     pub fn current(&self) -> CurrentUser {

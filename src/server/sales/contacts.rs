@@ -1,49 +1,36 @@
 //! Contacts: list, read, create and edit, with one contact per email address.
 
-use super::{Actor, IdemKey, commit_create, edit, owner_for_new, replay, require_exists};
+use super::record::{self, Creatable, Listed};
+use super::{Actor, require_exists};
 use crate::domain::contact::{Contact, ContactFields, ContactPatch, ContactRole, NewContact};
-use crate::domain::error::{AppError, AppResult};
-use crate::domain::records::{ListQuery, Page, RecordKind};
-use crate::server::db::list;
+use crate::domain::error::AppResult;
+use crate::domain::records::{ListQuery, RecordKind};
+use crate::server::db::list::{Filter, ListSpec};
 use crate::server::db::narrow::Contacts;
 use crate::server::db::{Conn, contacts};
-use crate::server::policy::{Action, Target, authorize, sight};
-use crate::server::principal::{ClientInfo, Principal};
+use crate::server::principal::{ClientInfo, Principal, Staff};
 use crate::server::state::AppState;
 use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
 use serde_json::json;
 use uuid::Uuid;
 
-pub async fn list(
-    state: &AppState,
-    principal: &Principal,
-    query: &ListQuery,
-) -> AppResult<Page<Contact>> {
-    let staff = authorize(principal, Action::Read, Target::kind(RecordKind::Contact))?;
-    let role = match query
-        .status
-        .as_deref()
-        .filter(|s| !s.is_empty() && *s != "all")
-    {
-        Some(role) => Some(
-            role.parse::<ContactRole>()
-                .map_err(|e: String| AppError::invalid("status", e))?,
-        ),
-        None => None,
-    };
-    let filters = Contacts {
-        sight: sight(staff).map(<[Uuid]>::to_vec),
-        team: super::team_people(state, query.team_id).await?,
-        role,
-        owner: query.owner_id,
-        account: query.account_id,
+impl Listed for Contact {
+    const LIST: &'static ListSpec = &contacts::LIST;
+    fn narrow(
+        query: &ListQuery,
+        sight: Option<Vec<Uuid>>,
+        team: Option<Vec<Uuid>>,
+    ) -> AppResult<Vec<Filter>> {
+        let narrow = Contacts {
+            sight,
+            team,
+            role: record::chosen::<ContactRole>(query.status.as_deref(), "status")?,
+            owner: query.owner_id,
+            account: query.account_id,
+        };
+        Ok(narrow.filters())
     }
-    .filters();
-    list::page_now(&state.db, &contacts::LIST, query, filters).await
-}
-
-pub async fn get(state: &AppState, principal: &Principal, id: Uuid) -> AppResult<Contact> {
-    edit::read(state, principal, id).await
 }
 
 async fn check_email_free(
@@ -54,7 +41,7 @@ async fn check_email_free(
     let Some(email) = email else { return Ok(()) };
     let holder = contacts::id_by_email(c, email).await?;
     let message = format!("A contact with the email {email} already exists.");
-    edit::unique(holder, except, message)
+    record::unique(holder, except, message)
 }
 
 /// Inserts and audits a contact (inside the caller's transaction).
@@ -67,42 +54,34 @@ pub async fn insert(
 ) -> AppResult<Contact> {
     check_email_free(c, fields.email.as_deref(), None).await?;
     require_exists(c, RecordKind::Account, fields.account_id, "account_id").await?;
-    let id = Uuid::now_v7();
-    let contact = Contact {
-        id,
-        owner_id,
-        owner_name: None,
-        fields,
-        account_name: None,
-        created_at: now,
-        updated_at: now,
-        version: 1,
-        custom: Default::default(),
-    };
+    let contact = Contact::fresh(Uuid::now_v7(), owner_id, fields, now);
     let details = json!({ "fields": &contact.fields, "owner_id": owner_id });
-    edit::add(c, w, &contact, details, now).await
+    record::add(c, w, &contact, details, now).await
 }
 
-pub async fn create(
-    state: &AppState,
-    principal: &Principal,
-    client: &ClientInfo,
-    mut input: NewContact,
-    key: Option<&str>,
-) -> AppResult<Contact> {
-    let staff = authorize(principal, Action::Create, Target::kind(RecordKind::Contact))?;
-    let w = Actor { staff, client };
-    input.fields.normalize();
-    input.fields.validate()?;
-    let key = IdemKey::new(staff.user.id, key, "contact.create", &input)?;
-    let now = state.now();
-    let mut tx = state.db.begin().await?;
-    if let Some(done) = replay::<Contact>(&mut tx.c(), key.as_ref()).await? {
-        return Ok(done);
+impl Creatable for Contact {
+    type New = NewContact;
+    type Advice = ();
+    type Created = Contact;
+    fn prepare(_: &Staff, new: &mut NewContact) -> AppResult<()> {
+        new.fields.normalize();
+        new.fields.validate()
     }
-    let owner_id = owner_for_new(&mut tx.c(), staff, input.owner_id).await?;
-    let contact = insert(&mut tx.c(), &w, input.fields, owner_id, now).await?;
-    commit_create(state, tx, key.as_ref(), contact, now).await
+    fn owner_asked(new: &NewContact) -> Option<Uuid> {
+        new.owner_id
+    }
+    fn insert<'a>(
+        c: &'a mut Conn<'_>,
+        w: &'a Actor<'_>,
+        new: NewContact,
+        owner_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'a, AppResult<Contact>> {
+        Box::pin(insert(c, w, new.fields, owner_id, now))
+    }
+    fn answer(row: Contact, _: ()) -> Contact {
+        row
+    }
 }
 
 pub async fn update(
@@ -112,29 +91,23 @@ pub async fn update(
     id: Uuid,
     patch: ContactPatch,
 ) -> AppResult<Contact> {
-    let staff = authorize(principal, Action::Update, Target::kind(RecordKind::Contact))?;
-    let w = Actor { staff, client };
-    let now = state.now();
-    let mut tx = state.db.begin().await?;
-    let edit: edit::Edit<Contact> =
-        edit::open(&mut tx.c(), principal, staff, id, patch.version, now).await?;
+    let mut edit = record::open::<Contact>(state, principal, client, id, patch.version).await?;
     let current = &edit.current;
     let mut next = current.clone();
     patch.apply(&mut next.fields);
     next.fields.validate()?;
     if next.fields.email != current.fields.email {
-        check_email_free(&mut tx.c(), next.fields.email.as_deref(), Some(id)).await?;
+        check_email_free(&mut edit.tx.c(), next.fields.email.as_deref(), Some(id)).await?;
     }
     if next.fields.account_id != current.fields.account_id {
         require_exists(
-            &mut tx.c(),
+            &mut edit.tx.c(),
             RecordKind::Account,
             next.fields.account_id,
             "account_id",
         )
         .await?;
     }
-    let saved = edit.save(&mut tx.c(), &w, next, patch.owner_id).await?;
-    tx.commit().await?;
-    Ok(saved)
+    let saved = edit.save(next, patch.owner_id).await?;
+    edit.commit(saved).await
 }

@@ -1,50 +1,38 @@
 //! Leads: list, read, create (with duplicate warnings), edit (with status rules).
 
-use super::{Actor, IdemKey, commit_create, edit, owner_for_new, replay};
-use crate::domain::error::{AppError, AppResult};
+use super::Actor;
+use super::record::{self, Creatable, Listed};
+use crate::domain::error::AppResult;
 use crate::domain::lead::{
     CreatedLead, DuplicateWarning, Lead, LeadPatch, LeadStatus, NewLead, check_status_change,
 };
-use crate::domain::records::{ListQuery, Page, RecordKind};
-use crate::server::db::list;
+use crate::domain::records::{ListQuery, RecordKind};
+use crate::server::db::list::{Filter, ListSpec};
 use crate::server::db::narrow::Leads;
 use crate::server::db::{Conn, contacts, leads, records};
-use crate::server::policy::{Action, Target, authorize, sight};
-use crate::server::principal::{Principal, Staff};
+use crate::server::policy::{Action, Target, authorize};
+use crate::server::principal::{ClientInfo, Principal, Staff};
 use crate::server::state::AppState;
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
 use serde_json::json;
 use uuid::Uuid;
 
-pub async fn list(
-    state: &AppState,
-    principal: &Principal,
-    query: &ListQuery,
-) -> AppResult<Page<Lead>> {
-    let staff = authorize(principal, Action::Read, Target::kind(RecordKind::Lead))?;
-    let status = match query
-        .status
-        .as_deref()
-        .filter(|s| !s.is_empty() && *s != "all")
-    {
-        Some(status) => Some(
-            status
-                .parse::<LeadStatus>()
-                .map_err(|e: String| AppError::invalid("status", e))?,
-        ),
-        None => None,
-    };
-    let filters = Leads {
-        sight: sight(staff).map(<[Uuid]>::to_vec),
-        team: super::team_people(state, query.team_id).await?,
-        status,
-        owner: query.owner_id,
+impl Listed for Lead {
+    const LIST: &'static ListSpec = &leads::LIST;
+    fn narrow(
+        query: &ListQuery,
+        sight: Option<Vec<Uuid>>,
+        team: Option<Vec<Uuid>>,
+    ) -> AppResult<Vec<Filter>> {
+        let narrow = Leads {
+            sight,
+            team,
+            status: record::chosen::<LeadStatus>(query.status.as_deref(), "status")?,
+            owner: query.owner_id,
+        };
+        Ok(narrow.filters())
     }
-    .filters();
-    list::page_now(&state.db, &leads::LIST, query, filters).await
-}
-
-pub async fn get(state: &AppState, principal: &Principal, id: Uuid) -> AppResult<Lead> {
-    edit::read(state, principal, id).await
 }
 
 /// Contacts and open leads that share this email: shown as warnings, not refused. One the
@@ -116,65 +104,56 @@ pub async fn check_duplicates(
     possible_duplicates(&mut h.c(), staff, Some(&email), None).await
 }
 
-pub async fn create(
-    state: &AppState,
-    principal: &Principal,
-    client: &crate::server::principal::ClientInfo,
-    mut input: NewLead,
-    key: Option<&str>,
-) -> AppResult<CreatedLead> {
-    let staff = authorize(principal, Action::Create, Target::kind(RecordKind::Lead))?;
-    let w = Actor { staff, client };
-    input.fields.normalize();
-    input.validate()?;
-    let key = IdemKey::new(staff.user.id, key, "lead.create", &input)?;
-    let now = state.now();
-    // The duplicate warnings are advice, read before the write begins so they do not lengthen
-    // the one-writer-at-a-time section.
-    let warnings = {
-        let mut h = state.db.handle().await?;
-        possible_duplicates(&mut h.c(), staff, input.fields.email.as_deref(), None).await?
-    };
-    let mut tx = state.db.begin().await?;
-    if let Some(done) = replay::<CreatedLead>(&mut tx.c(), key.as_ref()).await? {
-        return Ok(done);
+impl Creatable for Lead {
+    type New = NewLead;
+    type Advice = Vec<DuplicateWarning>;
+    type Created = CreatedLead;
+    fn prepare(_: &Staff, new: &mut NewLead) -> AppResult<()> {
+        new.fields.normalize();
+        new.validate()
     }
-    let owner_id = owner_for_new(&mut tx.c(), staff, input.owner_id).await?;
-    let id = Uuid::now_v7();
-    let lead = Lead {
-        id,
-        owner_id,
-        owner_name: None,
-        status: input.status.unwrap_or(LeadStatus::New),
-        disqualify_reason: None,
-        fields: input.fields,
-        converted_account_id: None,
-        converted_contact_id: None,
-        converted_opportunity_id: None,
-        created_at: now,
-        updated_at: now,
-        version: 1,
-        custom: Default::default(),
-    };
-    let details =
-        json!({ "fields": &lead.fields, "status": lead.status, "owner_id": lead.owner_id });
-    let lead = edit::add(&mut tx.c(), &w, &lead, details, now).await?;
-    commit_create(state, tx, key.as_ref(), CreatedLead { lead, warnings }, now).await
+    fn owner_asked(new: &NewLead) -> Option<Uuid> {
+        new.owner_id
+    }
+    fn advise<'a>(
+        state: &'a AppState,
+        staff: &'a Staff,
+        new: &'a NewLead,
+    ) -> BoxFuture<'a, AppResult<Vec<DuplicateWarning>>> {
+        Box::pin(async move {
+            let mut h = state.db.handle().await?;
+            possible_duplicates(&mut h.c(), staff, new.fields.email.as_deref(), None).await
+        })
+    }
+    fn insert<'a>(
+        c: &'a mut Conn<'_>,
+        w: &'a Actor<'_>,
+        new: NewLead,
+        owner_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'a, AppResult<Lead>> {
+        Box::pin(async move {
+            let status = new.status.unwrap_or(LeadStatus::New);
+            let lead = Lead::fresh(Uuid::now_v7(), owner_id, new.fields, status, now);
+            let details =
+                json!({ "fields": &lead.fields, "status": lead.status, "owner_id": lead.owner_id });
+            record::add(c, w, &lead, details, now).await
+        })
+    }
+    fn answer(lead: Lead, warnings: Vec<DuplicateWarning>) -> CreatedLead {
+        CreatedLead { lead, warnings }
+    }
 }
 
 pub async fn update(
     state: &AppState,
     principal: &Principal,
-    client: &crate::server::principal::ClientInfo,
+    client: &ClientInfo,
     id: Uuid,
     patch: LeadPatch,
 ) -> AppResult<Lead> {
-    let staff = authorize(principal, Action::Update, Target::kind(RecordKind::Lead))?;
-    let w = Actor { staff, client };
-    let now = state.now();
-    let mut tx = state.db.begin().await?;
-    let edit: edit::Edit<Lead> =
-        edit::open(&mut tx.c(), principal, staff, id, patch.version, now).await?;
+    let mut edit = record::open::<Lead>(state, principal, client, id, patch.version).await?;
+    let staff = edit.staff();
     let current = &edit.current;
     let mut next = current.clone();
     patch.apply(&mut next.fields);
@@ -203,7 +182,6 @@ pub async fn update(
     if next.status != LeadStatus::Disqualified {
         next.disqualify_reason = None;
     }
-    let saved = edit.save(&mut tx.c(), &w, next, patch.owner_id).await?;
-    tx.commit().await?;
-    Ok(saved)
+    let saved = edit.save(next, patch.owner_id).await?;
+    edit.commit(saved).await
 }

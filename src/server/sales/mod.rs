@@ -4,11 +4,11 @@
 pub mod accounts;
 pub mod activities;
 pub mod contacts;
-pub mod edit;
 pub mod leads;
 pub mod opportunities;
 pub mod pipeline;
 pub mod qualify;
+pub mod record;
 pub mod search;
 
 use super::auth::secret;
@@ -250,9 +250,8 @@ pub async fn owner_for_new(
     Ok(owner)
 }
 
-/// The condition of a list's team filter (`team_id`): records owned by the team's members
-/// and its manager. What the asker sees is narrowed separately, by the policy.
-/// The people of the team a list is narrowed to, if one is chosen.
+/// The people of the team a list is narrowed to (`team_id`), if one is chosen: its members and
+/// its manager. What the asker sees is narrowed separately, by the policy.
 pub async fn team_people(state: &AppState, team: Option<Uuid>) -> AppResult<Option<Vec<Uuid>>> {
     let Some(team) = team else { return Ok(None) };
     let mut h = state.db.handle().await?;

@@ -1,21 +1,23 @@
 //! Opportunities: list, read, create and edit, with the pipeline's stage rules and a history
 //! row for every stage change.
 
-use super::{Actor, IdemKey, commit_create, edit, owner_for_new, replay, require_exists};
+use super::record::{self, Creatable, Listed};
+use super::{Actor, require_exists};
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::opportunity::{
     LostReason, NewOpportunity, Opportunity, OpportunityFields, OpportunityPatch, StageDef,
     check_probability, check_stage_move, is_reopening,
 };
 use crate::domain::pipeline::day_start;
-use crate::domain::records::{Check, ListQuery, Page, RecordKind};
-use crate::server::db::list;
+use crate::domain::records::{Check, ListQuery, RecordKind};
+use crate::server::db::list::{Filter, ListSpec};
 use crate::server::db::narrow::{LostIs, Opportunities, StageIs};
 use crate::server::db::{Conn, opportunities};
-use crate::server::policy::{Action, Target, authorize, may_set_money, may_sort_by, shown, sight};
-use crate::server::principal::{ClientInfo, Principal};
+use crate::server::policy::{Action, Target, authorize, may_set_money};
+use crate::server::principal::{ClientInfo, Principal, Staff};
 use crate::server::state::AppState;
 use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -29,63 +31,49 @@ pub async fn stages(state: &AppState, principal: &Principal) -> AppResult<Vec<St
     Ok(opportunities::stages(&mut h.c()).await?)
 }
 
-pub async fn list(
-    state: &AppState,
-    principal: &Principal,
-    query: &ListQuery,
-) -> AppResult<Page<Opportunity>> {
-    let staff = authorize(
-        principal,
-        Action::Read,
-        Target::kind(RecordKind::Opportunity),
-    )?;
-    may_sort_by(staff, query.sort.as_deref())?;
-    let stage = query
-        .stage
-        .as_deref()
-        .or(query.status.as_deref())
-        .filter(|s| !s.is_empty() && *s != "all");
-    let lost = match query.lost_reason.as_deref().filter(|r| !r.is_empty()) {
-        Some("unknown") => Some(LostIs::Unrecorded),
-        Some(reason) => Some(LostIs::Reason(
-            reason
-                .parse::<LostReason>()
-                .map_err(|e: String| AppError::invalid("lost_reason", e))?,
-        )),
-        None => None,
-    };
-    // Closed days are whole UTC days: from midnight, to before the next midnight.
-    let narrow = Opportunities {
-        sight: sight(staff).map(<[Uuid]>::to_vec),
-        team: super::team_people(state, query.team_id).await?,
-        stage: stage.map(|s| match s {
-            "open" => StageIs::Open,
-            "closed_won" | "closed_lost" => {
-                StageIs::Outcome(s.trim_start_matches("closed_").to_string())
-            }
-            key => StageIs::Key(key.to_string()),
-        }),
-        owner: query.owner_id,
-        account: query.account_id,
-        closed_only: query
-            .sort
+impl Listed for Opportunity {
+    const LIST: &'static ListSpec = &opportunities::LIST;
+    fn narrow(
+        query: &ListQuery,
+        sight: Option<Vec<Uuid>>,
+        team: Option<Vec<Uuid>>,
+    ) -> AppResult<Vec<Filter>> {
+        let stage = query
+            .stage
             .as_deref()
-            .is_some_and(|s| s.trim_start_matches('-') == "closed_at"),
-        close_from: query.close_from,
-        close_to: query.close_to,
-        closed_from: query.closed_from.map(day_start),
-        closed_before: query
-            .closed_to
-            .map(|to| day_start(to.succ_opt().unwrap_or(to))),
-        lost,
-    };
-    let filters = narrow.filters();
-    let page = list::page_now(&state.db, &opportunities::LIST, query, filters).await?;
-    Ok(shown(staff, page))
-}
-
-pub async fn get(state: &AppState, principal: &Principal, id: Uuid) -> AppResult<Opportunity> {
-    edit::read(state, principal, id).await
+            .or(query.status.as_deref())
+            .filter(|s| !s.is_empty() && *s != "all");
+        let lost = match query.lost_reason.as_deref().filter(|r| !r.is_empty()) {
+            Some("unknown") => Some(LostIs::Unrecorded),
+            reason => record::chosen::<LostReason>(reason, "lost_reason")?.map(LostIs::Reason),
+        };
+        // Closed days are whole UTC days: from midnight, to before the next midnight.
+        let narrow = Opportunities {
+            sight,
+            team,
+            stage: stage.map(|s| match s {
+                "open" => StageIs::Open,
+                "closed_won" | "closed_lost" => {
+                    StageIs::Outcome(s.trim_start_matches("closed_").to_string())
+                }
+                key => StageIs::Key(key.to_string()),
+            }),
+            owner: query.owner_id,
+            account: query.account_id,
+            closed_only: query
+                .sort
+                .as_deref()
+                .is_some_and(|s| s.trim_start_matches('-') == "closed_at"),
+            close_from: query.close_from,
+            close_to: query.close_to,
+            closed_from: query.closed_from.map(day_start),
+            closed_before: query
+                .closed_to
+                .map(|to| day_start(to.succ_opt().unwrap_or(to))),
+            lost,
+        };
+        Ok(narrow.filters())
+    }
 }
 
 fn find_stage<'s>(stages: &'s [StageDef], key: &str) -> AppResult<&'s StageDef> {
@@ -155,58 +143,58 @@ pub async fn insert(
         version: 1,
     };
     let details = json!({ "fields": &opportunity.fields, "stage": &opportunity.stage, "owner_id": at.owner_id });
-    let added = edit::add(c, w, &opportunity, details, now).await?;
+    let added = record::add(c, w, &opportunity, details, now).await?;
     opportunities::record_stage_change(c, id, None, &added.stage, now, Some(w.user_id())).await?;
     Ok(added)
 }
 
-pub async fn create(
-    state: &AppState,
-    principal: &Principal,
-    client: &ClientInfo,
-    mut input: NewOpportunity,
-    key: Option<&str>,
-) -> AppResult<Opportunity> {
-    let staff = authorize(
-        principal,
-        Action::Create,
-        Target::kind(RecordKind::Opportunity),
-    )?;
-    let w = Actor { staff, client };
-    may_set_money(staff, input.fields.value.is_some())?;
-    input.fields.normalize();
-    let mut check = Check::new();
-    input.fields.check(&mut check);
-    check_probability(input.probability, &mut check);
-    check.finish()?;
-    let key = IdemKey::new(staff.user.id, key, "opportunity.create", &input)?;
-    let now = state.now();
-    let mut tx = state.db.begin().await?;
-    if let Some(done) = replay::<Opportunity>(&mut tx.c(), key.as_ref()).await? {
-        return Ok(shown(staff, done));
+impl Creatable for Opportunity {
+    type New = NewOpportunity;
+    type Advice = ();
+    type Created = Opportunity;
+    fn prepare(staff: &Staff, new: &mut NewOpportunity) -> AppResult<()> {
+        may_set_money(staff, new.fields.value.is_some())?;
+        new.fields.normalize();
+        let mut check = Check::new();
+        new.fields.check(&mut check);
+        check_probability(new.probability, &mut check);
+        check.finish()
     }
-    let stages = opportunities::stages(&mut tx.c()).await?;
-    let first_open = stages
-        .iter()
-        .find(|s| !s.is_closed())
-        .map(|s| s.key.clone())
-        .unwrap_or_default();
-    let stage = find_stage(&stages, input.stage.as_deref().unwrap_or(&first_open))?;
-    let missing = stage.missing(&input.fields);
-    if !missing.is_empty() {
-        // The same message a move into this stage would give.
-        check_stage_move(stage, stage, &input.fields, staff.user.role)?;
+    fn owner_asked(new: &NewOpportunity) -> Option<Uuid> {
+        new.owner_id
     }
-    let owner_id = owner_for_new(&mut tx.c(), staff, input.owner_id).await?;
-    let placement = Placement {
-        stage,
-        probability: input.probability,
-        owner_id,
-        lead_id: None,
-    };
-    let opportunity = insert(&mut tx.c(), &w, input.fields, placement, now).await?;
-    let created = commit_create(state, tx, key.as_ref(), opportunity, now).await?;
-    Ok(shown(staff, created))
+    /// Placed in the stage asked for (else the first open one), through that stage's gate.
+    fn insert<'a>(
+        c: &'a mut Conn<'_>,
+        w: &'a Actor<'_>,
+        new: NewOpportunity,
+        owner_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'a, AppResult<Opportunity>> {
+        Box::pin(async move {
+            let stages = opportunities::stages(c).await?;
+            let first_open = stages
+                .iter()
+                .find(|s| !s.is_closed())
+                .map(|s| s.key.clone())
+                .unwrap_or_default();
+            let stage = find_stage(&stages, new.stage.as_deref().unwrap_or(&first_open))?;
+            if !stage.missing(&new.fields).is_empty() {
+                // The same message a move into this stage would give.
+                check_stage_move(stage, stage, &new.fields, w.staff.user.role)?;
+            }
+            let placement = Placement {
+                stage,
+                probability: new.probability,
+                owner_id,
+                lead_id: None,
+            };
+            insert(c, w, new.fields, placement, now).await
+        })
+    }
+    fn answer(row: Opportunity, _: ()) -> Opportunity {
+        row
+    }
 }
 
 pub async fn update(
@@ -216,17 +204,10 @@ pub async fn update(
     id: Uuid,
     patch: OpportunityPatch,
 ) -> AppResult<Opportunity> {
-    let staff = authorize(
-        principal,
-        Action::Update,
-        Target::kind(RecordKind::Opportunity),
-    )?;
-    let w = Actor { staff, client };
-    let now = state.now();
-    let mut tx = state.db.begin().await?;
-    let edit: edit::Edit<Opportunity> =
-        edit::open(&mut tx.c(), principal, staff, id, patch.version, now).await?;
-    let current = &edit.current;
+    let mut edit = record::open::<Opportunity>(state, principal, client, id, patch.version).await?;
+    let staff = edit.staff();
+    let now = edit.now;
+    let current = edit.current.clone();
     may_set_money(staff, patch.value.is_some())?;
     let mut next = current.clone();
     patch.apply(&mut next.fields);
@@ -234,9 +215,9 @@ pub async fn update(
     next.fields.check(&mut check);
     check_probability(patch.probability, &mut check);
     check.finish()?;
-    check_links(&mut tx.c(), &next.fields, Some(&current.fields)).await?;
+    check_links(&mut edit.tx.c(), &next.fields, Some(&current.fields)).await?;
 
-    let stages = opportunities::stages(&mut tx.c()).await?;
+    let stages = opportunities::stages(&mut edit.tx.c()).await?;
     let target_key = patch.stage.clone().unwrap_or_else(|| current.stage.clone());
     let target = find_stage(&stages, &target_key)?;
     let from = stages
@@ -271,18 +252,17 @@ pub async fn update(
     } else if let Some(p) = patch.probability {
         next.probability = p;
     }
-    let saved = edit.save(&mut tx.c(), &w, next, patch.owner_id).await?;
+    let saved = edit.save(next, patch.owner_id).await?;
     if moving {
         opportunities::record_stage_change(
-            &mut tx.c(),
+            &mut edit.tx.c(),
             id,
             Some(&current.stage),
             &saved.stage,
             now,
-            Some(w.user_id()),
+            Some(staff.user.id),
         )
         .await?;
     }
-    tx.commit().await?;
-    Ok(shown(staff, saved))
+    edit.commit(saved).await
 }

@@ -82,7 +82,7 @@ pub async fn board(state: &AppState, principal: &Principal, q: &BoardQuery) -> A
             limit: q.limit,
             ..Default::default()
         };
-        let page = deals::list(state, principal, &query).await?;
+        let page = super::record::list::<Opportunity>(state, principal, &query).await?;
         let (total, others) = column_totals(&totals, &stage.key);
         columns.push(BoardColumn {
             stage: stage.key.clone(),

@@ -215,21 +215,7 @@ pub async fn submit(
             };
             fields.normalize();
             let id = Uuid::now_v7();
-            let lead = Lead {
-                id,
-                owner_id: form.owner_id,
-                owner_name: None,
-                status: LeadStatus::New,
-                disqualify_reason: None,
-                fields,
-                converted_account_id: None,
-                converted_contact_id: None,
-                converted_opportunity_id: None,
-                created_at: now,
-                updated_at: now,
-                version: 1,
-                custom: Default::default(),
-            };
+            let lead = Lead::fresh(id, form.owner_id, fields, LeadStatus::New, now);
             leads::insert(&mut tx.c(), &lead).await?;
             forms::set_custom(&mut tx.c(), "leads", id, &custom).await?;
             (RecordKind::Lead, id, json!(lead.fields))
@@ -285,17 +271,7 @@ pub async fn submit(
             for (k, v) in &answers.utm {
                 custom.insert(k.clone(), v.clone().into());
             }
-            let contact = Contact {
-                id,
-                owner_id: form.owner_id,
-                owner_name: None,
-                fields,
-                account_name: None,
-                created_at: now,
-                updated_at: now,
-                version: 1,
-                custom: Default::default(),
-            };
+            let contact = Contact::fresh(id, form.owner_id, fields, now);
             contacts::insert(&mut tx.c(), &contact).await?;
             forms::set_custom(
                 &mut tx.c(),

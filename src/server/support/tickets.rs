@@ -78,9 +78,11 @@ pub async fn detail(state: &AppState, principal: &Principal, id: Uuid) -> AppRes
             ..Default::default()
         };
         opportunities = unless_hidden(
-            crate::server::sales::opportunities::list(state, principal, &open)
-                .await
-                .map(|page| page.items),
+            crate::server::sales::record::list::<crate::domain::opportunity::Opportunity>(
+                state, principal, &open,
+            )
+            .await
+            .map(|page| page.items),
         )?;
         recent = unless_hidden(
             crate::server::sales::activities::timeline(

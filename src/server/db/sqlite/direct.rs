@@ -294,34 +294,6 @@ impl Row<'_> {
             problem,
         })
     }
-
-    /// Column `name` as text parsed into `T`, or `None` when it is NULL.
-    pub fn parse_opt<T: std::str::FromStr>(&self, name: &str) -> Result<Option<T>, DirectError> {
-        let text: Option<String> = self.get(name)?;
-        text.map(|t| {
-            t.parse().map_err(|_| DirectError::Decode {
-                column: name.to_string(),
-                problem: "not one of the known values",
-            })
-        })
-        .transpose()
-    }
-
-    /// Column `name`: custom answers kept as JSON text (what sqlx's `try_from` reads).
-    pub fn custom(&self, name: &str) -> Result<crate::domain::records::CustomAnswers, DirectError> {
-        let text: Option<String> = self.get(name)?;
-        let Ok(answers) = crate::domain::records::CustomAnswers::try_from(text);
-        Ok(answers)
-    }
-
-    /// Column `name` as text parsed into `T` (the CRM's enums).
-    pub fn parse<T: std::str::FromStr>(&self, name: &str) -> Result<T, DirectError> {
-        let text: String = self.get(name)?;
-        text.parse().map_err(|_| DirectError::Decode {
-            column: name.to_string(),
-            problem: "not one of the known values",
-        })
-    }
 }
 
 /// A row type read by column name, like sqlx's `FromRow`.
