@@ -1087,3 +1087,48 @@ async fn a_change_of_team_or_visibility_applies_at_the_next_request_on_every_ser
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_taken_domain_or_email_names_its_holder_only_to_those_who_see_it() {
+    on_every_backend(async |app| {
+        let (mut root, _) = app.api("root@example.com", Role::SuperAdmin).await;
+        let (mut sid, _) = app.api("sid@example.com", Role::Sales).await;
+        let (mut sam, _) = app.api("sam@example.com", Role::Sales).await;
+        let account = sid
+            .post_json("/api/crm/accounts", json!({"name": "Secret Holdings", "domain": "secret.example"}))
+            .await;
+        assert_eq!(account.status, StatusCode::CREATED, "{}", account.text());
+        let contact = sid
+            .post_json("/api/crm/contacts", json!({"first_name": "Hidden", "last_name": "Person", "email": "hidden@secret.example"}))
+            .await;
+        assert_eq!(contact.status, StatusCode::CREATED, "{}", contact.text());
+        let (account_id, contact_id) = (id(&account.json()), id(&contact.json()));
+
+        // Everyone sees everything (the default): the 409 names the holder to open.
+        let r = sam.post_json("/api/crm/accounts", json!({"name": "Again", "domain": "secret.example"})).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+        assert_eq!(r.json()["error"]["existing_id"], account_id.as_str());
+
+        // Sales see their own only: still refused, but nothing about whose it is.
+        let r = root
+            .put_json("/api/admin/visibility", json!({"sales": {"see": "own", "edit": "own"}}))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        for (path, body) in [
+            ("/api/crm/accounts", json!({"name": "Again", "domain": "secret.example"})),
+            ("/api/crm/contacts", json!({"first_name": "Again", "email": "HIDDEN@secret.example"})),
+        ] {
+            let r = sam.post_json(path, body).await;
+            assert_eq!(r.status, StatusCode::CONFLICT, "{path}: {}", r.text());
+            let text = r.text();
+            assert!(r.json()["error"]["existing_id"].is_null(), "{path}: {text}");
+            assert!(!text.contains(&account_id) && !text.contains(&contact_id), "{text}");
+            assert!(text.contains("outside the records you see"), "{text}");
+        }
+        // Their owner still gets the holder named.
+        let r = sid.post_json("/api/crm/contacts", json!({"first_name": "Twice", "email": "hidden@secret.example"})).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+        assert_eq!(r.json()["error"]["existing_id"], contact_id.as_str());
+    })
+    .await;
+}

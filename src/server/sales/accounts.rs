@@ -32,16 +32,17 @@ impl Listed for Account {
     }
 }
 
-/// 409 naming the account that already has this domain.
+/// 409 when the domain is another account's (named only to those who see it).
 async fn check_domain_free(
     c: &mut Conn<'_>,
+    staff: &Staff,
     domain: Option<&str>,
     except: Option<Uuid>,
 ) -> AppResult<()> {
     let Some(domain) = domain else { return Ok(()) };
     let holder = accounts::id_by_domain(c, domain).await?;
     let message = format!("An account with the domain {domain} already exists.");
-    record::unique(holder, except, message)
+    record::unique(c, staff, RecordKind::Account, holder, except, message).await
 }
 
 /// Inserts and audits an account (inside the caller's transaction).
@@ -52,7 +53,7 @@ pub async fn insert(
     owner_id: Uuid,
     now: DateTime<Utc>,
 ) -> AppResult<Account> {
-    check_domain_free(c, fields.domain.as_deref(), None).await?;
+    check_domain_free(c, w.staff, fields.domain.as_deref(), None).await?;
     require_exists(
         c,
         RecordKind::Contact,
@@ -105,7 +106,13 @@ pub async fn update(
     patch.apply(&mut next.fields);
     next.fields.validate()?;
     if next.fields.domain != current.fields.domain {
-        check_domain_free(&mut edit.tx.c(), next.fields.domain.as_deref(), Some(id)).await?;
+        check_domain_free(
+            &mut edit.tx.c(),
+            edit.actor.staff,
+            next.fields.domain.as_deref(),
+            Some(id),
+        )
+        .await?;
     }
     if next.fields.primary_contact_id != current.fields.primary_contact_id {
         require_exists(

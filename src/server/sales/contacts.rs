@@ -35,13 +35,14 @@ impl Listed for Contact {
 
 async fn check_email_free(
     c: &mut Conn<'_>,
+    staff: &Staff,
     email: Option<&str>,
     except: Option<Uuid>,
 ) -> AppResult<()> {
     let Some(email) = email else { return Ok(()) };
     let holder = contacts::id_by_email(c, email).await?;
     let message = format!("A contact with the email {email} already exists.");
-    record::unique(holder, except, message)
+    record::unique(c, staff, RecordKind::Contact, holder, except, message).await
 }
 
 /// Inserts and audits a contact (inside the caller's transaction).
@@ -52,7 +53,7 @@ pub async fn insert(
     owner_id: Uuid,
     now: DateTime<Utc>,
 ) -> AppResult<Contact> {
-    check_email_free(c, fields.email.as_deref(), None).await?;
+    check_email_free(c, w.staff, fields.email.as_deref(), None).await?;
     require_exists(c, RecordKind::Account, fields.account_id, "account_id").await?;
     let contact = Contact::fresh(Uuid::now_v7(), owner_id, fields, now);
     let details = json!({ "fields": &contact.fields, "owner_id": owner_id });
@@ -97,7 +98,13 @@ pub async fn update(
     patch.apply(&mut next.fields);
     next.fields.validate()?;
     if next.fields.email != current.fields.email {
-        check_email_free(&mut edit.tx.c(), next.fields.email.as_deref(), Some(id)).await?;
+        check_email_free(
+            &mut edit.tx.c(),
+            edit.actor.staff,
+            next.fields.email.as_deref(),
+            Some(id),
+        )
+        .await?;
     }
     if next.fields.account_id != current.fields.account_id {
         require_exists(

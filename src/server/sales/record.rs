@@ -19,9 +19,9 @@ use crate::domain::opportunity::Opportunity;
 use crate::domain::records::{ListQuery, Page, RecordKind};
 use crate::server::db::direct::FromDirect;
 use crate::server::db::list::{self, Filter, ListSpec};
-use crate::server::db::{Conn, Db, Tx, accounts, contacts, leads, opportunities};
+use crate::server::db::{Conn, Db, Tx, accounts, contacts, leads, opportunities, records};
 use crate::server::policy::{
-    Action, Target, authorize, authorize_record, may_sort_by, shown, sight,
+    Action, Target, authorize, authorize_record, may_sort_by, sees, shown, sight,
 };
 use crate::server::principal::{ClientInfo, Principal, Staff};
 use crate::server::state::AppState;
@@ -79,16 +79,37 @@ pub async fn add<R: Editable>(
 }
 
 /// 409 when a value that must be unique (an email, a domain) is already another record's:
-/// `holder` is the record that has it, `except` the one being edited.
-pub fn unique(holder: Option<Uuid>, except: Option<Uuid>, message: String) -> AppResult<()> {
-    match holder {
-        Some(existing) if Some(existing) != except => Err(AppError::Conflict {
-            message,
-            existing_id: Some(existing.to_string()),
-            current: None,
-        }),
-        _ => Ok(()),
-    }
+/// `holder` is the record of `kind` that has it, `except` the one being edited. The answer
+/// names the holder (`message`, and its id to open it) only to someone who sees it; anyone
+/// else learns that the value is taken, and nothing about whose it is.
+pub async fn unique(
+    c: &mut Conn<'_>,
+    staff: &Staff,
+    kind: RecordKind,
+    holder: Option<Uuid>,
+    except: Option<Uuid>,
+    message: String,
+) -> AppResult<()> {
+    let Some(existing) = holder.filter(|h| Some(*h) != except) else {
+        return Ok(());
+    };
+    let facts = records::facts(c, kind, existing).await?.unwrap_or_default();
+    let (message, existing_id) = if sees(staff, kind, &facts) {
+        (message, Some(existing.to_string()))
+    } else {
+        (
+            format!(
+                "{} outside the records you see: ask a manager before adding another.",
+                message.trim_end_matches('.')
+            ),
+            None,
+        )
+    };
+    Err(AppError::Conflict {
+        message,
+        existing_id,
+        current: None,
+    })
 }
 
 /// One record as the asker may read it: 404 when it does not exist or is outside their sight.
@@ -194,7 +215,11 @@ pub async fn list<R: Listed>(
     query: &ListQuery,
 ) -> AppResult<Page<R>> {
     let staff = authorize(principal, Action::Read, Target::kind(R::KIND))?;
-    may_sort_by(staff, query.sort.as_deref())?;
+    // A sort the kind has, by money, needs the money in sight; one it lacks is the list's 422.
+    let by = query.sort.as_deref().map(|s| s.trim_start_matches('-'));
+    if R::LIST.sorts.iter().any(|s| Some(s.field) == by) {
+        may_sort_by(staff, query.sort.as_deref())?;
+    }
     let team = team_people(state, query.team_id).await?;
     let filters = R::narrow(query, sight(staff).map(<[Uuid]>::to_vec), team)?;
     let page: Page<R> = list::page_now(&state.db, R::LIST, query, filters).await?;
