@@ -6,6 +6,10 @@ cd "$(dirname "$0")/.."
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 scripts/tools.sh test
+# The mail tests' SMTP server runs on the Python that tools.sh gave aiosmtpd.
+target_dir="${CARGO_TARGET_DIR:-target}"
+case "$target_dir" in /*) ;; *) target_dir="$(pwd)/$target_dir" ;; esac
+export CRM_TEST_MAIL_PYTHON="${CRM_TEST_MAIL_PYTHON:-$target_dir/mail-venv/bin/python}"
 
 if [ -z "${TEST_DATABASE_URL:-}" ]; then
   candidate=postgres://postgres@127.0.0.1:5432/postgres

@@ -2,7 +2,8 @@
 # Installs what a fresh machine lacks to build (and, with `test`, to test) the CRM.
 # Idempotent: each tool is checked first and installed only when missing or wrong.
 #   scripts/tools.sh          build tools: wasm32 target, wasm-bindgen, wasm-opt (npm)
-#   scripts/tools.sh test     also Chromium and wrk (Debian packages) and Playwright (npm)
+#   scripts/tools.sh test     also Chromium and wrk (Debian packages), Playwright (npm) and
+#                             aiosmtpd (PyPI, the mail tests' SMTP server)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,6 +42,13 @@ if [ "${1:-}" = test ]; then
     say "installing wrk (Debian package) for the benchmark smoke run"
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y wrk \
       || { as_root apt-get update && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y wrk; }
+  fi
+  # A real SMTP server for the mail tests (tests/mail_sink.py), from PyPI into a venv of ours.
+  mail_venv="${CARGO_TARGET_DIR:-target}/mail-venv"
+  if ! "$mail_venv/bin/python" -c 'import aiosmtpd' 2>/dev/null; then
+    say "installing aiosmtpd (PyPI, into $mail_venv) for the mail tests"
+    python3 -m venv "$mail_venv"
+    "$mail_venv/bin/pip" install --quiet --disable-pip-version-check "aiosmtpd==1.4.6"
   fi
   if [ ! -d end2end/node_modules/@playwright/test ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
     say "installing Playwright (npm; it uses the system Chromium, no browser download)"

@@ -8,6 +8,7 @@ use crate::ui::pages::audit::AuditPage;
 use crate::ui::pages::auth::{AcceptInvitePage, LoginPage, SetPasswordPage, SetupPage};
 use crate::ui::pages::imports::{ImportPage, ImportsPage};
 use crate::ui::pages::metrics::MetricsPage;
+use crate::ui::pages::outbox::OutboxPage;
 use crate::ui::pages::pipeline::PipelinePage;
 use crate::ui::pages::portal::{PortalHome, PortalProfilePage, PortalShell, PortalTicketPage};
 use crate::ui::pages::profile::ProfilePage;
@@ -158,6 +159,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin/sla") view=SlaPage ssr=SsrMode::InOrder/>
                     <Route path=path!("admin/users") view=UsersPage ssr=SsrMode::InOrder/>
                     <Route path=path!("admin/teams") view=TeamsPage ssr=SsrMode::InOrder/>
+                    <Route path=path!("admin/outbox") view=OutboxPage ssr=SsrMode::InOrder/>
                     <Route path=path!("admin/audit") view=AuditPage ssr=SsrMode::InOrder/>
                     <Route path=path!("account") view=ProfilePage ssr=SsrMode::InOrder/>
                 </ParentRoute>

@@ -129,7 +129,7 @@ test("every admin, support and settings page hydrates without an error and passe
   await signIn(page);
   const ticket = await api(page, "POST", "/api/crm/tickets", { subject: "Axe check ticket", channel: "email" });
   for (const path of [
-    "/admin", "/admin/users", "/admin/teams", "/admin/forms", "/admin/sla", "/admin/audit", "/imports", "/tickets",
+    "/admin", "/admin/users", "/admin/teams", "/admin/forms", "/admin/sla", "/admin/outbox", "/admin/audit", "/imports", "/tickets",
     `/tickets/${ticket.id}`, "/account",
   ]) {
     const errors = watchErrors(page);
@@ -192,4 +192,37 @@ test("a person chooses their time zone and formats, and the pages follow them", 
   await expect(form.getByLabel("Time zone")).toBeVisible();
   expect(errors()).toEqual([]);
   await theirs.close();
+});
+
+test("an admin sends a test mail from the outbox with the keyboard, and sees it wait for a mail server", async ({ page }) => {
+  const errors = watchErrors(page);
+  await signIn(page);
+  await page.goto("/admin");
+  await hydrated(page);
+  await page.getByRole("link", { name: "Outbox" }).click();
+  await expect(page).toHaveURL(/\/admin\/outbox$/);
+  await expect(page).toHaveTitle("Outbox · Admin · CRM");
+  await hydrated(page);
+  // The test server has no CRM_SMTP_URL: the page says mail waits, rather than pretending.
+  await expect(page.getByText("No mail is sent: this server has no mail server")).toBeVisible();
+  const to = page.getByLabel("To", { exact: true });
+  await to.focus();
+  await page.keyboard.type("not an address");
+  await page.keyboard.press("Enter");
+  await expect(page.locator(".field-error")).toBeVisible();
+  await expect(to).toHaveAttribute("aria-invalid", "true");
+  const address = `outbox.${Date.now()}@example.com`;
+  await to.fill(address);
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("status")).toContainText(`A test mail to ${address} is in the outbox.`);
+  const row = page.getByRole("row", { name: new RegExp(address.replace(/\./g, "\\.")) });
+  await expect(row).toContainText("Queued");
+  await expect(row).toContainText("a test mail");
+  await page.getByLabel("Show").selectOption("sent");
+  await page.getByRole("button", { name: "Show" }).click();
+  await expect(page).toHaveURL(/state=sent/);
+  await hydrated(page);
+  await expect(page.getByText(address)).toHaveCount(0);
+  // The refused address is the one failed request (a 422 the form showed on its field).
+  expect(errors().filter((e) => !e.includes("422"))).toEqual([]);
 });

@@ -7,6 +7,7 @@ use crate::domain::admin::{
     UserUpdate,
 };
 use crate::domain::error::AppError;
+use crate::domain::mail::{Outbox, OutboxMail, TestMail};
 use crate::domain::team::{Team, TeamInput, TeamMember, Visibility, VisibilityChange};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -15,7 +16,7 @@ use uuid::Uuid;
 #[cfg(feature = "ssr")]
 use {
     super::ctx,
-    crate::server::admin::{audit, teams, users},
+    crate::server::admin::{audit, outbox, teams, users},
     crate::server::auth::{impersonation, profile},
 };
 
@@ -121,6 +122,24 @@ pub async fn record_visibility() -> Result<Visibility, AppError> {
 pub async fn save_record_visibility(change: VisibilityChange) -> Result<Visibility, AppError> {
     let (state, principal) = ctx::request().await?;
     ctx::answer(teams::set_visibility(&state, &principal, &ctx::client(), change).await)
+}
+
+#[server(prefix = "/api/fn", input = Json)]
+pub async fn outbox_mails(state: Option<String>) -> Result<Outbox, AppError> {
+    let (app, principal) = ctx::request().await?;
+    ctx::answer(outbox::list(&app, &principal, state.as_deref()).await)
+}
+
+#[server(prefix = "/api/fn/w", input = Json)]
+pub async fn retry_mail(id: Uuid) -> Result<OutboxMail, AppError> {
+    let (state, principal) = ctx::request().await?;
+    ctx::answer(outbox::retry(&state, &principal, &ctx::client(), id).await)
+}
+
+#[server(prefix = "/api/fn/w", input = Json)]
+pub async fn send_test_mail(input: TestMail) -> Result<OutboxMail, AppError> {
+    let (state, principal) = ctx::request().await?;
+    ctx::answer(outbox::send_test(&state, &principal, &ctx::client(), input).await)
 }
 
 #[server(prefix = "/api/fn", input = Json)]

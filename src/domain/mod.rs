@@ -13,6 +13,7 @@ pub mod import;
 pub mod lead;
 pub mod links;
 pub mod listing;
+pub mod mail;
 pub mod money;
 pub mod opportunity;
 pub mod pipeline;

@@ -9,8 +9,9 @@ use crate::domain::admin::{
     UserUpdate,
 };
 use crate::domain::error::{AppError, AppResult, ErrorBody};
+use crate::domain::mail::{Outbox, OutboxFilter, OutboxMail, TestMail};
 use crate::domain::team::{ReachChange, RoleReach, Team, TeamInput, Visibility, VisibilityChange};
-use crate::server::admin::{audit, teams, users};
+use crate::server::admin::{audit, outbox, teams, users};
 use crate::server::auth::impersonation::{self, Subject};
 use crate::server::auth::profile;
 use crate::server::http::{accepts_html, see_other};
@@ -37,6 +38,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_teams, create_team))
         .routes(routes!(update_team, delete_team))
         .routes(routes!(get_visibility, set_visibility))
+        .routes(routes!(list_outbox))
+        .routes(routes!(retry_mail))
+        .routes(routes!(send_test_mail))
         .routes(routes!(my_account))
         .routes(routes!(change_password))
         .routes(routes!(update_profile))
@@ -133,6 +137,51 @@ async fn set_visibility(
 ) -> AppResult<Json<Visibility>> {
     Ok(Json(
         teams::set_visibility(&state, &principal, &client, change).await?,
+    ))
+}
+
+/// The outbox, newest first (200 mails): every mail the CRM wrote and where it is — queued,
+/// being sent, sent (with the server's reply) or failed (with its error). Never a mail's body.
+/// Admins only.
+#[utoipa::path(get, path = "/api/admin/outbox", tag = "admin", params(OutboxFilter),
+    responses((status = 200, body = Outbox), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+async fn list_outbox(
+    State(state): State<AppState>,
+    principal: Principal,
+    Params(filter): Params<OutboxFilter>,
+) -> AppResult<Json<Outbox>> {
+    Ok(Json(
+        outbox::list(&state, &principal, filter.state.as_deref()).await?,
+    ))
+}
+
+/// Sends a failed mail again, now (409 when it has not failed).
+#[utoipa::path(post, path = "/api/admin/outbox/{id}/retry", tag = "admin", params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = OutboxMail), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn retry_mail(
+    State(state): State<AppState>,
+    principal: Principal,
+    client: ClientInfo,
+    RecordId(id): RecordId,
+) -> AppResult<Json<OutboxMail>> {
+    Ok(Json(outbox::retry(&state, &principal, &client, id).await?))
+}
+
+/// Writes a test mail to `to`; its state on the outbox shows whether the mail server took it.
+#[utoipa::path(post, path = "/api/admin/outbox/test", tag = "admin", request_body = TestMail,
+    responses((status = 202, body = OutboxMail), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+async fn send_test_mail(
+    State(state): State<AppState>,
+    principal: Principal,
+    client: ClientInfo,
+    Body(input): Body<TestMail>,
+) -> AppResult<(StatusCode, Json<OutboxMail>)> {
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(outbox::send_test(&state, &principal, &client, input).await?),
     ))
 }
 

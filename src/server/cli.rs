@@ -1,7 +1,7 @@
 //! What each `crm` subcommand does.
 
 use super::auth::service;
-use super::config::{AuditCommand, Cli, Command, Config, TokenCommand, UserCommand};
+use super::config::{AuditCommand, Cli, Command, Config, MailCommand, TokenCommand, UserCommand};
 use super::db::Db;
 use super::principal::ClientInfo;
 use super::router::{app_state, router};
@@ -83,6 +83,9 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Audit {
             command: AuditCommand::Verify,
         } => verify_audit(cli.config).await,
+        Command::Mail {
+            command: MailCommand::Test { to },
+        } => mail_test(cli.config, to).await,
         Command::Import {
             kind,
             file,
@@ -129,6 +132,48 @@ async fn migrate(config: Config) -> Result<(), CliError> {
     println!("migrations applied ({:?})", db.backend());
     db.close().await;
     Ok(())
+}
+
+/// The mailer the settings name; a setting that cannot be used is the command's error.
+fn mailer_for(config: &Config) -> Result<Option<super::mail::smtp::Mailer>, CliError> {
+    super::mail::smtp::Mailer::from_settings(
+        config.smtp_url.as_deref(),
+        config.mail_from.as_deref(),
+    )
+    .map_err(CliError::App)
+}
+
+/// `crm mail test --to ADDRESS`: a test mail through the outbox, sent at once.
+async fn mail_test(config: Config, to: String) -> Result<(), CliError> {
+    let mailer = mailer_for(&config)?.ok_or_else(|| {
+        CliError::App("no mail server: set CRM_SMTP_URL and CRM_MAIL_FROM first".into())
+    })?;
+    let state = state_for(config).await?;
+    let id = super::admin::outbox::test_mail(&state, None, &to).await?.id;
+    let now = chrono::Utc::now;
+    super::mail::worker::drain(&state.db, &mailer, &now).await?;
+    let mut h = state.db.handle().await?;
+    let mail = super::db::outbox::get(&mut h.c(), id)
+        .await?
+        .ok_or_else(|| CliError::App("the test mail left the outbox".into()))?;
+    drop(h);
+    state.db.close().await;
+    match mail.state.as_str() {
+        "sent" => {
+            println!(
+                "sent to {to} through {}: {}",
+                mailer.server,
+                mail.server_reply.unwrap_or_default()
+            );
+            Ok(())
+        }
+        _ => Err(CliError::App(format!(
+            "not sent through {} ({}): {}",
+            mailer.server,
+            mail.state,
+            mail.last_error.unwrap_or_default()
+        ))),
+    }
 }
 
 /// `crm audit verify`: streams the chain once, in order.
@@ -243,6 +288,7 @@ async fn demo_data(
 async fn serve(config: Config) -> Result<(), CliError> {
     tracing::info!(?config, "starting");
     super::regional::check_defaults(&config).map_err(CliError::App)?;
+    let mailer = mailer_for(&config)?;
     super::auth::password::warm_up();
     let addr = config.site_addr;
     let state = state_for(config).await?;
@@ -285,6 +331,21 @@ async fn serve(config: Config) -> Result<(), CliError> {
             }
         }
     });
+
+    // Mail written to the outbox goes out, also what a previous run left unsent.
+    match mailer {
+        Some(mailer) => {
+            tracing::info!(server = %mailer.server, "sending mail");
+            let clock = state.clock.clone();
+            tokio::spawn(super::mail::worker::run(
+                state.db.clone(),
+                mailer,
+                state.mail_wake.clone(),
+                Box::new(move || clock.now()),
+            ));
+        }
+        None => tracing::info!("no CRM_SMTP_URL: mail is kept in the outbox, not sent"),
+    }
 
     // Imports a previous run of the server left unfinished carry on from their last batch.
     super::import::job::resume_all(&state).await;

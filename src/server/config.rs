@@ -65,6 +65,11 @@ pub enum Command {
         #[arg(long)]
         outcome: Option<PathBuf>,
     },
+    /// Mail: send a test message through the outbox.
+    Mail {
+        #[command(subcommand)]
+        command: MailCommand,
+    },
     /// Fill the database with realistic, deterministic sample data.
     DemoData {
         /// Number of leads; contacts, accounts, opportunities, activities and tasks scale with it.
@@ -94,6 +99,16 @@ pub enum UserCommand {
         /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailCommand {
+    /// Write a test mail to the outbox and send it now, through CRM_SMTP_URL as CRM_MAIL_FROM;
+    /// prints the server's reply (exit 1 with its error when it was not accepted).
+    Test {
+        #[arg(long)]
+        to: String,
     },
 }
 
@@ -222,6 +237,16 @@ pub struct Config {
     /// fr-FR, es-ES or pt-BR (portal users who chose none get their browser's language).
     #[arg(long, env = "CRM_LOCALE", default_value = "en-US", global = true)]
     pub locale: String,
+
+    /// The SMTP server mail is sent through: smtp://user:pass@host:587 (STARTTLS),
+    /// smtps://user:pass@host:465 (TLS), or smtp://127.0.0.1:2525?tls=off (this machine only).
+    /// Without it no mail is sent, and the pages say so where a person expects one.
+    #[arg(long, env = "CRM_SMTP_URL", global = true)]
+    pub smtp_url: Option<String>,
+
+    /// Who mail comes from: "Acme Support" <support@acme.example>.
+    #[arg(long, env = "CRM_MAIL_FROM", global = true)]
+    pub mail_from: Option<String>,
 }
 
 impl Config {
@@ -281,6 +306,8 @@ impl fmt::Debug for Config {
             .field("upload_dir", &self.upload_dir)
             .field("import_max_bytes", &self.import_max_bytes)
             .field("imports_at_once", &self.imports_at_once)
+            .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
+            .field("mail_from", &self.mail_from)
             .finish()
     }
 }
@@ -291,9 +318,11 @@ mod tests {
 
     #[test]
     fn debug_never_prints_the_database_password() {
-        let config = Config::for_database("postgres://crm:s3cret-pw@db.internal:5432/crm");
+        let mut config = Config::for_database("postgres://crm:s3cret-pw@db.internal:5432/crm");
+        config.smtp_url = Some("smtps://mailer:m4il-pw@smtp.example.com".into());
         let shown = format!("{config:?}");
         assert!(!shown.contains("s3cret-pw"), "{shown}");
+        assert!(!shown.contains("m4il-pw"), "{shown}");
         assert!(shown.contains("crm:***@db.internal"), "{shown}");
     }
 

@@ -11,6 +11,7 @@ pub mod error;
 pub mod export;
 pub mod http;
 pub mod import;
+pub mod mail;
 pub mod policy;
 pub mod principal;
 pub mod regional;

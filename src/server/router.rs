@@ -44,6 +44,14 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
 
 /// Everything a running server needs, from the configuration and an open database.
 pub async fn app_state(config: Config, db: Db, clock: Clock) -> AppState {
+    // A bad mail setting stops `crm serve` before this (`cli::serve` checks it); elsewhere
+    // (tests, tools) it only means no mail goes out.
+    let mailer = crate::server::mail::smtp::Mailer::from_settings(
+        config.smtp_url.as_deref(),
+        config.mail_from.as_deref(),
+    )
+    .ok()
+    .flatten();
     AppState::new(Shared {
         leptos_options: leptos_options(&config),
         db,
@@ -51,6 +59,8 @@ pub async fn app_state(config: Config, db: Db, clock: Clock) -> AppState {
         clock,
         background: tokio::runtime::Handle::current(),
         reach: Default::default(),
+        mailer,
+        mail_wake: Default::default(),
     })
 }
 

@@ -24,6 +24,25 @@ pub struct Shared {
     pub background: tokio::runtime::Handle,
     /// Whose records each signed-in user reaches, kept between their requests.
     pub reach: ReachMemo,
+    /// The SMTP server mail goes to (`CRM_SMTP_URL`); none: mail stays in the outbox unsent.
+    pub mailer: Option<super::mail::smtp::Mailer>,
+    /// Wakes the mail worker when a change has written mail.
+    pub mail_wake: Arc<tokio::sync::Notify>,
+}
+
+impl Shared {
+    /// Whether mail leaves this server (the pages offer links to copy when it does not).
+    pub fn sends_mail(&self) -> bool {
+        self.mailer.is_some()
+    }
+
+    /// The domain Message-IDs are made under: the sender's, or this server's name.
+    pub fn mail_domain(&self) -> String {
+        match &self.mailer {
+            Some(m) => m.domain(),
+            None => "crm.invalid".into(),
+        }
+    }
 }
 
 impl Shared {

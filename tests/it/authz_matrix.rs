@@ -32,6 +32,9 @@ const REST: &[(&str, &str)] = &[
     ("POST /api/admin/impersonation",             "401          403          403          403          403          403          403          403"),
     ("DELETE /api/admin/impersonation",           "401          ok           ok           ok           ok           ok           ok           ok"),
     ("POST /api/admin/impersonation/stop",        "401          ok           ok           ok           ok           ok           ok           ok"),
+    ("GET /api/admin/outbox",                     "401          ok           ok           403          403          403          403          403"),
+    ("POST /api/admin/outbox/test",               "401          ok           ok           403          403          403          403          403"),
+    ("POST /api/admin/outbox/{id}/retry",         "401/401/401  ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403  403/403/403  403/403/403"),
     ("GET /api/admin/teams",                      "401          ok           ok           403          403          403          403          403"),
     ("POST /api/admin/teams",                     "401          ok           ok           403          403          403          403          403"),
     ("DELETE /api/admin/teams/{id}",              "401/401/401  ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403  403/403/403  403/403/403"),
@@ -130,6 +133,9 @@ const SERVER_FNS: &[(&str, &str)] = &[
     ("save_import_options",   "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/404/404   404/404/404  403/403/403  403/403/403"),
     ("undo_import",           "401/401/401  ok/ok/404    ok/ok/404    403/403/404  403/404/404  404/404/404  403/403/403  403/403/403"),
     ("audit_entries",         "401          ok           ok           403          403          403          403          403"),
+    ("outbox_mails",          "401          ok           ok           403          403          403          403          403"),
+    ("retry_mail",            "401/401/401  ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403  403/403/403  403/403/403"),
+    ("send_test_mail",        "401          ok           ok           403          403          403          403          403"),
     ("change_portal_password","401          403          403          403          403          403          ok           ok"),
     ("end_other_portal_sessions","401       403          403          403          403          403          ok           ok"),
     ("change_my_password",    "401          ok           ok           ok           ok           ok           403          403"),
@@ -352,6 +358,13 @@ async fn fixture(app: &TestApp) -> Fixture {
             json!({"name": "Team B", "manager_id": manager_id}),
         )
         .await);
+    let mail = |to: &str| json!({ "to": to });
+    let mail_a = id(root
+        .post_json("/api/admin/outbox/test", mail("a@alpha.example"))
+        .await);
+    let mail_b = id(root
+        .post_json("/api/admin/outbox/test", mail("b@beta.example"))
+        .await);
     let form_a = id(root.post_json("/api/admin/forms", form("form-a")).await);
     let form_b = id(root.post_json("/api/admin/forms", form("form-b")).await);
     // Imports: A started by the sales user, B by the super admin (uploaded, not yet run).
@@ -373,6 +386,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         ("ticket", (ticket_a, ticket_b)),
         ("form", (form_a, form_b)),
         ("team", (team_a, team_b)),
+        ("mail", (mail_a, mail_b)),
         // Users are not of an account: two real ones. Sessions and tokens of others: ids
         // that are nobody's (ending real ones would sign the matrix's own clients out).
         ("user", (support_id.to_string(), manager_id.to_string())),
@@ -429,6 +443,7 @@ fn kind_of_path(path: &str) -> Option<&'static str> {
         "forms" => "form",
         "imports" => "import",
         "teams" => "team",
+        "outbox" => "mail",
         "users" => "user",
         "sessions" => "session",
         "tokens" => "api_token",
@@ -505,6 +520,7 @@ impl Fixture {
             ("POST", "/api/admin/forms") => self.form_input(),
             ("POST", "/api/admin/users") => self.new_user(),
             ("POST", "/api/admin/teams") | ("PUT", "/api/admin/teams/{id}") => self.new_team(),
+            ("POST", "/api/admin/outbox/test") => json!({"to": "matrix@example.com"}),
             // No role named: nothing changes, but the request is decided like any other.
             ("PUT", "/api/admin/visibility") => json!({}),
             ("POST", "/api/admin/impersonation") => {
@@ -555,6 +571,9 @@ impl Fixture {
             | "record_visibility"
             | "regional_options" => json!({}),
             "save_team" => json!({"id": null, "input": self.new_team()}),
+            "outbox_mails" => json!({"state": null}),
+            "retry_mail" => json!({"id": "$mail"}),
+            "send_test_mail" => json!({"input": {"to": "matrix@example.com"}}),
             "delete_team" => json!({"id": "$team"}),
             "save_record_visibility" => json!({"change": {}}),
             // A blank name: refused on its field (422), so the matrix renames nobody.
@@ -855,6 +874,7 @@ async fn every_endpoint_answers_every_principal_as_the_tables_say() {
                 "api_token",
                 "import",
                 "team",
+                "mail",
             ]
             .into_iter()
             .find(|k| args.to_string().contains(&format!("\"${k}\"")));

@@ -42,8 +42,14 @@ fn free_port() -> u16 {
 
 /// Starts `crm serve`; returns the child and everything it printed before listening.
 async fn serve(db: &str, port: u16) -> (Child, String) {
+    serve_with(db, port, &[]).await
+}
+
+/// Starts `crm serve` with more settings (`envs`).
+async fn serve_with(db: &str, port: u16, envs: &[(&str, &str)]) -> (Child, String) {
     let mut child = Command::new(BIN)
         .arg("serve")
+        .envs(envs.iter().copied())
         .env("DATABASE_URL", db)
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
         .env("RUST_LOG", "warn")
@@ -460,4 +466,144 @@ async fn import_prints_the_counts_and_writes_every_rows_outcome() {
             "{out}"
         );
     }
+}
+
+async fn crm_with(envs: &[(&str, &str)], args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(BIN)
+        .args(args)
+        .envs(envs.iter().copied())
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .expect("crm output");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+#[tokio::test]
+async fn mail_test_sends_through_the_outbox_and_says_what_is_missing() {
+    use crate::mail_sink::{Behaviour, MailSink, header};
+    let db = TestDb::sqlite();
+    let sink = MailSink::start(Behaviour::default());
+    let url = sink.url();
+    let from = "\"Acme\" <crm@acme.example>";
+    let envs = [
+        ("DATABASE_URL", db.url.as_str()),
+        ("CRM_SMTP_URL", url.as_str()),
+        ("CRM_MAIL_FROM", from),
+    ];
+    let (ok, out, err) = crm_with(&envs, &["mail", "test", "--to", "ops@example.com"]).await;
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains("sent to ops@example.com") && out.contains("250"),
+        "{out}"
+    );
+    let got = sink.wait_for(1);
+    assert_eq!(got.len(), 1);
+    assert_eq!(
+        header(&got[0], "X-Envelope-To").as_deref(),
+        Some("ops@example.com")
+    );
+    assert!(header(&got[0], "Message-ID").is_some_and(|m| m.ends_with("@acme.example>")));
+
+    // No mail server named, a sender missing, plain text to another machine: each refused
+    // with what to do, nothing sent.
+    let db_only = [("DATABASE_URL", db.url.as_str())];
+    let (ok, _, err) = crm_with(&db_only, &["mail", "test", "--to", "ops@example.com"]).await;
+    assert!(!ok && err.contains("set CRM_SMTP_URL"), "{err}");
+    let no_from = [
+        ("DATABASE_URL", db.url.as_str()),
+        ("CRM_SMTP_URL", url.as_str()),
+    ];
+    let (ok, _, err) = crm_with(&no_from, &["mail", "test", "--to", "ops@example.com"]).await;
+    assert!(!ok && err.contains("CRM_MAIL_FROM"), "{err}");
+    let far = [
+        ("DATABASE_URL", db.url.as_str()),
+        ("CRM_SMTP_URL", "smtp://u:p@mail.example.com:25?tls=off"),
+        ("CRM_MAIL_FROM", from),
+    ];
+    let (ok, _, err) = crm_with(&far, &["mail", "test", "--to", "ops@example.com"]).await;
+    assert!(
+        !ok && err.contains("only for a server on this machine"),
+        "{err}"
+    );
+    assert_eq!(sink.messages().len(), 1);
+}
+
+#[tokio::test]
+async fn mail_written_by_a_server_killed_before_sending_goes_out_once_after_a_restart() {
+    use crate::mail_sink::{Behaviour, MailSink, header};
+    let db = TestDb::sqlite();
+    let (ok, out, err) = crm(
+        &db.url,
+        &[
+            "user",
+            "create",
+            "--email",
+            "root@example.com",
+            "--name",
+            "Root",
+            "--role",
+            "super_admin",
+            "--password-stdin",
+        ],
+        Some(&format!("{PASSWORD}\n")),
+    )
+    .await;
+    assert!(ok, "{out}{err}");
+    let (ok, out, err) = crm(
+        &db.url,
+        &["token", "create", "--email", "root@example.com"],
+        None,
+    )
+    .await;
+    assert!(ok, "{out}{err}");
+    let token = out.lines().last().expect("token").trim().to_string();
+    let bearer = format!("Bearer {token}");
+    let json = [
+        ("Authorization", bearer.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+
+    // No mail server yet: the change writes its mail, then the server is killed (-9).
+    let port = free_port();
+    let (mut first, _) = serve(&db.url, port).await;
+    let (status, _, body) = http(
+        port,
+        "POST",
+        "/api/admin/outbox/test",
+        &json,
+        r#"{"to": "ops@example.com"}"#,
+    )
+    .await;
+    assert_eq!(status, 202, "{body}");
+    first.start_kill().expect("kill -9");
+    first.wait().await.expect("killed");
+
+    // The next server, with a mail server, sends it: once, however long it runs.
+    let sink = MailSink::start(Behaviour::default());
+    let url = sink.url();
+    let envs = [
+        ("CRM_SMTP_URL", url.as_str()),
+        ("CRM_MAIL_FROM", "\"Acme\" <crm@acme.example>"),
+    ];
+    let port = free_port();
+    let (mut second, _) = serve_with(&db.url, port, &envs).await;
+    let got = sink.wait_for(1);
+    assert_eq!(got.len(), 1, "sent after the restart");
+    assert_eq!(
+        header(&got[0], "X-Envelope-To").as_deref(),
+        Some("ops@example.com")
+    );
+    tokio::time::sleep(Duration::from_secs(6)).await; // past the worker's next pass
+    assert_eq!(sink.messages().len(), 1, "and only once");
+    let (status, _, body) = http(port, "GET", "/api/admin/outbox", &json, "").await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains(r#""state":"sent""#), "{body}");
+    second.start_kill().expect("stop");
+    let _ = second.wait().await;
 }

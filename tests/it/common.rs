@@ -190,6 +190,13 @@ impl TestApp {
         }
     }
 
+    /// The state of a second server on the same database (its own pool and memory).
+    pub async fn another_server_state(&self) -> AppState {
+        let config = (*self.state.config).clone();
+        let pool = self.db.open().await;
+        app_state(config, pool, self.clock.clone()).await
+    }
+
     /// A second server on the same database, as when a company runs several app servers: its
     /// own state and memory, the same rows. Returns a client with no sign-in to send to it.
     pub async fn another_server(&self) -> Client {

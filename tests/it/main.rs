@@ -10,6 +10,8 @@ mod demo;
 mod direct_reads;
 mod imports_http;
 mod layers;
+mod mail_http;
+mod mail_sink;
 mod pipeline_http;
 mod protection;
 mod regional_http;

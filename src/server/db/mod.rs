@@ -16,6 +16,7 @@ pub mod leads;
 pub mod list;
 pub mod narrow;
 pub mod opportunities;
+pub mod outbox;
 pub mod pipeline;
 pub mod portal;
 pub mod records;

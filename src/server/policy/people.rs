@@ -108,6 +108,11 @@ pub fn manage_teams(staff: &Staff) -> Result<&Staff, AppError> {
     )
 }
 
+/// The staff asking, if they may see the outbox and resend or test mail (admins).
+pub fn manage_mail(staff: &Staff) -> Result<&Staff, AppError> {
+    admins_only(staff, "Only admins see the outbox.")
+}
+
 /// The staff asking, if they may manage users at all (admins).
 pub fn manage_users(staff: &Staff) -> Result<&Staff, AppError> {
     admins_only(staff, "Only admins manage users.")

@@ -32,6 +32,7 @@ pub fn AdminPage() -> impl IntoView {
         <ul class="admin-links">
             <li><a href="/admin/users">"Users"</a><span class="muted">" Who can sign in, their roles and sessions; view the CRM as one of them."</span></li>
             <li><a href="/admin/teams">"Teams and visibility"</a><span class="muted">" Who works together, and per role whose records its users see and edit."</span></li>
+            <li><a href="/admin/outbox">"Outbox"</a><span class="muted">" Every mail the CRM sends, where it is, and a test mail."</span></li>
             <li><a href="/admin/audit">"Audit log"</a><span class="muted">" Every change and sign-in, tamper-evident."</span></li>
             <li><a href="/admin/forms">"Kickoff forms"</a><span class="muted">" Public sign-up pages that create leads or prospects."</span></li>
             <li><a href="/admin/sla">"Support SLAs"</a><span class="muted">" First-response and resolution targets per priority."</span></li>

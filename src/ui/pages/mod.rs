@@ -3,6 +3,7 @@ pub mod audit;
 pub mod auth;
 pub mod imports;
 pub mod metrics;
+pub mod outbox;
 pub mod pipeline;
 pub mod portal;
 pub mod profile;
