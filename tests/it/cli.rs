@@ -33,6 +33,27 @@ async fn crm(db: &str, args: &[&str], stdin: Option<&str>) -> (bool, String, Str
     )
 }
 
+/// `crm user create … --password-stdin`: a staff user who signs in with [`PASSWORD`].
+async fn user_with_password(
+    db: &str,
+    email: &str,
+    name: &str,
+    role: &str,
+) -> (bool, String, String) {
+    let args = [
+        "user",
+        "create",
+        "--email",
+        email,
+        "--name",
+        name,
+        "--role",
+        role,
+        "--password-stdin",
+    ];
+    crm(db, &args, Some(PASSWORD)).await
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -288,22 +309,7 @@ async fn two_servers_on_one_postgres_accept_the_same_session_cookie() {
         eprintln!("NOTE: TEST_DATABASE_URL not set: two-process PostgreSQL test skipped");
         return;
     };
-    let (ok, _, err) = crm(
-        &db.url,
-        &[
-            "user",
-            "create",
-            "--email",
-            "ada@example.com",
-            "--name",
-            "Ada",
-            "--role",
-            "sales",
-            "--password-stdin",
-        ],
-        Some(PASSWORD),
-    )
-    .await;
+    let (ok, _, err) = user_with_password(&db.url, "ada@example.com", "Ada", "sales").await;
     assert!(ok, "{err}");
     let (a, b) = (free_port(), free_port());
     let (_one, _) = serve(&db.url, a).await;
@@ -370,22 +376,8 @@ async fn import_prints_the_counts_and_writes_every_rows_outcome() {
             !ok && err.contains("no active staff user nobody@example.com"),
             "{err}"
         );
-        let (ok, _, err) = crm(
-            &url,
-            &[
-                "user",
-                "create",
-                "--email",
-                "root@example.com",
-                "--name",
-                "Root",
-                "--role",
-                "super_admin",
-                "--password-stdin",
-            ],
-            Some(PASSWORD),
-        )
-        .await;
+        let (ok, _, err) =
+            user_with_password(&url, "root@example.com", "Root", "super_admin").await;
         assert!(ok, "{err}");
         // Windows-1252, semicolons, a column named by a mapping file.
         let file = dir.path().join("people.csv");
@@ -538,22 +530,8 @@ async fn mail_test_sends_through_the_outbox_and_says_what_is_missing() {
 async fn mail_written_by_a_server_killed_before_sending_goes_out_once_after_a_restart() {
     use crate::mail_sink::{Behaviour, MailSink, header};
     let db = TestDb::sqlite();
-    let (ok, out, err) = crm(
-        &db.url,
-        &[
-            "user",
-            "create",
-            "--email",
-            "root@example.com",
-            "--name",
-            "Root",
-            "--role",
-            "super_admin",
-            "--password-stdin",
-        ],
-        Some(&format!("{PASSWORD}\n")),
-    )
-    .await;
+    let (ok, out, err) =
+        user_with_password(&db.url, "root@example.com", "Root", "super_admin").await;
     assert!(ok, "{out}{err}");
     let (ok, out, err) = crm(
         &db.url,
