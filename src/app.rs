@@ -5,7 +5,9 @@ use crate::ui::components::shell::{
 };
 use crate::ui::pages::admin::{AdminPage, FormsPage, SlaPage};
 use crate::ui::pages::audit::AuditPage;
-use crate::ui::pages::auth::{AcceptInvitePage, LoginPage, SetPasswordPage, SetupPage};
+use crate::ui::pages::auth::{
+    AcceptInvitePage, ForgotPasswordPage, LoginPage, SetPasswordPage, SetupPage,
+};
 use crate::ui::pages::imports::{ImportPage, ImportsPage};
 use crate::ui::pages::metrics::MetricsPage;
 use crate::ui::pages::outbox::OutboxPage;
@@ -56,7 +58,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// Pages that are plain HTML forms, posted by the browser itself and answered by the server:
 /// sent without the app's WASM, so a person signing in (or a customer accepting an invite)
 /// downloads a few kilobytes, not the whole app.
-pub const PLAIN_PAGES: [&str; 4] = ["/login", "/setup", "/set-password", "/portal/accept"];
+pub const PLAIN_PAGES: [&str; 5] = [
+    "/login",
+    "/setup",
+    "/set-password",
+    "/portal/accept",
+    "/forgot-password",
+];
 
 /// Whether this page load needs the app's WASM (server side; always in the browser).
 fn loads_wasm() -> bool {
@@ -131,6 +139,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::InOrder/>
                 <Route path=path!("/setup") view=SetupPage ssr=SsrMode::InOrder/>
                 <Route path=path!("/set-password") view=SetPasswordPage ssr=SsrMode::InOrder/>
+                <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::InOrder/>
                 <Route path=path!("/portal/accept") view=AcceptInvitePage ssr=SsrMode::InOrder/>
                 <ParentRoute path=path!("/portal") view=PortalShell ssr=SsrMode::InOrder>
                     <Route path=path!("") view=PortalHome ssr=SsrMode::InOrder/>

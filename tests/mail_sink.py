@@ -1,6 +1,9 @@
 """A real SMTP server for the tests (aiosmtpd): every message it accepts is written to
 <dir>/<n>.eml as it arrived (DATA bytes, envelope sender and recipients in X-Envelope-*
-headers added on top). Prints the port it listens on, then runs until its stdin closes.
+headers added on top), and beside it <n>.json with what a reader sees: the recipients, the
+decoded subject, and the decoded text and HTML parts (Python's own MIME parser, so the tests
+read the mail as a mail client would). Prints the port it listens on, then runs until its
+stdin closes.
 
   python mail_sink.py --dir DIR [--port 0] [--refuse N] [--reject]
 
@@ -8,6 +11,9 @@ headers added on top). Prints the port it listens on, then runs until its stdin 
 message with 550 (never deliverable).
 """
 import argparse
+import email
+import email.policy
+import json
 import os
 import sys
 import time
@@ -36,8 +42,27 @@ class Sink:
         ).encode()
         with open(name + ".part", "wb") as f:
             f.write(head + envelope.original_content)
+        read = decoded(envelope.original_content, envelope.rcpt_tos)
+        with open(name[:-4] + ".json.part", "w") as f:
+            json.dump(read, f)
+        os.replace(name[:-4] + ".json.part", name[:-4] + ".json")
         os.replace(name + ".part", name)
         return f"250 2.0.0 Ok: queued as sink{self.seen}"
+
+
+def decoded(raw, rcpt_tos):
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+
+    def part(kind):
+        body = msg.get_body(preferencelist=(kind,))
+        return body.get_content() if body is not None else None
+
+    return {
+        "to": rcpt_tos,
+        "subject": str(msg.get("Subject", "")),
+        "text": part("plain"),
+        "html": part("html"),
+    }
 
 
 def main():

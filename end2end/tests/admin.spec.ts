@@ -1,5 +1,5 @@
 import { expect } from "@playwright/test";
-import { test, ADMIN, api, hydrated, signIn, watchErrors } from "./helpers";
+import { test, ADMIN, api, hydrated, linkIn, mailCount, mailTo, plain, signIn, watchErrors } from "./helpers";
 
 test("an admin creates a sales user, views the CRM as them with the banner, and stops", async ({ page, browser }) => {
   const errors = watchErrors(page);
@@ -7,7 +7,7 @@ test("an admin creates a sales user, views the CRM as them with the banner, and 
   const stamp = Date.now();
   const name = `Sal Sales ${stamp}`;
 
-  // Create the user through the Users page; the one-time link is shown to hand over.
+  // Create the user through the Users page; the one-time link is mailed to them.
   await page.goto("/admin/users");
   await hydrated(page);
   await page.getByRole("button", { name: "New user" }).click();
@@ -16,8 +16,8 @@ test("an admin creates a sales user, views the CRM as them with the banner, and 
   await dialog.getByLabel("Email").fill(`sal.${stamp}@example.com`);
   await dialog.getByLabel("Role").selectOption("sales");
   await dialog.getByRole("button", { name: "Create user" }).click();
-  const link = await page.getByLabel(/One-time link for/).inputValue();
-  expect(link).toContain("/set-password?token=");
+  await expect(page.getByRole("status").filter({ hasText: "One-time link" })).toContainText(`is on its way to ${name} at sal.${stamp}@example.com`);
+  const link = linkIn(await mailTo(`sal.${stamp}@example.com`), "/set-password?token=");
 
   // The new user sets their password (in their own browser) and owns a deal.
   const theirs = await browser.newContext();
@@ -75,11 +75,12 @@ test("an admin views the portal as a client contact", async ({ page, browser }) 
     first_name: "Hank", last_name: "Scorpio", email: `hank.${stamp}@globex.example`,
     account_id: account.id, role: "client",
   });
-  const invite = await api(page, "POST", `/api/crm/contacts/${contact.id}/portal-invite`, {});
+  await api(page, "POST", `/api/crm/contacts/${contact.id}/portal-invite`, {});
+  const invite = linkIn(await mailTo(`hank.${stamp}@globex.example`), "/portal/accept?token=");
   const theirs = await browser.newContext();
   const hank = await theirs.newPage();
   await hank.goto("/login");
-  await api(hank, "POST", "/api/auth/accept-invite", { token: invite.invite_url.split("token=")[1], password: "hank's long password" });
+  await api(hank, "POST", "/api/auth/accept-invite", { token: invite.split("token=")[1], password: "hank's long password" });
   await api(hank, "POST", "/api/portal/tickets", { subject: `Doomsday device ${stamp}` });
   await theirs.close();
 
@@ -151,7 +152,9 @@ test("a person chooses their time zone and formats, and the pages follow them", 
   const errors = watchErrors(tess);
   await tess.goto("/login");
   // Setting the password signs them in.
-  await api(tess, "POST", "/api/auth/set-password", { token: made.link.split("token=")[1], password: "tess's long password" });
+  expect(made.link).toBeNull();
+  const link = linkIn(await mailTo(email), "/set-password?token=");
+  await api(tess, "POST", "/api/auth/set-password", { token: link.split("token=")[1], password: "tess's long password" });
   const lead = await api(tess, "POST", "/api/crm/leads", { name: `Zoned Lead ${stamp}`, company: "Clockworks" });
 
   await tess.goto("/account");
@@ -194,7 +197,7 @@ test("a person chooses their time zone and formats, and the pages follow them", 
   await theirs.close();
 });
 
-test("an admin sends a test mail from the outbox with the keyboard, and sees it wait for a mail server", async ({ page }) => {
+test("an admin sends a test mail from the outbox with the keyboard, and sees it reach the mail server", async ({ page }) => {
   const errors = watchErrors(page);
   await signIn(page);
   await page.goto("/admin");
@@ -203,8 +206,8 @@ test("an admin sends a test mail from the outbox with the keyboard, and sees it 
   await expect(page).toHaveURL(/\/admin\/outbox$/);
   await expect(page).toHaveTitle("Outbox · Admin · CRM");
   await hydrated(page);
-  // The test server has no CRM_SMTP_URL: the page says mail waits, rather than pretending.
-  await expect(page.getByText("No mail is sent: this server has no mail server")).toBeVisible();
+  // The test server sends to the tests' own SMTP server, and the page says where mail goes.
+  await expect(page.getByText("Mail goes out through")).toBeVisible();
   const to = page.getByLabel("To", { exact: true });
   await to.focus();
   await page.keyboard.type("not an address");
@@ -216,13 +219,74 @@ test("an admin sends a test mail from the outbox with the keyboard, and sees it 
   await page.keyboard.press("Enter");
   await expect(page.getByRole("status")).toContainText(`A test mail to ${address} is in the outbox.`);
   const row = page.getByRole("row", { name: new RegExp(address.replace(/\./g, "\\.")) });
-  await expect(row).toContainText("Queued");
   await expect(row).toContainText("a test mail");
+  // It reaches the mail server, and the outbox says so.
+  const got = await mailTo(address);
+  expect(got.text).toContain("If you can read it");
   await page.getByLabel("Show").selectOption("sent");
   await page.getByRole("button", { name: "Show" }).click();
   await expect(page).toHaveURL(/state=sent/);
   await hydrated(page);
+  await expect(page.getByRole("row", { name: new RegExp(address.replace(/\./g, "\\.")) })).toContainText("Sent");
+  await page.getByLabel("Show").selectOption("failed");
+  await page.getByRole("button", { name: "Show" }).click();
+  await expect(page).toHaveURL(/state=failed/);
+  await hydrated(page);
   await expect(page.getByText(address)).toHaveCount(0);
   // The refused address is the one failed request (a 422 the form showed on its field).
   expect(errors().filter((e) => !e.includes("422"))).toEqual([]);
+});
+
+test("a person who forgot their password gets a link by mail, and the page never says whether the address exists", async ({ page, browser }) => {
+  await signIn(page);
+  const stamp = Date.now();
+  const email = `forgetful.${stamp}@example.com`;
+  const made = await api(page, "POST", "/api/admin/users", { name: `Fay Forgetful ${stamp}`, email, role: "support" });
+  expect(made.mailed_to).toBe(email);
+  const theirs = await browser.newContext();
+  const fay = await theirs.newPage();
+  await fay.goto("/login");
+  await api(fay, "POST", "/api/auth/set-password", {
+    token: linkIn(await mailTo(email), "/set-password?token=").split("token=")[1], password: "fay's first password",
+  });
+  await theirs.clearCookies();
+
+  // From the sign-in page, keyboard only.
+  await fay.goto("/login");
+  await plain(fay);
+  await fay.getByRole("link", { name: "Forgot your password?" }).click();
+  await expect(fay).toHaveURL(/\/forgot-password$/);
+  await expect(fay).toHaveTitle("Forgot your password? · CRM");
+  await plain(fay);
+  const before = mailCount(email);
+  await fay.getByLabel("Email").fill(email);
+  await fay.keyboard.press("Enter");
+  await expect(fay).toHaveURL(/\/forgot-password\?sent=1$/);
+  const answer = await fay.getByRole("status").innerText();
+  expect(answer).toContain("If an account uses that address");
+  await plain(fay);
+
+  // An address nobody uses gets the very same page.
+  await fay.goto("/forgot-password");
+  await fay.getByLabel("Email").fill(`nobody.${stamp}@example.com`);
+  await fay.getByRole("button", { name: "Send me a link" }).click();
+  await expect(fay).toHaveURL(/\/forgot-password\?sent=1$/);
+  expect(await fay.getByRole("status").innerText()).toBe(answer);
+
+  // The mail's link opens the set-password page; the new password signs them in.
+  const mail = await mailTo(email, before);
+  expect(mail.subject).toContain("Reset your");
+  expect(mail.text).toContain("for 1 hour");
+  const link = new URL(linkIn(mail, "/set-password?token="));
+  await fay.goto(link.pathname + link.search);
+  await plain(fay);
+  await fay.getByLabel("New password").fill("fay's second password");
+  await fay.getByRole("button", { name: "Set password and sign in" }).click();
+  await expect(fay.getByRole("navigation", { name: "Main" })).toBeVisible();
+
+  // Used once: the same link now says so.
+  await theirs.clearCookies();
+  await fay.goto(link.pathname + link.search);
+  await expect(fay.getByRole("alert")).toBeVisible();
+  await theirs.close();
 });

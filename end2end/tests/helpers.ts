@@ -1,12 +1,47 @@
 import { test as base, expect, type Page } from "@playwright/test";
 import AxeBuilder from "@axe-core/playwright";
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 export const ADMIN = { name: "Ada Admin", email: "ada@example.com", password: "correct horse battery" };
 
 export function setupLink(): string {
   return readFileSync(join(__dirname, "..", ".tmp", "setup-link"), "utf8").trim();
+}
+
+/** A mail the tests' SMTP server took, as a mail client reads it. */
+export type Mail = { to: string[]; subject: string; text: string | null; html: string | null };
+
+/** Waits (up to 15 s) for the newest mail to `address` after `after` mails to it were there,
+ * and returns it. */
+export async function mailTo(address: string, after = 0): Promise<Mail> {
+  const dir = join(__dirname, "..", ".tmp", "mail");
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const names = existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith(".eml")).sort() : [];
+    const mails: Mail[] = names.map((n) => JSON.parse(readFileSync(join(dir, n.replace(/\.eml$/, ".json")), "utf8")));
+    const theirs = mails.filter((m) => m.to.includes(address.toLowerCase()));
+    if (theirs.length > after) return theirs[theirs.length - 1];
+    if (Date.now() > deadline) throw new Error(`no mail to ${address} (${theirs.length} so far)`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** How many mails `address` has had so far. */
+export function mailCount(address: string): number {
+  const dir = join(__dirname, "..", ".tmp", "mail");
+  if (!existsSync(dir)) return 0;
+  return readdirSync(dir)
+    .filter((n) => n.endsWith(".eml"))
+    .filter((n) => JSON.parse(readFileSync(join(dir, n.replace(/\.eml$/, ".json")), "utf8")).to.includes(address.toLowerCase()))
+    .length;
+}
+
+/** The first link in a mail's text that contains `path`. */
+export function linkIn(mail: Mail, path: string): string {
+  const found = (mail.text ?? "").split(/\s+/).find((w) => w.includes(path));
+  if (!found) throw new Error(`no ${path} link in: ${mail.text}`);
+  return found;
 }
 
 /** Fails on any serious or critical axe-core finding on the page as it is now. */

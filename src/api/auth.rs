@@ -29,6 +29,14 @@ pub async fn link_status(token: String, purpose: LinkPurpose) -> Result<(), AppE
     ctx::answer(service::check_link(&state, &token, purpose).await)
 }
 
+/// Whether this CRM sends mail (the "forgot password" page says so when it does not).
+#[server(prefix = "/api/fn", endpoint = "sends_mail", input = leptos::server_fn::codec::Json)]
+pub async fn sends_mail() -> Result<bool, AppError> {
+    use super::ctx;
+    let (state, _) = ctx::request().await?;
+    ctx::answer(Ok(state.sends_mail()))
+}
+
 /// The time zones and formats a signed-in person may choose from, and the defaults.
 #[server(prefix = "/api/fn", endpoint = "regional_options", input = leptos::server_fn::codec::Json)]
 pub async fn regional_options() -> Result<crate::domain::regional::RegionalOptions, AppError> {

@@ -57,12 +57,17 @@ pub struct UserUpdate {
     pub active: Option<bool>,
 }
 
-/// A one-time link an admin hands to a user (there is no mail server to send it).
+/// A user's one-time set-password link: mailed to them, or (without a mail server) shown to
+/// the admin to hand over. A mailed link is never shown: only its owner holds it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UserLink {
     pub id: Uuid,
+    /// The link to hand over; none when it was mailed (or a password was given).
     pub link: Option<String>,
+    /// The address the link was mailed to.
+    #[serde(default)]
+    pub mailed_to: Option<String>,
 }
 
 /// An open sign-in.

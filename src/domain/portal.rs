@@ -143,11 +143,16 @@ pub struct PortalTicketPatch {
     pub status: Option<TicketStatus>,
 }
 
-/// The invite link staff hand to a contact.
+/// A contact's invite link: mailed to them, or (without a mail server) shown to the staff
+/// member to hand over. A mailed link is never shown: only the contact holds it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PortalInvite {
-    pub invite_url: String,
+    /// The link to hand over; none when it was mailed.
+    pub invite_url: Option<String>,
+    /// The address the invite was mailed to.
+    #[serde(default)]
+    pub mailed_to: Option<String>,
     pub expires_at: DateTime<Utc>,
     /// The contact already uses the portal: the link lets them choose a new password, and
     /// ends their other portal sessions when used.

@@ -177,6 +177,10 @@ impl Capabilities {
 pub const PASSWORD_MIN_CHARS: usize = 10;
 pub const PASSWORD_MAX_CHARS: usize = 256;
 
+/// What "forgot password" answers, whatever the address (so it tells nobody whether an
+/// account uses it).
+pub const FORGOT_ANSWER: &str = "If an account uses that address, a link to choose a new password is on its way. It works once, for 1 hour.";
+
 /// Trims and lower-cases an email address; emails are unique case-insensitively.
 pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()

@@ -10,7 +10,7 @@ use crate::server::http::{accepts_html, safe_next, see_other};
 use crate::server::principal::{ClientInfo, Principal};
 use crate::server::state::AppState;
 use crate::ui::pages::auth::{
-    AcceptInviteForm, LoginForm, SetPasswordForm, SetupForm, standalone_page,
+    AcceptInviteForm, ForgotForm, LoginForm, SetPasswordForm, SetupForm, standalone_page,
 };
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -31,6 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(setup))
         .routes(routes!(set_password))
         .routes(routes!(accept_invite))
+        .routes(routes!(forgot_password))
 }
 
 /// A body given either form-encoded (browsers, curl -d) or as JSON (scripts).
@@ -260,6 +261,51 @@ async fn accept_invite(
             view! { <AcceptInviteForm token=input.token.clone() error=e/> }
         },
     )
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+struct ForgotInput {
+    #[serde(default)]
+    email: String,
+}
+
+/// The answer to "forgot password": the same whatever the address.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct ForgotAnswer {
+    message: String,
+}
+
+/// Asks for a link to choose a new password (staff and portal users alike). The answer is the
+/// same whether or not an account uses the address; the link, valid for 1 hour and once, goes
+/// only to the address. A browser form gets a 303 to the page that says so.
+#[utoipa::path(post, path = "/api/auth/forgot-password", tag = "auth", request_body = ForgotInput,
+    responses((status = 202, body = ForgotAnswer), (status = 303), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn forgot_password(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    headers: HeaderMap,
+    FormOrJson(input): FormOrJson<ForgotInput>,
+) -> Response {
+    let html = accepts_html(&headers);
+    match crate::server::auth::forgot::request(&state, &client, &input.email).await {
+        Ok(()) if html => see_other("/forgot-password?sent=1"),
+        Ok(()) => (
+            StatusCode::ACCEPTED,
+            Json(ForgotAnswer {
+                message: crate::server::auth::forgot::ANSWER.into(),
+            }),
+        )
+            .into_response(),
+        Err(e) if html => {
+            let shown = e.clone();
+            let email = input.email.clone();
+            let page = standalone_page("Forgot your password?", move || {
+                view! { <ForgotForm email=email error=shown/> }
+            });
+            with_status(page, &e)
+        }
+        Err(e) => e.into_response(),
+    }
 }
 
 fn with_status(page: Response, e: &AppError) -> Response {

@@ -64,6 +64,7 @@ const PUBLIC: &[&str] = &[
     "/api/auth/setup",
     "/api/auth/set-password",
     "/api/auth/accept-invite",
+    "/api/auth/forgot-password",
 ];
 
 /// The sort values each list accepts (`field` or `-field`), from the lists' own specs.

@@ -86,6 +86,9 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Mail {
             command: MailCommand::Test { to },
         } => mail_test(cli.config, to).await,
+        Command::Mail {
+            command: MailCommand::Receive,
+        } => mail_receive(cli.config).await,
         Command::Import {
             kind,
             file,
@@ -136,11 +139,7 @@ async fn migrate(config: Config) -> Result<(), CliError> {
 
 /// The mailer the settings name; a setting that cannot be used is the command's error.
 fn mailer_for(config: &Config) -> Result<Option<super::mail::smtp::Mailer>, CliError> {
-    super::mail::smtp::Mailer::from_settings(
-        config.smtp_url.as_deref(),
-        config.mail_from.as_deref(),
-    )
-    .map_err(CliError::App)
+    super::mail::smtp::Mailer::from_settings(config).map_err(CliError::App)
 }
 
 /// `crm mail test --to ADDRESS`: a test mail through the outbox, sent at once.
@@ -174,6 +173,28 @@ async fn mail_test(config: Config, to: String) -> Result<(), CliError> {
             mail.last_error.unwrap_or_default()
         ))),
     }
+}
+
+/// `crm mail receive`: one message from standard input.
+async fn mail_receive(config: Config) -> Result<(), CliError> {
+    use super::support::inbound::{Received, receive};
+    use std::io::Read;
+    let mut raw = Vec::new();
+    let limit = super::mail::inbound::MAX_BYTES as u64 + 1;
+    std::io::stdin()
+        .take(limit)
+        .read_to_end(&mut raw)
+        .map_err(|e| CliError::App(format!("reading the message: {e}")))?;
+    let state = state_for(config).await?;
+    let outcome = receive(&state, &raw).await;
+    state.db.close().await;
+    match outcome? {
+        Received::Opened { number, .. } => println!("opened ticket #{number}"),
+        Received::Replied { number, .. } => println!("added to ticket #{number}"),
+        Received::Ignored(why) => println!("kept, no ticket: {why}"),
+        Received::Again => println!("received before; nothing changed"),
+    }
+    Ok(())
 }
 
 /// `crm audit verify`: streams the chain once, in order.
@@ -245,6 +266,9 @@ async fn create_user(
     println!("{}", created.id);
     if let Some(link) = created.set_password_link {
         println!("{link}");
+    }
+    if let Some(to) = created.mailed_to {
+        println!("a set-password link is in the outbox for {to} (the server sends it)");
     }
     state.db.close().await;
     Ok(())

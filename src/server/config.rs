@@ -110,6 +110,11 @@ pub enum MailCommand {
         #[arg(long)]
         to: String,
     },
+    /// Take one message (RFC 5322, on standard input) as the support mailbox would: it opens a
+    /// ticket, is added to one, or is kept and ignored (an auto-reply, a bounce, a list).
+    /// For a mail server's pipe delivery (a Postfix alias `|crm mail receive`). Prints what
+    /// became of it; exit 1 with the reason when the message cannot be taken.
+    Receive,
 }
 
 #[derive(Debug, Subcommand)]
@@ -247,6 +252,11 @@ pub struct Config {
     /// Who mail comes from: "Acme Support" <support@acme.example>.
     #[arg(long, env = "CRM_MAIL_FROM", global = true)]
     pub mail_from: Option<String>,
+
+    /// Where customers' replies to ticket mail go, when not to CRM_MAIL_FROM: the support
+    /// mailbox the CRM reads ("Acme Support" <support@acme.example>).
+    #[arg(long, env = "CRM_MAIL_REPLY_TO", global = true)]
+    pub mail_reply_to: Option<String>,
 }
 
 impl Config {
@@ -308,6 +318,7 @@ impl fmt::Debug for Config {
             .field("imports_at_once", &self.imports_at_once)
             .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
             .field("mail_from", &self.mail_from)
+            .field("mail_reply_to", &self.mail_reply_to)
             .finish()
     }
 }

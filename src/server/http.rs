@@ -322,6 +322,7 @@ fn is_public_page(path: &str) -> bool {
             | "/setup"
             | "/set-password"
             | "/portal/accept"
+            | "/forgot-password"
             | "/favicon.svg"
             | "/favicon.ico"
             | "/robots.txt"

@@ -46,12 +46,9 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
 pub async fn app_state(config: Config, db: Db, clock: Clock) -> AppState {
     // A bad mail setting stops `crm serve` before this (`cli::serve` checks it); elsewhere
     // (tests, tools) it only means no mail goes out.
-    let mailer = crate::server::mail::smtp::Mailer::from_settings(
-        config.smtp_url.as_deref(),
-        config.mail_from.as_deref(),
-    )
-    .ok()
-    .flatten();
+    let mailer = crate::server::mail::smtp::Mailer::from_settings(&config)
+        .ok()
+        .flatten();
     AppState::new(Shared {
         leptos_options: leptos_options(&config),
         db,

@@ -47,6 +47,7 @@ const REST: &[(&str, &str)] = &[
     ("GET /api/admin/visibility",                 "401          ok           ok           403          403          403          403          403"),
     ("PUT /api/admin/visibility",                 "401          ok           ok           403          403          403          403          403"),
     ("POST /api/auth/accept-invite",              "ok           ok           ok           ok           ok           ok           ok           ok"),
+    ("POST /api/auth/forgot-password",            "ok           ok           ok           ok           ok           ok           ok           ok"),
     ("POST /api/auth/login",                      "401          401          401          401          401          401          401          401"),
     ("POST /api/auth/logout",                     "ok           ok           ok           ok           ok           ok           ok           ok"),
     ("GET /api/auth/me",                          "401          ok           ok           ok           ok           ok           ok           ok"),
@@ -136,6 +137,7 @@ const SERVER_FNS: &[(&str, &str)] = &[
     ("outbox_mails",          "401          ok           ok           403          403          403          403          403"),
     ("retry_mail",            "401/401/401  ok/ok/404    ok/ok/404    403/403/403  403/403/403  403/403/403  403/403/403  403/403/403"),
     ("send_test_mail",        "401          ok           ok           403          403          403          403          403"),
+    ("sends_mail",            "ok           ok           ok           ok           ok           ok           ok           ok"),
     ("change_portal_password","401          403          403          403          403          403          ok           ok"),
     ("end_other_portal_sessions","401       403          403          403          403          403          ok           ok"),
     ("change_my_password",    "401          ok           ok           ok           ok           ok           403          403"),
@@ -542,6 +544,7 @@ impl Fixture {
             ("PUT", "/api/portal/tickets/{id}") => json!({"status": "resolved"}),
             ("POST", "/api/portal/tickets/{id}/comments") => json!({"body": "Matrix reply"}),
             ("PUT", "/api/portal/me") => json!({"first_name": "Matrix"}),
+            ("POST", "/api/auth/forgot-password") => json!({"email": "nobody@example.com"}),
             ("POST", "/api/auth/login") => {
                 json!({"email": "nobody@example.com", "password": "wrong password"})
             }
@@ -569,7 +572,8 @@ impl Fixture {
             | "list_teams"
             | "team_options"
             | "record_visibility"
-            | "regional_options" => json!({}),
+            | "regional_options"
+            | "sends_mail" => json!({}),
             "save_team" => json!({"id": null, "input": self.new_team()}),
             "outbox_mails" => json!({"state": null}),
             "retry_mail" => json!({"id": "$mail"}),

@@ -585,3 +585,20 @@ async fn mail_written_by_a_server_killed_before_sending_goes_out_once_after_a_re
     second.start_kill().expect("stop");
     let _ = second.wait().await;
 }
+
+#[tokio::test]
+async fn mail_receive_takes_one_message_from_stdin_once() {
+    let db = TestDb::sqlite();
+    let (ok, _, err) = crm(&db.url, &["migrate"], None).await;
+    assert!(ok, "{err}");
+    let (ok, out, err) =
+        user_with_password(&db.url, "root@example.com", "Root", "super_admin").await;
+    assert!(ok, "{out}{err}");
+    let mail = "From: Pat Doe <pat@example.com>\r\nSubject: Help\r\nMessage-ID: <p1@example.com>\r\n\r\nMy printer is on fire.\r\n";
+    let (ok, out, err) = crm(&db.url, &["mail", "receive"], Some(mail)).await;
+    assert!(ok && out.contains("opened ticket #1"), "{out}{err}");
+    let (ok, out, _) = crm(&db.url, &["mail", "receive"], Some(mail)).await;
+    assert!(ok && out.contains("received before"), "{out}");
+    let (ok, _, err) = crm(&db.url, &["mail", "receive"], Some("nonsense")).await;
+    assert!(!ok && err.contains("sender"), "{err}");
+}

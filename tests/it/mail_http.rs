@@ -14,11 +14,13 @@ use serde_json::json;
 
 const FROM: &str = "\"Acme Support\" <support@acme.example>";
 
-async fn app_sending_to(db: TestDb, sink: &MailSink) -> TestApp {
+/// The app sending to `sink` as Acme Support, with replies asked at help@acme.example.
+pub async fn app_sending_to(db: TestDb, sink: &MailSink) -> TestApp {
     let url = sink.url();
     TestApp::on(db, |c| {
         c.smtp_url = Some(url);
         c.mail_from = Some(FROM.into());
+        c.mail_reply_to = Some("\"Acme Help\" <help@acme.example>".into());
         c.business_name = "Acme".into();
     })
     .await

@@ -67,8 +67,8 @@ impl MailSink {
         format!("smtp://127.0.0.1:{}?tls=off", self.port)
     }
 
-    /// The messages it accepted so far, in order.
-    pub fn messages(&self) -> Vec<String> {
+    /// The files of the messages it accepted so far, in order.
+    fn names(&self) -> Vec<std::path::PathBuf> {
         let mut names: Vec<_> = std::fs::read_dir(self.dir.path())
             .expect("sink dir")
             .filter_map(|e| e.ok())
@@ -77,8 +77,25 @@ impl MailSink {
             .collect();
         names.sort();
         names
+    }
+
+    /// The messages it accepted so far, in order.
+    pub fn messages(&self) -> Vec<String> {
+        self.names()
             .iter()
             .map(|p| std::fs::read_to_string(p).expect("message"))
+            .collect()
+    }
+
+    /// The messages it accepted so far as a mail client reads them (the sink's `.json`:
+    /// `to`, `subject`, `text`, `html`, decoded by Python's MIME parser).
+    pub fn read(&self) -> Vec<serde_json::Value> {
+        self.names()
+            .iter()
+            .map(|p| {
+                let text = std::fs::read_to_string(p.with_extension("json")).expect("decoded");
+                serde_json::from_str(&text).expect("sink json")
+            })
             .collect()
     }
 
@@ -125,4 +142,14 @@ pub fn header(message: &str, name: &str) -> Option<String> {
         }
     }
     value
+}
+
+/// The first link in `text` that starts with `prefix`.
+pub fn link_in(text: &str, prefix: &str) -> Option<String> {
+    let at = text.find(prefix)?;
+    let link: String = text[at..]
+        .chars()
+        .take_while(|c| !c.is_whitespace() && *c != '"' && *c != '<')
+        .collect();
+    Some(link)
 }

@@ -11,6 +11,8 @@ mod direct_reads;
 mod imports_http;
 mod layers;
 mod mail_http;
+mod mail_in;
+mod mail_links_http;
 mod mail_sink;
 mod pipeline_http;
 mod protection;

@@ -113,7 +113,7 @@ pub async fn test_mail(
     };
     let now = state.now();
     let mut tx = state.db.begin().await?;
-    let id = mail::enqueue(&mut tx.c(), &mail, &state.mail_domain(), now).await?;
+    let (id, _) = mail::enqueue(&mut tx.c(), &mail, &state.mail_domain(), now).await?;
     if let Some((staff, client)) = by {
         let mut entry = audit_entry("outbox.test_sent", client);
         entry.actor_id = Some(staff.user.id);

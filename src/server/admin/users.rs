@@ -4,9 +4,9 @@
 use crate::domain::admin::{NewUserInput, StaffUser, UserLink, UserUpdate};
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::user::{NewStaffUser, Role, name_problem};
-use crate::server::auth::secret;
 use crate::server::auth::service::{self, SET_PASSWORD_LINK_VALID, audit_entry};
-use crate::server::db::{audit, sessions, tokens, users};
+use crate::server::db::{audit, sessions, users};
+use crate::server::mail::{self, letters, letters::LinkTo, letters::PasswordLink};
 use crate::server::policy::{self, Guarded, UserChange};
 use crate::server::principal::{ClientInfo, Principal, Staff};
 use crate::server::state::AppState;
@@ -82,6 +82,7 @@ pub async fn create(
     Ok(UserLink {
         id: created.id,
         link: created.set_password_link,
+        mailed_to: created.mailed_to,
     })
 }
 
@@ -232,29 +233,28 @@ pub async fn password_reset_link(
         ));
     }
     let now = state.now();
-    let token = secret::generate("pw_");
     let mut tx = state.db.begin().await?;
-    tokens::retire_one_time(&mut tx.c(), tokens::Purpose::SetPassword, Some(id), now).await?;
-    tokens::insert_one_time(
-        &mut tx.c(),
-        &secret::digest(&token),
-        tokens::Purpose::SetPassword,
-        Some(id),
-        now,
-        now + SET_PASSWORD_LINK_VALID,
-    )
-    .await?;
+    let link = service::password_link(state, &mut tx.c(), id, SET_PASSWORD_LINK_VALID, now).await?;
+    let letter = letters::staff_password(&LinkTo {
+        business: &state.config.business_name,
+        name: &user.name,
+        to: &user.email,
+        url: &link,
+        why: PasswordLink::Reset,
+        valid: SET_PASSWORD_LINK_VALID,
+    });
+    let mailed = mail::queue(state.mailer.as_ref(), &mut tx.c(), &letter, now).await?;
     let mut entry = audit_entry("user.password_reset_issued", client);
     entry.actor_id = Some(staff.user.id);
     entry.target_type = Some("user".into());
     entry.target_id = Some(id.to_string());
+    entry.details = json!({ "mailed": mailed.as_ref().map(|m| m.id) });
     audit::insert(&mut tx.c(), &entry, now).await?;
     tx.commit().await?;
+    mail::wake(&state.mail_wake);
     Ok(UserLink {
         id,
-        link: Some(format!(
-            "{}/set-password?token={token}",
-            state.config.public_url()
-        )),
+        link: mailed.is_none().then_some(link),
+        mailed_to: mailed.map(|m| m.to),
     })
 }

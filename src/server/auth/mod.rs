@@ -1,6 +1,7 @@
 //! Who is asking: the principal behind each request, resolved once by a middleware from an
 //! API token or the session cookie, and read by every server function and REST handler.
 
+pub mod forgot;
 pub mod impersonation;
 pub mod password;
 pub mod portal;

@@ -7,6 +7,7 @@ use crate::domain::error::{AppError, AppResult};
 use crate::domain::user::{CurrentUser, NewStaffUser, Role, normalize_email, password_problem};
 use crate::server::db::{self, Conn, audit, sessions, throttle, tokens, users};
 use crate::server::error::internal;
+use crate::server::mail::{self, letters, letters::LinkTo, letters::PasswordLink};
 use crate::server::state::AppState;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
@@ -438,11 +439,13 @@ pub async fn set_password_with_link(
     Ok(user.current())
 }
 
-/// What creating a user produced: its id, and the set-password link when no password was given.
+/// What creating a user produced: its id, and when no password was given, the set-password
+/// link (without a mail server) or the address it was mailed to.
 #[derive(Debug)]
 pub struct CreatedUser {
     pub id: Uuid,
     pub set_password_link: Option<String>,
+    pub mailed_to: Option<String>,
 }
 
 /// Creates a staff user. Without a password, returns a one-time set-password link.
@@ -496,23 +499,22 @@ pub async fn create_staff_user(
         }
         return Err(e.into());
     }
-    let link = if hash.is_none() {
-        let token = secret::generate("pw_");
-        tokens::insert_one_time(
-            &mut tx.c(),
-            &secret::digest(&token),
-            tokens::Purpose::SetPassword,
-            Some(id),
-            now,
-            now + SET_PASSWORD_LINK_VALID,
-        )
-        .await?;
-        Some(format!(
-            "{}/set-password?token={token}",
-            state.config.public_url()
-        ))
+    let (link, mailed_to) = if hash.is_none() {
+        let link = password_link(state, &mut tx.c(), id, SET_PASSWORD_LINK_VALID, now).await?;
+        let letter = letters::staff_password(&LinkTo {
+            business: &state.config.business_name,
+            name: input.name.trim(),
+            to: &email,
+            url: &link,
+            why: PasswordLink::NewUser,
+            valid: SET_PASSWORD_LINK_VALID,
+        });
+        match mail::queue(state.mailer.as_ref(), &mut tx.c(), &letter, now).await? {
+            Some(mailed) => (None, Some(mailed.to)),
+            None => (Some(link), None),
+        }
     } else {
-        None
+        (None, None)
     };
     let mut entry = audit_entry("user.created", client);
     entry.actor_id = actor;
@@ -521,10 +523,38 @@ pub async fn create_staff_user(
     entry.details = json!({ "email": email, "role": role, "name": input.name.trim() });
     audit::insert(&mut tx.c(), &entry, now).await?;
     tx.commit().await?;
+    mail::wake(&state.mail_wake);
     Ok(CreatedUser {
         id,
         set_password_link: link,
+        mailed_to,
     })
+}
+
+/// A new one-time set-password link for a user, valid for `valid` (inside the caller's
+/// transaction). Only the newest link works: the user's earlier unused ones are retired.
+pub(crate) async fn password_link(
+    state: &AppState,
+    c: &mut Conn<'_>,
+    user_id: Uuid,
+    valid: Duration,
+    now: DateTime<Utc>,
+) -> AppResult<String> {
+    let token = secret::generate("pw_");
+    tokens::retire_one_time(c, tokens::Purpose::SetPassword, Some(user_id), now).await?;
+    tokens::insert_one_time(
+        c,
+        &secret::digest(&token),
+        tokens::Purpose::SetPassword,
+        Some(user_id),
+        now,
+        now + valid,
+    )
+    .await?;
+    Ok(format!(
+        "{}/set-password?token={token}",
+        state.config.public_url()
+    ))
 }
 
 /// What turning a user off does, inside the caller's transaction: every session of theirs

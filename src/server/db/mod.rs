@@ -12,6 +12,7 @@ pub mod forms;
 pub mod idempotency;
 pub mod impersonations;
 pub mod imports;
+pub mod inbound;
 pub mod leads;
 pub mod list;
 pub mod narrow;

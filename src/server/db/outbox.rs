@@ -23,6 +23,8 @@ pub struct NewMail<'a> {
     /// Sent by the CRM on its own (`Auto-Submitted: auto-generated`).
     pub automatic: bool,
     pub unsubscribe: Option<&'a str>,
+    /// Where replies go, when not to the sender.
+    pub reply_to: Option<&'a str>,
 }
 
 /// A mail as the worker sends it.
@@ -40,11 +42,12 @@ pub struct Mail {
     pub refs: Option<String>,
     pub automatic: bool,
     pub unsubscribe: Option<String>,
+    pub reply_to: Option<String>,
     pub attempts: i64,
 }
 
 const MAIL: &str = "id, purpose, to_address, to_name, subject, text_body, html_body, message_id,
-    in_reply_to, refs, automatic, unsubscribe, attempts";
+    in_reply_to, refs, automatic, unsubscribe, reply_to, attempts";
 /// What the outbox page shows of a mail: never its body.
 const LISTED: &str = "id, purpose, to_address, subject, message_id, state, attempts,
     next_attempt_at, last_error, server_reply, created_at, sent_at";
@@ -55,13 +58,13 @@ pub async fn insert(
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     let sql = "insert into outbox (id, purpose, to_address, to_name, subject, text_body, html_body,
-                   message_id, in_reply_to, refs, automatic, unsubscribe, state, attempts,
-                   next_attempt_at, created_at)
-               values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'queued', 0, $13, $13)";
+                   message_id, in_reply_to, refs, automatic, unsubscribe, reply_to, state,
+                   attempts, next_attempt_at, created_at)
+               values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'queued', 0, $14, $14)";
     on!(c, c => sqlx::query(sql)
         .bind(m.id).bind(m.purpose).bind(m.to_address).bind(m.to_name).bind(m.subject)
         .bind(m.text_body).bind(m.html_body).bind(m.message_id).bind(m.in_reply_to)
-        .bind(m.references).bind(m.automatic).bind(m.unsubscribe).bind(now)
+        .bind(m.references).bind(m.automatic).bind(m.unsubscribe).bind(m.reply_to).bind(now)
         .execute(c).await.map(|_| ()))
 }
 

@@ -98,7 +98,7 @@ pub async fn insert_invite(
     c: &mut Conn<'_>,
     token_hash: &str,
     contact_id: Uuid,
-    by: Uuid,
+    by: Option<Uuid>,
     now: DateTime<Utc>,
     expires_at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {

@@ -306,3 +306,58 @@ pub async fn portal_comments(
                where k.ticket_id = $1 and k.public = $2 order by k.created_at, k.id";
     on!(c, c => sqlx::query_as(sql).bind(ticket_id).bind(true).fetch_all(c).await)
 }
+
+/// Which way a message of a ticket's thread went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    In,
+    Out,
+}
+
+impl Direction {
+    fn as_str(self) -> &'static str {
+        match self {
+            Direction::In => "in",
+            Direction::Out => "out",
+        }
+    }
+}
+
+/// Records a message of a ticket's thread by its Message-ID (sent or received); a Message-ID
+/// seen before is left as it was (a message read twice stays one message).
+pub async fn insert_message(
+    c: &mut Conn<'_>,
+    message_id: &str,
+    ticket_id: Uuid,
+    comment_id: Option<Uuid>,
+    direction: Direction,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let sql =
+        "insert into ticket_messages (message_id, ticket_id, comment_id, direction, created_at)
+               values ($1, $2, $3, $4, $5) on conflict (message_id) do nothing";
+    on!(c, c => sqlx::query(sql).bind(message_id).bind(ticket_id).bind(comment_id)
+        .bind(direction.as_str()).bind(now).execute(c).await.map(|r| r.rows_affected() == 1))
+}
+
+/// The newest message the customer sent on a ticket (what a reply answers), if any.
+pub async fn last_received(
+    c: &mut Conn<'_>,
+    ticket_id: Uuid,
+) -> Result<Option<String>, sqlx::Error> {
+    let sql = "select message_id from ticket_messages where ticket_id = $1 and direction = 'in'
+               order by created_at desc limit 1";
+    on!(c, c => sqlx::query_scalar(sql).bind(ticket_id).fetch_optional(c).await)
+}
+
+/// The ticket a message of some thread belongs to, by its Message-ID.
+pub async fn by_message(c: &mut Conn<'_>, message_id: &str) -> Result<Option<Uuid>, sqlx::Error> {
+    let sql = "select ticket_id from ticket_messages where message_id = $1";
+    on!(c, c => sqlx::query_scalar(sql).bind(message_id).fetch_optional(c).await)
+}
+
+/// A ticket's id by its number.
+pub async fn id_by_number(c: &mut Conn<'_>, number: i64) -> Result<Option<Uuid>, sqlx::Error> {
+    let sql = "select id from tickets where number = $1";
+    on!(c, c => sqlx::query_scalar(sql).bind(number).fetch_optional(c).await)
+}

@@ -3,6 +3,8 @@
 //! ([`smtp`]). A change that is rolled back sends nothing; a mail that is written is sent,
 //! once, however often the server stops in between.
 
+pub mod inbound;
+pub mod letters;
 pub mod smtp;
 pub mod worker;
 
@@ -30,16 +32,54 @@ pub struct Outgoing {
     /// Where a recipient stops mail of this kind (`List-Unsubscribe`), for mail that is not
     /// transactional.
     pub unsubscribe: Option<String>,
+    /// Where replies go, when not to the sender (the support mailbox, for ticket mail).
+    pub reply_to: Option<String>,
 }
 
-/// Writes `mail` to the outbox inside the caller's transaction, and returns its id. The
-/// Message-ID is fixed now, under `domain` (the sender's), so a retry is the same message.
+/// A mail written to the outbox.
+#[derive(Clone, Debug)]
+pub struct Queued {
+    pub id: Uuid,
+    pub message_id: String,
+    pub to: String,
+}
+
+/// Writes `mail` to the outbox inside the caller's transaction when this server sends mail
+/// (`mailer`, the state's);
+/// without a mail server nothing is written (the caller shows a link instead, or the mail
+/// simply does not happen: a customer is not sent last month's reply when mail is turned on).
+/// Call [`wake`] once the transaction has committed.
+pub async fn queue(
+    mailer: Option<&smtp::Mailer>,
+    c: &mut Conn<'_>,
+    mail: &Outgoing,
+    now: DateTime<Utc>,
+) -> Result<Option<Queued>, sqlx::Error> {
+    let Some(mailer) = mailer else {
+        return Ok(None);
+    };
+    let (id, message_id) = enqueue(c, mail, &mailer.domain(), now).await?;
+    Ok(Some(Queued {
+        id,
+        message_id,
+        to: mail.to_address.clone(),
+    }))
+}
+
+/// Tells the mail worker there is mail to send (after the commit that wrote it).
+pub fn wake(worker: &tokio::sync::Notify) {
+    worker.notify_one();
+}
+
+/// Writes `mail` to the outbox inside the caller's transaction, and returns its id and
+/// Message-ID. The Message-ID is fixed now, under `domain` (the sender's), so a retry is the
+/// same message.
 pub async fn enqueue(
     c: &mut Conn<'_>,
     mail: &Outgoing,
     domain: &str,
     now: DateTime<Utc>,
-) -> Result<Uuid, sqlx::Error> {
+) -> Result<(Uuid, String), sqlx::Error> {
     let id = Uuid::now_v7();
     let message_id = format!("<{}@{}>", id.simple(), domain);
     let html = html_part(&mail.text, mail.action.as_ref());
@@ -58,11 +98,12 @@ pub async fn enqueue(
             references: mail.references.as_deref(),
             automatic: mail.automatic,
             unsubscribe: mail.unsubscribe.as_deref(),
+            reply_to: mail.reply_to.as_deref(),
         },
         now,
     )
     .await?;
-    Ok(id)
+    Ok((id, message_id))
 }
 
 /// The HTML part of a mail: its text, escaped, one paragraph per blank-line-separated block,

@@ -6,6 +6,7 @@
 //! the server offers it; `?tls=off` never encrypts, and is accepted only for a server on this
 //! machine (a test sink, a local relay), so a password never crosses a network in the clear.
 
+use crate::server::config::Config;
 use crate::server::db::outbox::Mail;
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
@@ -19,6 +20,9 @@ use std::time::Duration;
 pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
+    /// Where replies to ticket mail go (`CRM_MAIL_REPLY_TO`, the support mailbox), when that
+    /// is not the sender's address.
+    pub reply_to: Option<String>,
     /// What the server's address is, for logs and the admin page (no password).
     pub server: String,
 }
@@ -43,16 +47,30 @@ pub enum Outcome {
 }
 
 impl Mailer {
-    /// The mailer the settings name (`CRM_SMTP_URL`, `CRM_MAIL_FROM`): none without a URL; an
-    /// error (which stops the server) when the URL or the sender cannot be used.
-    pub fn from_settings(url: Option<&str>, from: Option<&str>) -> Result<Option<Mailer>, String> {
-        let Some(url) = url.map(str::trim).filter(|u| !u.is_empty()) else {
+    /// The mailer the settings name (`CRM_SMTP_URL`, `CRM_MAIL_FROM`, `CRM_MAIL_REPLY_TO`):
+    /// none without a URL; an error (which stops the server) when the URL, the sender or the
+    /// reply address cannot be used.
+    pub fn from_settings(config: &Config) -> Result<Option<Mailer>, String> {
+        let given = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+        };
+        let Some(url) = given(&config.smtp_url) else {
             return Ok(None);
         };
-        let from = from.map(str::trim).filter(|f| !f.is_empty()).ok_or(
+        let from = given(&config.mail_from).ok_or(
             "CRM_SMTP_URL is set but CRM_MAIL_FROM is not: say who mail comes from, as \"Name\" <address@example.com>",
         )?;
-        Mailer::new(url, from).map(Some)
+        let mut mailer = Mailer::new(&url, &from)?;
+        if let Some(reply_to) = given(&config.mail_reply_to) {
+            reply_to
+                .parse::<Mailbox>()
+                .map_err(|e| format!("CRM_MAIL_REPLY_TO: {e}"))?;
+            mailer.reply_to = Some(reply_to);
+        }
+        Ok(Some(mailer))
     }
 
     /// The mailer for `url`, sending as `from` (`"Acme Support" <support@acme.example>`).
@@ -110,6 +128,7 @@ impl Mailer {
         Ok(Mailer {
             transport: builder.build(),
             from,
+            reply_to: None,
             server: format!("{}://{host}:{port}", parsed.scheme()),
         })
     }
@@ -159,6 +178,12 @@ impl Mailer {
         }
         if let Some(refs) = &mail.refs {
             builder = builder.references(refs.clone());
+        }
+        if let Some(reply_to) = &mail.reply_to {
+            let reply_to: Mailbox = reply_to
+                .parse()
+                .map_err(|e| format!("the reply address {reply_to} cannot be written: {e}"))?;
+            builder = builder.reply_to(reply_to);
         }
         if mail.automatic {
             builder = builder.raw_header(HeaderValue::new(

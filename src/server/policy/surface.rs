@@ -17,11 +17,13 @@ pub enum Surface {
 /// Which surface a request path belongs to. Server functions live under `/api/fn/`; the
 /// portal's under `/api/fn/portal/`.
 pub fn surface(method: &http::Method, path: &str) -> Surface {
-    const PUBLIC: [&str; 5] = [
+    const PUBLIC: [&str; 6] = [
         "/api/auth/",
         "/api/openapi.json",
         "/api/fn/current_user",
         "/api/fn/link_status",
+        // Whether mail is sent: the "forgot password" page asks before anyone signs in.
+        "/api/fn/sends_mail",
         // Staff and portal users alike (it refuses visitors itself).
         "/api/fn/regional_options",
     ];

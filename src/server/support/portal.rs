@@ -3,6 +3,7 @@
 //! contact and account of the session, in the query. The portal user's own account (invite,
 //! sign-in, profile, password) is in `auth::portal`.
 
+use super::mailing::{self, TicketMail};
 use super::tickets::{Opener, insert as insert_ticket, move_status};
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::portal::{
@@ -14,6 +15,7 @@ use crate::domain::ticket::{NewTicket, TicketChannel, TicketComment, TicketStatu
 use crate::server::auth::portal::portal_entry;
 use crate::server::auth::secret;
 use crate::server::db::{Conn, audit, portal, tickets};
+use crate::server::mail::{self, letters, letters::LinkTo, letters::PasswordLink};
 use crate::server::policy::{Action, Target, authorize_portal, authorize_record, portal_scope};
 use crate::server::principal::{ClientInfo, PortalUser, Principal};
 use crate::server::sales::Actor;
@@ -114,12 +116,26 @@ pub async fn invite(
         &mut tx.c(),
         &secret::digest(&token),
         contact_id,
-        staff.user.id,
+        Some(staff.user.id),
         now,
         expires_at,
     )
     .await?;
     let reset = k.portal_password_hash.is_some();
+    let url = format!("{}/portal/accept?token={token}", state.config.public_url());
+    let letter = letters::portal_invite(&LinkTo {
+        business: &state.config.business_name,
+        name: &k.name(),
+        to: k.email.as_deref().unwrap_or_default(),
+        url: &url,
+        why: if reset {
+            PasswordLink::Reset
+        } else {
+            PasswordLink::NewUser
+        },
+        valid: INVITE_VALID,
+    });
+    let mailed = mail::queue(state.mailer.as_ref(), &mut tx.c(), &letter, now).await?;
     w.audit(
         &mut tx.c(),
         if reset {
@@ -129,14 +145,15 @@ pub async fn invite(
         },
         RecordKind::Contact,
         contact_id,
-        json!({ "expires_at": expires_at }),
+        json!({ "expires_at": expires_at, "mailed": mailed.as_ref().map(|m| m.id) }),
         now,
     )
     .await?;
     tx.commit().await?;
-    let invite_url = format!("{}/portal/accept?token={token}", state.config.public_url());
+    mail::wake(&state.mail_wake);
     Ok(PortalInvite {
-        invite_url,
+        invite_url: mailed.is_none().then_some(url),
+        mailed_to: mailed.map(|m| m.to),
         expires_at,
         reset,
     })
@@ -246,7 +263,9 @@ pub async fn open_ticket(
         json!({ "number": t.number, "subject": t.subject, "channel": "portal" }),
     );
     audit::insert(&mut tx.c(), &entry, now).await?;
+    mailing::to_customer(state, &mut tx.c(), &t, TicketMail::Received, None, now).await?;
     tx.commit().await?;
+    mail::wake(&state.mail_wake);
     ticket(state, principal, t.id).await
 }
 

@@ -1,5 +1,6 @@
 //! Tickets on the staff side: the queue, the lifecycle with its SLA clock, and comments.
 
+use super::mailing::{self, TicketMail};
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::records::RecordKind;
 use crate::domain::ticket::{
@@ -7,6 +8,7 @@ use crate::domain::ticket::{
     TicketList, TicketPatch, TicketPriority, TicketQuery, TicketStatus,
 };
 use crate::server::db::{self, Conn, contacts, tickets, users};
+use crate::server::mail;
 use crate::server::policy::{Action, Target, authorize, sight, ticket_scope};
 use crate::server::principal::{ClientInfo, Principal};
 use crate::server::sales::{Actor, changes, require_exists, stale};
@@ -377,6 +379,16 @@ pub async fn comment(
     };
     tickets::insert_comment(&mut tx.c(), &comment).await?;
     let first = input.public && tickets::mark_first_response(&mut tx.c(), id, now).await?;
+    // Only a public reply reaches the customer; an internal note never leaves the CRM.
+    let mailed = if input.public {
+        let reply = TicketMail::Reply {
+            body: &comment.body,
+            author: &staff.user.name,
+        };
+        mailing::to_customer(state, &mut tx.c(), &t, reply, Some(comment.id), now).await?
+    } else {
+        None
+    };
     w.audit(
         &mut tx.c(),
         if input.public {
@@ -386,11 +398,13 @@ pub async fn comment(
         },
         RecordKind::Ticket,
         id,
-        json!({ "comment_id": comment.id, "public": input.public, "first_response": first }),
+        json!({ "comment_id": comment.id, "public": input.public, "first_response": first,
+                "mailed": mailed.map(|m| m.id) }),
         now,
     )
     .await?;
     tx.commit().await?;
+    mail::wake(&state.mail_wake);
     Ok(comment)
 }
 

@@ -2,7 +2,7 @@
 //! before the WASM has loaded; once hydrated, it checks fields in place with the same rules
 //! as the server and submits without a page reload.
 
-use crate::api::auth::link_status;
+use crate::api::auth::{link_status, sends_mail};
 use crate::domain::error::AppError;
 use crate::domain::links::safe_next;
 use crate::domain::user::{
@@ -163,6 +163,67 @@ pub fn LoginPage() -> impl IntoView {
         <AuthCard title="Sign in">
             {notice.map(|n| view! { <p class="notice" role="status">{n}</p> })}
             <LoginForm email=email next=next/>
+            <p class="auth-aside"><a href="/forgot-password">"Forgot your password?"</a></p>
+        </AuthCard>
+    }
+}
+
+/// Asks for a link to choose a new password.
+#[component]
+pub fn ForgotForm(
+    #[prop(into, optional)] email: String,
+    #[prop(optional)] error: Option<AppError>,
+) -> impl IntoView {
+    let error = RwSignal::new(error);
+    let pending = RwSignal::new(false);
+    let email_input = NodeRef::<leptos::html::Input>::new();
+    let check =
+        move || email_problem(&input_value(email_input)).map(|p| AppError::invalid("email", p));
+    let on_submit = enhanced_submit("/forgot-password?sent=1".into(), check, error, pending);
+    view! {
+        <form class="stack" method="post" action="/api/auth/forgot-password" on:submit=on_submit novalidate>
+            {form_message(error)}
+            <div class="field">
+                <label for="email">"Email"</label>
+                <input id="email" name="email" type="email" autocomplete="username" required
+                    value=email node_ref=email_input aria-describedby="email-hint"/>
+                <p class="hint" id="email-hint">"The address you sign in with, as staff or in the customer portal."</p>
+                {field_error(error, "email")}
+            </div>
+            <button type="submit" class="button primary" disabled=move || pending.get()>
+                {move || if pending.get() { "Sending…" } else { "Send me a link" }}
+            </button>
+        </form>
+    }
+}
+
+/// "Forgot password": the form, or (after it was sent) what happens next. Without a mail
+/// server the page says so instead of pretending to send.
+#[component]
+pub fn ForgotPasswordPage() -> impl IntoView {
+    let sent = use_query_map().with_untracked(|q| q.get("sent").is_some());
+    let mail = Resource::new(|| (), |_| sends_mail());
+    view! {
+        <Title text="Forgot your password? · CRM"/>
+        <AuthCard title="Forgot your password?">
+            <Suspense fallback=|| view! { <p class="muted">"…"</p> }>
+                {move || Suspend::new(async move {
+                    match (mail.await.unwrap_or(false), sent) {
+                        (false, _) => view! {
+                            <p class="notice" role="status">"This CRM has no mail server set up, so no link can be mailed. Ask an administrator for a password link (staff), or your contact at the company for a new invite (customers)."</p>
+                        }.into_any(),
+                        (true, true) => view! {
+                            <p class="notice" role="status">{crate::domain::user::FORGOT_ANSWER}</p>
+                            <p class="muted">"Nothing in your mailbox? Check the spam folder, or ask again in a few minutes."</p>
+                        }.into_any(),
+                        (true, false) => view! {
+                            <p class="muted">"We will mail you a link to choose a new password."</p>
+                            <ForgotForm/>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
+            <p class="auth-aside"><a href="/login">"Back to sign in"</a></p>
         </AuthCard>
     }
 }

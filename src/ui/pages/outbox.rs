@@ -90,7 +90,7 @@ fn MailTable(mails: Vec<OutboxMail>, on_retried: Callback<()>) -> impl IntoView 
     let error = RwSignal::new(None::<AppError>);
     view! {
         {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e.message()}</p> })}
-        <div class="table-wrap"><table class="records outbox">
+        <div class="table-wrap" tabindex="0" role="region" aria-label="Mails in the outbox"><table class="records outbox">
             <thead><tr>
                 <th scope="col">"To"</th><th scope="col">"Subject"</th><th scope="col">"State"</th>
                 <th scope="col">"Written"</th><th scope="col">"Delivery"</th><th scope="col"><span class="sr-only">"Actions"</span></th>

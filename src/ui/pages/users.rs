@@ -1,11 +1,12 @@
-//! Admin: staff users. Create (with a one-time set-password link to hand over), change role,
-//! deactivate or reactivate, end sessions, issue a password link, and view the CRM as them.
+//! Admin: staff users. Create (with a one-time set-password link, mailed or handed over),
+//! change role, deactivate or reactivate, end sessions, issue a password link, and view the
+//! CRM as them.
 //! The buttons follow the same rules the server enforces in the policy module.
 
 use crate::api::admin::{
     create_staff_user, end_staff_sessions, password_reset_link, staff_users, update_staff_user,
 };
-use crate::domain::admin::{ImpersonationRequest, NewUserInput, UserUpdate};
+use crate::domain::admin::{ImpersonationRequest, NewUserInput, UserLink, UserUpdate};
 use crate::domain::error::AppError;
 use crate::domain::user::{Area, Role};
 use crate::ui::components::editing::Modal;
@@ -29,7 +30,8 @@ pub fn UsersPage() -> impl IntoView {
     let refresh = RwSignal::new(0);
     let list = Resource::new(move || refresh.get(), |_| staff_users());
     let error = RwSignal::new(None::<String>);
-    let link = RwSignal::new(None::<(String, String)>);
+    // Whose set-password link was just made, and where it went.
+    let link = RwSignal::new(None::<(String, UserLink)>);
     let creating = RwSignal::new(false);
 
     let done = move |r: Result<(), AppError>| match r {
@@ -70,11 +72,19 @@ pub fn UsersPage() -> impl IntoView {
             <button type="button" class="button primary" on:click=move |_| creating.set(true)>"New user"</button>
         </header>
         {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
-        {move || link.get().map(|(who, url)| view! {
-            <div class="panel notice-panel" role="status">
-                <label for="user-link">{format!("One-time link for {who} (valid 72 hours; hand it to them):")}</label>
-                <input id="user-link" readonly value=url/>
-            </div>
+        {move || link.get().map(|(who, made)| match (made.link, made.mailed_to) {
+            (Some(url), _) => view! {
+                <div class="panel notice-panel" role="status">
+                    <label for="user-link">{format!("One-time link for {who} (valid 72 hours; this CRM sends no mail, so hand it to them):")}</label>
+                    <input id="user-link" readonly value=url/>
+                </div>
+            }.into_any(),
+            (None, Some(to)) => view! {
+                <div class="panel notice-panel" role="status">
+                    <p>{format!("A one-time link to choose a password (valid 72 hours) is on its way to {who} at {to}.")}</p>
+                </div>
+            }.into_any(),
+            (None, None) => ().into_any(),
         })}
         <Modal open=confirm_open title="Please confirm">
             <p>{move || pending.with(|p| p.as_ref().map(|(_, _, q)| q.clone()).unwrap_or_default())}</p>
@@ -135,7 +145,7 @@ pub fn UsersPage() -> impl IntoView {
                                         let who = for_link.clone();
                                         leptos::task::spawn_local(async move {
                                             match password_reset_link(id).await {
-                                                Ok(l) => { link.set(l.link.map(|url| (who, url))); error.set(None); }
+                                                Ok(l) => { link.set(Some((who, l))); error.set(None); }
                                                 Err(e) => error.set(Some(e.summary())),
                                             }
                                         });
@@ -186,9 +196,9 @@ pub fn UsersPage() -> impl IntoView {
             })}
         </Suspense>
         <Modal open=creating title="New user">
-            <NewUserForm on_created=Callback::new(move |(who, url): (String, Option<String>)| {
+            <NewUserForm on_created=Callback::new(move |(who, made): (String, UserLink)| {
                 creating.set(false);
-                link.set(url.map(|u| (who, u)));
+                link.set(Some((who, made)));
                 refresh.update(|n| *n += 1);
             })/>
         </Modal>
@@ -197,7 +207,7 @@ pub fn UsersPage() -> impl IntoView {
 }
 
 #[component]
-fn NewUserForm(on_created: Callback<(String, Option<String>)>) -> impl IntoView {
+fn NewUserForm(on_created: Callback<(String, UserLink)>) -> impl IntoView {
     let email = RwSignal::new(String::new());
     let name = RwSignal::new(String::new());
     let role = RwSignal::new("sales".to_string());
@@ -213,7 +223,7 @@ fn NewUserForm(on_created: Callback<(String, Option<String>)>) -> impl IntoView 
         let who = input.name.clone();
         leptos::task::spawn_local(async move {
             match create_staff_user(input).await {
-                Ok(created) => on_created.run((who, created.link)),
+                Ok(created) => on_created.run((who, created)),
                 Err(e) => error.set(Some(e)),
             }
         });
@@ -239,7 +249,7 @@ fn NewUserForm(on_created: Callback<(String, Option<String>)>) -> impl IntoView 
                 </select>
                 {problem("role")}
             </div>
-            <p class="muted">"They choose their own password through a one-time link you hand over."</p>
+            <p class="muted">"They choose their own password through a one-time link: mailed to them, or for you to hand over when this CRM sends no mail."</p>
             <div class="form-actions"><button type="submit" class="button primary">"Create user"</button></div>
         </form>
     }

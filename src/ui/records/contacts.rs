@@ -10,7 +10,7 @@ use crate::domain::admin::ImpersonationRequest;
 use crate::domain::contact::{Contact, ContactPatch, ContactRole};
 use crate::domain::error::AppError;
 use crate::domain::import::ImportKind;
-use crate::domain::portal::PortalAccess;
+use crate::domain::portal::{PortalAccess, PortalInvite};
 use crate::domain::records::RecordKind;
 use crate::ui::components::editing::CreateForm;
 use crate::ui::components::form::{Field, Input, Submit, choices};
@@ -204,20 +204,21 @@ fn ContactDetail(
     }
 }
 
-/// Portal access of a contact: invite (the link is shown to copy and hand over), or turn off.
+/// Portal access of a contact: invite (the link is mailed, or without a mail server shown to
+/// copy and hand over), or turn off.
 #[component]
 fn PortalPanel(
     contact_id: Uuid,
     portal: Resource<Result<PortalAccess, AppError>>,
     refresh: RwSignal<u32>,
 ) -> impl IntoView {
-    let link = RwSignal::new(None::<String>);
+    let link = RwSignal::new(None::<PortalInvite>);
     let error = RwSignal::new(None::<AppError>);
     let invite = move |_| {
         leptos::task::spawn_local(async move {
             match invite_to_portal(contact_id).await {
                 Ok(i) => {
-                    link.set(Some(i.invite_url));
+                    link.set(Some(i));
                     error.set(None);
                     refresh.update(|n| *n += 1);
                 }
@@ -270,11 +271,20 @@ fn PortalPanel(
                 })}
             </Suspense>
             {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e.message()}</p> })}
-            {move || link.get().map(|url| view! {
-                <div class="field">
-                    <label for="invite-link">"Invite link (one use, valid 72 hours)"</label>
-                    <input id="invite-link" readonly value=url/>
-                </div>
+            {move || link.get().map(|i| match (i.invite_url, i.mailed_to) {
+                (Some(url), _) => view! {
+                    <div class="field">
+                        <label for="invite-link">"Invite link (one use, valid 72 hours; this CRM sends no mail, so hand it over)"</label>
+                        <input id="invite-link" readonly value=url/>
+                    </div>
+                }.into_any(),
+                (None, Some(to)) => view! {
+                    <p class="notice" role="status">{format!(
+                        "{} mailed to {to} (one use, valid 72 hours).",
+                        if i.reset { "A link to choose a new portal password was" } else { "The invitation was" }
+                    )}</p>
+                }.into_any(),
+                (None, None) => ().into_any(),
             })}
         </section>
     }
