@@ -2,8 +2,9 @@
 //! or not an account uses it; only the address's owner learns, from their mailbox. A staff
 //! user gets a set-password link, a portal user a portal one, each valid for an hour and once.
 
+use super::ClientInfo;
+use super::portal::invite_link;
 use super::service::{audit_entry, password_link};
-use super::{ClientInfo, secret};
 use crate::domain::error::{AppError, AppResult};
 use crate::domain::user::{email_problem, normalize_email};
 use crate::server::db::{audit, portal, throttle, users};
@@ -76,17 +77,7 @@ pub async fn request(state: &AppState, client: &ClientInfo, email: &str) -> AppR
         .await?
         .filter(|k| k.refusal().is_none());
     if let Some(k) = customer {
-        let token = secret::generate("inv_");
-        portal::insert_invite(
-            &mut tx.c(),
-            &secret::digest(&token),
-            k.id,
-            None,
-            now,
-            now + LINK_VALID,
-        )
-        .await?;
-        let url = format!("{}/portal/accept?token={token}", state.config.public_url());
+        let url = invite_link(state, &mut tx.c(), k.id, None, LINK_VALID, now).await?;
         let letter = letters::portal_invite(&LinkTo {
             business,
             name: &k.name(),

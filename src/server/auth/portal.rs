@@ -61,6 +61,25 @@ fn invite_problem(found: Option<&portal::Invite>, now: DateTime<Utc>) -> Option<
     }
 }
 
+/// A new one-time portal link for a contact, valid for `valid` (inside the caller's
+/// transaction): an invite, or for a contact with a password a reset. Only the newest link
+/// works: earlier unused ones are retired.
+pub(crate) async fn invite_link(
+    state: &AppState,
+    c: &mut Conn<'_>,
+    contact_id: Uuid,
+    by: Option<Uuid>,
+    valid: Duration,
+    now: DateTime<Utc>,
+) -> AppResult<String> {
+    let token = secret::generate("inv_");
+    portal::insert_invite(c, &secret::digest(&token), contact_id, by, now, now + valid).await?;
+    Ok(format!(
+        "{}/portal/accept?token={token}",
+        state.config.public_url()
+    ))
+}
+
 /// Whether an invite still works, for the page that shows its form.
 pub async fn check_invite(state: &AppState, token: &str) -> AppResult<()> {
     let mut h = state.db.handle().await?;

@@ -206,16 +206,18 @@ async fn reply(
         now,
     )
     .await?;
-    let mut entry = audit::NewEntry {
-        action: "ticket.customer_replied".into(),
-        actor_label: Some(format!("{} (mail)", m.from_address)),
-        target_type: Some("ticket".into()),
-        target_id: Some(ticket_id.to_string()),
-        ..Default::default()
-    };
-    entry.details =
+    let details =
         json!({ "comment_id": comment.id, "message_id": m.message_id, "channel": "email" });
-    audit::insert(c, &entry, now).await?;
+    by_mail(
+        c,
+        m,
+        "ticket.customer_replied",
+        "ticket",
+        ticket_id,
+        details,
+        now,
+    )
+    .await?;
     Ok(Received::Replied {
         ticket_id,
         number: t.number,
@@ -255,16 +257,9 @@ async fn open(
     )
     .await?;
     tickets::insert_message(c, &m.message_id, t.id, None, tickets::Direction::In, now).await?;
-    let entry = audit::NewEntry {
-        action: "ticket.created".into(),
-        actor_label: Some(format!("{} (mail)", m.from_address)),
-        target_type: Some("ticket".into()),
-        target_id: Some(t.id.to_string()),
-        details: json!({ "number": t.number, "subject": t.subject, "channel": "email",
-                         "message_id": m.message_id, "new_contact": new_contact }),
-        ..Default::default()
-    };
-    audit::insert(c, &entry, now).await?;
+    let details = json!({ "number": t.number, "subject": t.subject, "channel": "email",
+                          "message_id": m.message_id, "new_contact": new_contact });
+    by_mail(c, m, "ticket.created", "ticket", t.id, details, now).await?;
     mailing::to_customer(state, c, &t, TicketMail::Received, None, now).await?;
     Ok(Received::Opened {
         ticket_id: t.id,
@@ -295,14 +290,29 @@ async fn new_contact(c: &mut Conn<'_>, m: &Incoming, now: DateTime<Utc>) -> AppR
     fields.normalize();
     let id = Uuid::now_v7();
     contacts::insert(c, &Contact::fresh(id, owner.id, fields, now)).await?;
+    let details = json!({ "email": m.from_address, "source": "email" });
+    by_mail(c, m, "contact.created", "contact", id, details, now).await?;
+    Ok(id)
+}
+
+/// Audits something a received message did, with its sender as the actor.
+async fn by_mail(
+    c: &mut Conn<'_>,
+    m: &Incoming,
+    action: &str,
+    target_type: &str,
+    target_id: Uuid,
+    details: serde_json::Value,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     let entry = audit::NewEntry {
-        action: "contact.created".into(),
+        action: action.into(),
         actor_label: Some(format!("{} (mail)", m.from_address)),
-        target_type: Some("contact".into()),
-        target_id: Some(id.to_string()),
-        details: json!({ "email": m.from_address, "source": "email" }),
+        target_type: Some(target_type.into()),
+        target_id: Some(target_id.to_string()),
+        details,
         ..Default::default()
     };
     audit::insert(c, &entry, now).await?;
-    Ok(id)
+    Ok(())
 }

@@ -12,8 +12,7 @@ use crate::domain::portal::{
 };
 use crate::domain::records::RecordKind;
 use crate::domain::ticket::{NewTicket, TicketChannel, TicketComment, TicketStatus};
-use crate::server::auth::portal::portal_entry;
-use crate::server::auth::secret;
+use crate::server::auth::portal::{invite_link, portal_entry};
 use crate::server::db::{Conn, audit, portal, tickets};
 use crate::server::mail::{self, letters, letters::LinkTo, letters::PasswordLink};
 use crate::server::policy::{Action, Target, authorize_portal, authorize_record, portal_scope};
@@ -110,19 +109,17 @@ pub async fn invite(
         ));
     }
     portal::set_enabled(&mut tx.c(), contact_id, true, now).await?;
-    let token = secret::generate("inv_");
     let expires_at = now + INVITE_VALID;
-    portal::insert_invite(
+    let url = invite_link(
+        state,
         &mut tx.c(),
-        &secret::digest(&token),
         contact_id,
         Some(staff.user.id),
+        INVITE_VALID,
         now,
-        expires_at,
     )
     .await?;
     let reset = k.portal_password_hash.is_some();
-    let url = format!("{}/portal/accept?token={token}", state.config.public_url());
     let letter = letters::portal_invite(&LinkTo {
         business: &state.config.business_name,
         name: &k.name(),
