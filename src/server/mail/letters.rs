@@ -81,17 +81,17 @@ pub fn staff_password(l: &LinkTo<'_>) -> Outgoing {
     let business = l.business;
     let (subject, opening) = match l.why {
         PasswordLink::NewUser => (
-            format!("Your {business} CRM account"),
+            format!("Your {business} account"),
             format!(
-                "An account has been made for you in the {business} CRM. Choose your password to sign in."
+                "An account has been made for you in {business}. Choose your password to sign in."
             ),
         ),
         PasswordLink::Reset => (
-            format!("Choose a new password for the {business} CRM"),
+            format!("Choose a new password for {business}"),
             "An administrator has sent you a link to choose a new password. Your other sign-ins end when you use it.".to_string(),
         ),
         PasswordLink::Forgot => (
-            format!("Reset your {business} CRM password"),
+            format!("Reset your {business} password"),
             "Someone, hopefully you, asked to reset the password of your account. Your other sign-ins end when you use the link.".to_string(),
         ),
     };
