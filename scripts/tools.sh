@@ -2,8 +2,10 @@
 # Installs what a fresh machine lacks to build (and, with `test`, to test) the CRM.
 # Idempotent: each tool is checked first and installed only when missing or wrong.
 #   scripts/tools.sh          build tools: wasm32 target, wasm-bindgen, wasm-opt (npm)
-#   scripts/tools.sh test     also Chromium and wrk (Debian packages), Playwright (npm) and
-#                             aiosmtpd (PyPI, the mail tests' SMTP server)
+#   scripts/tools.sh test     also Chromium, wrk and Dovecot (Debian packages: Dovecot is the
+#                             mailbox tests' IMAP server, run privately by each test and never
+#                             as a system service), Playwright (npm) and aiosmtpd (PyPI, the
+#                             mail tests' SMTP server)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,6 +44,11 @@ if [ "${1:-}" = test ]; then
     say "installing wrk (Debian package) for the benchmark smoke run"
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y wrk \
       || { as_root apt-get update && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y wrk; }
+  fi
+  if [ ! -x /usr/sbin/dovecot ]; then
+    say "installing Dovecot (Debian package dovecot-imapd) for the mailbox tests"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y dovecot-imapd \
+      || { as_root apt-get update && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y dovecot-imapd; }
   fi
   # A real SMTP server for the mail tests (tests/mail_sink.py), from PyPI into a venv of ours.
   mail_venv="${CARGO_TARGET_DIR:-target}/mail-venv"

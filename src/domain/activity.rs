@@ -45,6 +45,9 @@ pub struct Activity {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
+    /// The received mail it was logged from (a mail sent with the CRM in BCC).
+    #[serde(default)]
+    pub mail_id: Option<Uuid>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -190,6 +193,9 @@ pub struct TimelineEntry {
     pub source: Option<String>,
     #[serde(default)]
     pub source_link: Option<String>,
+    /// The received message a logged mail came from, to download (`/api/crm/mail/{id}`).
+    #[serde(default)]
+    pub mail_link: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -120,6 +120,7 @@ mod tests {
             changes: vec![change("value"), change("annual revenue"), change("name")],
             source: None,
             source_link: None,
+            mail_link: None,
         };
         entry.hide_money();
         let left: Vec<&str> = entry.changes.iter().map(|c| c.field.as_str()).collect();

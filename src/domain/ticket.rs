@@ -157,6 +157,10 @@ pub struct Ticket {
     /// The owner of the ticket's account: sales people read the tickets of their accounts.
     #[serde(default)]
     pub account_owner_id: Option<Uuid>,
+    /// Opened by mail from someone the CRM did not know: support places it (gives it an
+    /// assignee) before anything else.
+    #[serde(default)]
+    pub triage: bool,
 }
 
 /// Where a ticket stands against its SLA at a moment.
@@ -452,7 +456,27 @@ pub struct TicketDetail {
     /// The account's latest activity, when the asker may see it.
     #[serde(default)]
     pub recent: Vec<super::activity::TimelineEntry>,
+    /// Files that came with the ticket's mail.
+    #[serde(default)]
+    pub attachments: Vec<MailAttachment>,
     pub now: DateTime<Utc>,
+}
+
+/// A file that came with a received mail. `stored` is false when it was larger than the
+/// installation keeps as a file (`CRM_ATTACHMENT_MAX_BYTES`): it is then only in the stored
+/// message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct MailAttachment {
+    pub id: Uuid,
+    pub ticket_id: Option<Uuid>,
+    pub comment_id: Option<Uuid>,
+    pub mail_id: Uuid,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub stored: bool,
+    pub created_at: DateTime<Utc>,
 }
 
 #[cfg(test)]
@@ -499,6 +523,7 @@ mod tests {
             contact_name: None,
             assignee_name: None,
             account_owner_id: None,
+            triage: false,
         };
         assert!(matches!(
             t.sla(t0),

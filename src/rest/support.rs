@@ -6,14 +6,16 @@ use crate::domain::error::{AppResult, ErrorBody};
 use crate::domain::form::{FormDef, FormInput};
 use crate::domain::portal::{PortalAccess, PortalInvite};
 use crate::domain::ticket::{
-    NewComment, NewTicket, SlaPolicy, Ticket, TicketComment, TicketList, TicketPatch, TicketQuery,
+    MailAttachment, NewComment, NewTicket, SlaPolicy, Ticket, TicketComment, TicketList,
+    TicketPatch, TicketQuery,
 };
 use crate::server::principal::{ClientInfo, Principal};
 use crate::server::state::AppState;
-use crate::server::support::{forms, portal, tickets};
+use crate::server::support::{forms, portal, received, tickets};
 use axum::Json;
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -108,6 +110,85 @@ async fn comment(
         StatusCode::CREATED,
         Json(tickets::comment(&state, &principal, &client, id, input).await?),
     ))
+}
+
+/// The files that came with the ticket's mail (`stored: false`: larger than the CRM keeps as
+/// a file; it is then only in the stored message).
+#[utoipa::path(get, path = "/api/crm/tickets/{id}/attachments", tag = "tickets", params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = Vec<MailAttachment>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn attachments(
+    State(state): State<AppState>,
+    principal: Principal,
+    RecordId(id): RecordId,
+) -> AppResult<Json<Vec<MailAttachment>>> {
+    Ok(Json(received::attachments(&state, &principal, id).await?))
+}
+
+/// A file's name as a download names it: no quotes, slashes or control characters in the
+/// plain form, and the exact name (UTF-8, percent-encoded) for browsers that read RFC 6266.
+fn disposition(name: &str) -> String {
+    let plain: String = name
+        .chars()
+        .map(|c| match c {
+            '"' | '\\' | '/' | ';' => '_',
+            c if c.is_control() || !c.is_ascii() => '_',
+            c => c,
+        })
+        .collect();
+    let exact: String = name
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' => (b as char).to_string(),
+            b => format!("%{b:02X}"),
+        })
+        .collect();
+    format!("attachment; filename=\"{plain}\"; filename*=UTF-8''{exact}")
+}
+
+/// A download: never shown inline, whatever the sender said the file was.
+fn download_of(name: &str, content_type: &'static str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (header::CONTENT_DISPOSITION, disposition(name)),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// One file of the ticket, as a download (`application/octet-stream`, whatever its type).
+/// 409 when it was larger than the CRM keeps.
+#[utoipa::path(get, path = "/api/crm/tickets/{id}/attachments/{attachment}", tag = "tickets",
+    params(("id" = uuid::Uuid, Path), ("attachment" = uuid::Uuid, Path)),
+    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 401, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn attachment(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((id, attachment)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let (Ok(id), Ok(attachment)) = (id.parse(), attachment.parse()) else {
+        return Err(crate::domain::error::AppError::NotFound);
+    };
+    let (file, bytes) = received::attachment(&state, &principal, id, attachment).await?;
+    Ok(download_of(&file.name, "application/octet-stream", bytes))
+}
+
+/// A received message whole, as the mailbox had it (`message/rfc822`): for admins, readers of
+/// its ticket, and readers of a record it was logged on.
+#[utoipa::path(get, path = "/api/crm/mail/{id}", tag = "tickets", params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, content_type = "message/rfc822", body = Vec<u8>), (status = 401, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+async fn stored_message(
+    State(state): State<AppState>,
+    principal: Principal,
+    RecordId(id): RecordId,
+) -> AppResult<Response> {
+    let stored = received::message(&state, &principal, id).await?;
+    let name = format!("message-{}.eml", stored.id.simple());
+    Ok(download_of(&name, "message/rfc822", stored.raw))
 }
 
 #[utoipa::path(get, path = "/api/crm/sla-policies", tag = "tickets",
@@ -240,6 +321,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list, create))
         .routes(routes!(get, update))
         .routes(routes!(comments, comment))
+        .routes(routes!(attachments))
+        .routes(routes!(attachment))
+        .routes(routes!(stored_message))
         .routes(routes!(sla, save_sla))
         .routes(routes!(invite))
         .routes(routes!(access, disable))

@@ -89,6 +89,9 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Mail {
             command: MailCommand::Receive,
         } => mail_receive(cli.config).await,
+        Command::Mail {
+            command: MailCommand::Fetch,
+        } => mail_fetch(cli.config).await,
         Command::Import {
             kind,
             file,
@@ -191,9 +194,28 @@ async fn mail_receive(config: Config) -> Result<(), CliError> {
     match outcome? {
         Received::Opened { number, .. } => println!("opened ticket #{number}"),
         Received::Replied { number, .. } => println!("added to ticket #{number}"),
+        Received::Logged { records } => println!("logged to {records} timeline(s)"),
         Received::Ignored(why) => println!("kept, no ticket: {why}"),
+        Received::Refused(why) => return Err(CliError::App(format!("refused: {why}"))),
         Received::Again => println!("received before; nothing changed"),
     }
+    Ok(())
+}
+
+/// `crm mail fetch`: the support mailbox, read once.
+async fn mail_fetch(config: Config) -> Result<(), CliError> {
+    use super::support::mailbox;
+    let mb = mailbox::from_settings(&config)
+        .map_err(CliError::App)?
+        .ok_or_else(|| CliError::App("no mailbox: set CRM_IMAP_URL first".into()))?;
+    let state = state_for(config).await?;
+    let done = mailbox::fetch_once(&state, &mb).await;
+    state.db.close().await;
+    let done = done.map_err(|e| CliError::App(format!("{mb:?}: {e}")))?;
+    println!(
+        "{mb:?}: {} taken, {} ignored, {} refused, {} read before",
+        done.taken, done.ignored, done.refused, done.again
+    );
     Ok(())
 }
 
@@ -313,6 +335,7 @@ async fn serve(config: Config) -> Result<(), CliError> {
     tracing::info!(?config, "starting");
     super::regional::check_defaults(&config).map_err(CliError::App)?;
     let mailer = mailer_for(&config)?;
+    let mailbox = super::support::mailbox::from_settings(&config).map_err(CliError::App)?;
     super::auth::password::warm_up();
     let addr = config.site_addr;
     let state = state_for(config).await?;
@@ -369,6 +392,11 @@ async fn serve(config: Config) -> Result<(), CliError> {
             ));
         }
         None => tracing::info!("no CRM_SMTP_URL: mail is kept in the outbox, not sent"),
+    }
+
+    // The support mailbox is read as mail arrives (IDLE), or polled.
+    if let Some(mb) = mailbox {
+        tokio::spawn(super::support::mailbox::run(state.clone(), mb));
     }
 
     // Imports a previous run of the server left unfinished carry on from their last batch.

@@ -115,6 +115,9 @@ pub enum MailCommand {
     /// For a mail server's pipe delivery (a Postfix alias `|crm mail receive`). Prints what
     /// became of it; exit 1 with the reason when the message cannot be taken.
     Receive,
+    /// Read the support mailbox (CRM_IMAP_URL) once: every message not taken before, then
+    /// exit. Prints how many were taken, ignored, refused and seen before.
+    Fetch,
 }
 
 #[derive(Debug, Subcommand)]
@@ -257,6 +260,23 @@ pub struct Config {
     /// mailbox the CRM reads ("Acme Support" <support@acme.example>).
     #[arg(long, env = "CRM_MAIL_REPLY_TO", global = true)]
     pub mail_reply_to: Option<String>,
+
+    /// The support mailbox read over IMAP: imaps://user:pass@host/INBOX (TLS),
+    /// imap://user:pass@host/INBOX (STARTTLS), or imap://…@127.0.0.1:1143/INBOX?tls=off (this
+    /// machine only). A user name with an @ is written %40. Without it no mail is read, but
+    /// `crm mail receive` still takes messages a mail server pipes to it.
+    #[arg(long, env = "CRM_IMAP_URL", global = true)]
+    pub imap_url: Option<String>,
+
+    /// The address staff put in BCC to log a mail they send from their own mail client to the
+    /// timelines of the people it names (delivered to the support mailbox or read from it).
+    #[arg(long, env = "CRM_BCC_ADDRESS", global = true)]
+    pub bcc_address: Option<String>,
+
+    /// The largest attachment of a received mail stored as a file with its ticket, in bytes
+    /// (larger ones are listed on the ticket and stay in the stored message).
+    #[arg(long, env = "CRM_ATTACHMENT_MAX_BYTES", default_value_t = 10 << 20, global = true)]
+    pub attachment_max_bytes: u64,
 }
 
 impl Config {
@@ -319,6 +339,9 @@ impl fmt::Debug for Config {
             .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
             .field("mail_from", &self.mail_from)
             .field("mail_reply_to", &self.mail_reply_to)
+            .field("imap_url", &self.imap_url.as_deref().map(redact_url))
+            .field("bcc_address", &self.bcc_address)
+            .field("attachment_max_bytes", &self.attachment_max_bytes)
             .finish()
     }
 }

@@ -112,6 +112,10 @@ const REST: &[(&str, &str)] = &[
     ("PUT /api/crm/tickets/{id}",                 "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  ok/ok/404    403/403/403  403/403/403"),
     ("GET /api/crm/tickets/{id}/comments",        "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/404/404   ok/ok/404    403/403/403  403/403/403"),
     ("POST /api/crm/tickets/{id}/comments",       "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    403/403/403  ok/ok/404    403/403/403  403/403/403"),
+    ("GET /api/crm/tickets/{id}/attachments",     "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/404/404   ok/ok/404    403/403/403  403/403/403"),
+    // `{attachment}` is ticket A's file: asked for through ticket B it is not there.
+    ("GET /api/crm/tickets/{id}/attachments/{attachment}", "401/401/401  ok/404/404  ok/404/404  ok/404/404  ok/404/404  ok/404/404  403/403/403  403/403/403"),
+    ("GET /api/crm/mail/{id}",                    "401/401/401  ok/ok/404    ok/ok/404    ok/ok/404    ok/404/404   ok/ok/404    403/403/403  403/403/403"),
     ("POST /api/portal/me/password",              "401          403          403          403          403          403          ok           ok"),
     ("DELETE /api/portal/me/sessions",            "401          403          403          403          403          403          ok           ok"),
     ("GET /api/portal/me",                        "401          403          403          403          403          403          ok           ok"),
@@ -262,6 +266,8 @@ struct Fixture {
     ids: BTreeMap<&'static str, (String, String)>,
     clients: Vec<Client>,
     opportunity_a: String,
+    /// A file that came with a mail on ticket A.
+    attachment_a: String,
     form_seq: std::cell::Cell<u32>,
 }
 
@@ -367,6 +373,11 @@ async fn fixture(app: &TestApp) -> Fixture {
     let mail_b = id(root
         .post_json("/api/admin/outbox/test", mail("b@beta.example"))
         .await);
+    // Received mail: the contact of each ticket answers it by mail, A's with a file.
+    let (received_a, attachment_a) =
+        answer_by_mail(app, &mut root, &ticket_a, "pia@alpha.example", true).await;
+    let (received_b, _) =
+        answer_by_mail(app, &mut root, &ticket_b, "ben@beta.example", false).await;
     let form_a = id(root.post_json("/api/admin/forms", form("form-a")).await);
     let form_b = id(root.post_json("/api/admin/forms", form("form-b")).await);
     // Imports: A started by the sales user, B by the super admin (uploaded, not yet run).
@@ -389,6 +400,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         ("form", (form_a, form_b)),
         ("team", (team_a, team_b)),
         ("mail", (mail_a, mail_b)),
+        ("received", (received_a, received_b)),
         // Users are not of an account: two real ones. Sessions and tokens of others: ids
         // that are nobody's (ending real ones would sign the matrix's own clients out).
         ("user", (support_id.to_string(), manager_id.to_string())),
@@ -427,8 +439,47 @@ async fn fixture(app: &TestApp) -> Fixture {
             client,
         ],
         opportunity_a: opp_a,
+        attachment_a,
         form_seq: std::cell::Cell::new(0),
     }
+}
+
+/// The ticket's contact answers it by mail (with a file when `file`): the stored message's id
+/// and the file's.
+async fn answer_by_mail(
+    app: &TestApp,
+    root: &mut Client,
+    ticket: &str,
+    from: &str,
+    file: bool,
+) -> (String, String) {
+    let number = root.get(&format!("/api/crm/tickets/{ticket}")).await.json()["number"].clone();
+    let id = uuid::Uuid::now_v7();
+    let boundary = "matrix-boundary";
+    let raw = if file {
+        format!(
+            "From: {from}\r\nTo: help@acme.example\r\nSubject: Re: [#{number}] matrix\r\nMessage-ID: <{id}@matrix.example>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary={boundary}\r\n\r\n--{boundary}\r\nContent-Type: text/plain\r\n\r\nHere it is.\r\n--{boundary}\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=\"quote.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--{boundary}--\r\n"
+        )
+    } else {
+        format!(
+            "From: {from}\r\nTo: help@acme.example\r\nSubject: Re: [#{number}] matrix\r\nMessage-ID: <{id}@matrix.example>\r\n\r\nThanks.\r\n"
+        )
+    };
+    let got = crm::server::support::inbound::receive(&app.state, raw.as_bytes())
+        .await
+        .expect("received");
+    assert!(
+        matches!(got, crm::server::support::inbound::Received::Replied { .. }),
+        "{got:?}"
+    );
+    let mut h = app.state.db.handle().await.expect("handle");
+    let key = format!("<{id}@matrix.example>");
+    let mail: uuid::Uuid = crm::on!(&mut h.c(), c => sqlx::query_scalar("select id from inbound_mail where message_id = $1").bind(&key).fetch_one(c).await).expect("stored mail");
+    let file: Option<uuid::Uuid> = crm::on!(&mut h.c(), c => sqlx::query_scalar("select id from mail_attachments where mail_id = $1").bind(mail).fetch_optional(c).await).expect("file");
+    (
+        mail.to_string(),
+        file.map(|f| f.to_string()).unwrap_or_default(),
+    )
 }
 
 /// The kind of record a REST path's `{id}` names.
@@ -446,6 +497,7 @@ fn kind_of_path(path: &str) -> Option<&'static str> {
         "imports" => "import",
         "teams" => "team",
         "outbox" => "mail",
+        "mail" => "received",
         "users" => "user",
         "sessions" => "session",
         "tokens" => "api_token",
@@ -918,7 +970,8 @@ async fn every_endpoint_answers_every_principal_as_the_tables_say() {
                     let url = match target {
                         Some(id) => path.replace("{id}", id),
                         None => path.clone(),
-                    };
+                    }
+                    .replace("{attachment}", &f.attachment_a);
                     let mut c = client.clone();
                     let r = c
                         .json(method.clone(), &url, f.rest_body(&method, &path))
@@ -996,6 +1049,10 @@ const VISIBILITY: &[(&str, &str)] = &[
     ("GET /api/crm/tickets/{id}",                 "ok/404/404"),
     ("PUT /api/crm/tickets/{id}",                 "403/403/403"),
     ("GET /api/crm/tickets/{id}/comments",        "ok/404/404"),
+    ("GET /api/crm/tickets/{id}/attachments",     "ok/404/404"),
+    // No mail reaches this fixture's tickets: no file of theirs is there for anyone (the main
+    // matrix downloads a real one).
+    ("GET /api/crm/tickets/{id}/attachments/{attachment}", "404/404/404"),
     ("POST /api/crm/tickets/{id}/comments",       "403/403/403"),
     ("GET /api/portal/tickets/{id}",              "403/403/403"),
     ("PUT /api/portal/tickets/{id}",              "403/403/403"),
@@ -1110,6 +1167,8 @@ async fn visibility_fixture(app: &TestApp) -> (Fixture, BTreeMap<&'static str, S
         ids,
         clients: vec![rep],
         opportunity_a: own["opportunity"].clone(),
+        // No mail comes in here: these fixtures check lists and records, not the mail routes.
+        attachment_a: String::new(),
         form_seq: std::cell::Cell::new(0),
     };
     (f, other)
@@ -1368,6 +1427,7 @@ async fn money_fixture(app: &TestApp) -> (Client, Client, Fixture) {
         ids,
         clients: vec![rep.clone()],
         opportunity_a: opp,
+        attachment_a: String::new(),
         form_seq: std::cell::Cell::new(0),
     };
     (root, rep, f)

@@ -12,14 +12,14 @@ use crm::server::mail::worker::drain;
 use crm::server::support::inbound::{Received, receive};
 use serde_json::json;
 
-fn message(from: &str, subject: &str, id: &str, extra: &str, body: &str) -> Vec<u8> {
+pub fn message(from: &str, subject: &str, id: &str, extra: &str, body: &str) -> Vec<u8> {
     format!(
         "From: {from}\r\nTo: help@acme.example\r\nSubject: {subject}\r\nMessage-ID: {id}\r\nDate: Thu, 3 Dec 2026 10:00:00 +0000\r\n{extra}Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
     )
     .into_bytes()
 }
 
-async fn count(app: &TestApp, sql: &str) -> i64 {
+pub async fn count(app: &TestApp, sql: &str) -> i64 {
     let mut h = app.state.db.handle().await.expect("handle");
     crm::on!(&mut h.c(), c => sqlx::query_scalar(sql).fetch_one(c).await).expect("count")
 }
@@ -154,22 +154,29 @@ async fn a_customers_mail_opens_a_ticket_their_answer_threads_into_it_and_machin
         let people = admin.get("/api/crm/contacts?q=mallory").await.json();
         assert_eq!(people["items"][0]["role"], "lead", "{people}");
 
-        // A hostile message is refused with its reason and keeps nothing.
+        // A hostile message is refused with its reason (and kept, to look at).
         let mut bomb = String::from(
             "From: x@example.com\r\nMessage-ID: <bomb@x>\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n",
         );
         for _ in 0..10_000 {
             bomb.push_str("--b\r\nContent-Type: text/plain\r\n\r\nx\r\n");
         }
-        let refused = receive(&app.state, bomb.as_bytes())
+        let Received::Refused(why) = receive(&app.state, bomb.as_bytes())
             .await
-            .expect_err("refused");
-        assert!(
-            refused.message().contains("MIME parts")
-                || format!("{refused:?}").contains("MIME parts"),
-            "{refused:?}"
+            .expect("received")
+        else {
+            panic!("refused");
+        };
+        assert!(why.contains("MIME parts"), "{why}");
+        assert_eq!(
+            count(
+                &app,
+                "select count(*) from inbound_mail where outcome = 'refused'"
+            )
+            .await,
+            1
         );
-        assert_eq!(count(&app, "select count(*) from inbound_mail").await, 4);
+        assert_eq!(count(&app, "select count(*) from inbound_mail").await, 5);
     }
 }
 

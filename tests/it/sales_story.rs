@@ -262,6 +262,7 @@ async fn sales_story(db: &Db) {
         created_at: now,
         updated_at: now,
         version: 1,
+        mail_id: None,
     };
     activities::insert_activity(c, &call).await.unwrap();
     assert_eq!(

@@ -10,7 +10,8 @@ use uuid::Uuid;
 
 pub const ACTIVITY_SELECT: &str =
     "select t.id, t.owner_id, u.name as owner_name, t.kind, t.subject, t.body,
-        t.occurred_at, t.related_type, t.related_id, t.created_at, t.updated_at, t.version
+        t.occurred_at, t.related_type, t.related_id, t.created_at, t.updated_at, t.version,
+        t.mail_id
     from activities t left join users u on u.id = t.owner_id";
 
 pub const ACTIVITIES: ListSpec = ListSpec {
@@ -70,11 +71,11 @@ pub const TASKS: ListSpec = ListSpec {
 
 pub async fn insert_activity(c: &mut Conn<'_>, a: &Activity) -> Result<(), sqlx::Error> {
     let sql = "insert into activities (id, owner_id, kind, subject, body, occurred_at, related_type, related_id,
-                   created_at, updated_at, version)
-               values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, 1)";
+                   created_at, updated_at, version, mail_id)
+               values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, 1, $10)";
     on!(c, c => sqlx::query(sql)
         .bind(a.id).bind(a.owner_id).bind(a.kind).bind(&a.subject).bind(&a.body).bind(a.occurred_at)
-        .bind(a.related_type).bind(a.related_id).bind(a.created_at)
+        .bind(a.related_type).bind(a.related_id).bind(a.created_at).bind(a.mail_id)
         .execute(c).await.map(|_| ()))
 }
 

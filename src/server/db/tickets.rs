@@ -15,7 +15,7 @@ const SELECT: &str = "select t.id, t.number, t.subject, t.description, t.account
         t.first_response_breached_at, t.resolution_breached_at, t.created_at, t.updated_at,
         t.version, a.name as account_name,
         trim(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, '')) as contact_name,
-        u.name as assignee_name, a.owner_id as account_owner_id
+        u.name as assignee_name, a.owner_id as account_owner_id, t.triage
     from tickets t
     left join accounts a on a.id = t.account_id
     left join contacts c on c.id = t.contact_id
@@ -41,13 +41,13 @@ pub async fn insert(
 ) -> Result<(), sqlx::Error> {
     let sql = "insert into tickets (id, number, subject, description, account_id, contact_id, opportunity_id,
                    priority, status, assignee_id, channel, created_by_user_id, created_by_contact_id,
-                   first_response_due_at, resolution_due_at, created_at, updated_at, version)
-               values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, 1)";
+                   first_response_due_at, resolution_due_at, created_at, updated_at, version, triage)
+               values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, 1, $17)";
     on!(c, c => sqlx::query(sql)
         .bind(t.id).bind(t.number).bind(&t.subject).bind(&t.description).bind(t.account_id)
         .bind(t.contact_id).bind(t.opportunity_id).bind(t.priority).bind(t.status).bind(t.assignee_id)
         .bind(t.channel).bind(by_user).bind(by_contact).bind(t.first_response_due_at)
-        .bind(t.resolution_due_at).bind(t.created_at)
+        .bind(t.resolution_due_at).bind(t.created_at).bind(t.triage)
         .execute(c).await.map(|_| ()))
 }
 
@@ -56,13 +56,13 @@ pub async fn update(c: &mut Conn<'_>, t: &Ticket, version: i64) -> Result<bool, 
     let sql = "update tickets set subject = $3, description = $4, opportunity_id = $5, priority = $6,
                    status = $7, assignee_id = $8, first_response_due_at = $9, resolution_due_at = $10,
                    first_response_at = $11, resolved_at = $12, closed_at = $13, updated_at = $14,
-                   version = version + 1
+                   triage = $15, version = version + 1
                where id = $1 and version = $2";
     on!(c, c => sqlx::query(sql)
         .bind(t.id).bind(version).bind(&t.subject).bind(&t.description).bind(t.opportunity_id)
         .bind(t.priority).bind(t.status).bind(t.assignee_id).bind(t.first_response_due_at)
         .bind(t.resolution_due_at).bind(t.first_response_at).bind(t.resolved_at).bind(t.closed_at)
-        .bind(t.updated_at)
+        .bind(t.updated_at).bind(t.triage && t.assignee_id.is_none())
         .execute(c).await.map(|r| r.rows_affected() == 1))
 }
 
@@ -360,4 +360,10 @@ pub async fn by_message(c: &mut Conn<'_>, message_id: &str) -> Result<Option<Uui
 pub async fn id_by_number(c: &mut Conn<'_>, number: i64) -> Result<Option<Uuid>, sqlx::Error> {
     let sql = "select id from tickets where number = $1";
     on!(c, c => sqlx::query_scalar(sql).bind(number).fetch_optional(c).await)
+}
+
+/// Flags a ticket for triage (opened by mail from someone the CRM did not know).
+pub async fn flag_triage(c: &mut Conn<'_>, id: Uuid) -> Result<(), sqlx::Error> {
+    let sql = "update tickets set triage = $2 where id = $1";
+    on!(c, c => sqlx::query(sql).bind(id).bind(true).execute(c).await.map(|_| ()))
 }

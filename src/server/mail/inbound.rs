@@ -30,8 +30,33 @@ pub struct Incoming {
     pub ticket_number: Option<i64>,
     /// Why no ticket may come of it (an auto-reply, a bounce, a list), if so.
     pub noise: Option<&'static str>,
-    /// Attachments: their names and decoded sizes (kept in the stored message).
-    pub attachments: Vec<(String, usize)>,
+    /// Attachments, decoded (the stored message keeps them as they came).
+    pub attachments: Vec<Attachment>,
+    /// The addresses in To and Cc, lowercased, in order, once each.
+    pub recipients: Vec<String>,
+    /// When it was written (its Date header), if that can be read.
+    pub date: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// An attachment of a received message.
+#[derive(Clone, PartialEq)]
+pub struct Attachment {
+    /// Its file name, on one line, without any folder part.
+    pub name: String,
+    pub content_type: String,
+    pub data: Vec<u8>,
+}
+
+impl std::fmt::Debug for Attachment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} ({}, {} bytes)",
+            self.name,
+            self.content_type,
+            self.data.len()
+        )
+    }
 }
 
 /// Reads a raw message, or says why it cannot be taken.
@@ -93,11 +118,40 @@ pub fn parse(raw: &[u8]) -> Result<Incoming, String> {
         .map(|a| {
             let name = a
                 .attachment_name()
-                .map(one_line)
+                .map(file_name)
+                .filter(|n| !n.is_empty())
                 .unwrap_or_else(|| "attachment".into());
-            (name, a.contents().len())
+            let content_type = a
+                .content_type()
+                .map(|t| match t.subtype() {
+                    Some(sub) => format!("{}/{}", t.ctype(), sub),
+                    None => t.ctype().to_string(),
+                })
+                .map(|t| one_line(&t).to_ascii_lowercase())
+                .filter(|t| !t.is_empty() && t.len() <= 100)
+                .unwrap_or_else(|| "application/octet-stream".into());
+            Attachment {
+                name,
+                content_type,
+                data: a.contents().to_vec(),
+            }
         })
         .collect();
+    let mut recipients: Vec<String> = Vec::new();
+    for list in [message.to(), message.cc()].into_iter().flatten() {
+        for a in list.iter() {
+            if let Some(addr) = a.address().map(|a| a.trim().to_lowercase())
+                && crate::domain::user::email_problem(&addr).is_none()
+                && !recipients.contains(&addr)
+            {
+                recipients.push(addr);
+            }
+        }
+    }
+    let date = message
+        .date()
+        .and_then(|d| chrono::DateTime::parse_from_rfc3339(&d.to_rfc3339()).ok())
+        .map(|d| d.with_timezone(&chrono::Utc));
     let header = |name: &str| {
         message
             .header_raw(name)
@@ -114,7 +168,17 @@ pub fn parse(raw: &[u8]) -> Result<Incoming, String> {
         answers,
         noise,
         attachments,
+        recipients,
+        date,
     })
+}
+
+/// A file name a sender chose, made safe to show and to offer for download: one line, no
+/// folder part, at most 200 characters.
+fn file_name(s: &str) -> String {
+    let line = one_line(s);
+    let base = line.rsplit(['/', '\\']).next().unwrap_or_default();
+    base.trim_matches('.').chars().take(200).collect()
 }
 
 /// Why a message is machine mail that must not open a ticket or cause a reply (RFC 3834

@@ -3,6 +3,7 @@
 //! ([`smtp`]). A change that is rolled back sends nothing; a mail that is written is sent,
 //! once, however often the server stops in between.
 
+pub mod imap;
 pub mod inbound;
 pub mod letters;
 pub mod smtp;

@@ -142,6 +142,7 @@ pub async fn create_activity(
         created_at: now,
         updated_at: now,
         version: 1,
+        mail_id: None,
     };
     activities::insert_activity(&mut tx.c(), &activity).await?;
     let details = json!({ "kind": activity.kind, "subject": &activity.subject, "related_type": activity.related_type, "related_id": activity.related_id });
@@ -446,6 +447,7 @@ async fn history(c: &mut Conn<'_>, kind: RecordKind, id: Uuid) -> AppResult<Vec<
             changes: vec![],
             source: None,
             source_link: None,
+            mail_link: a.mail_id.map(|m| format!("/api/crm/mail/{m}")),
         })
         .collect();
 
@@ -492,6 +494,7 @@ async fn history(c: &mut Conn<'_>, kind: RecordKind, id: Uuid) -> AppResult<Vec<
                 changes: vec![],
                 source: None,
                 source_link: None,
+                mail_link: None,
             });
         }
     }
@@ -514,6 +517,7 @@ async fn history(c: &mut Conn<'_>, kind: RecordKind, id: Uuid) -> AppResult<Vec<
             changes,
             source: None,
             source_link: None,
+            mail_link: None,
         });
     }
     Ok(entries)

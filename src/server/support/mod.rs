@@ -2,6 +2,8 @@
 
 pub mod forms;
 pub mod inbound;
+pub mod mailbox;
 pub mod mailing;
 pub mod portal;
+pub mod received;
 pub mod tickets;

@@ -39,7 +39,11 @@ pub async fn list(
 }
 
 /// A ticket this staff member may read, or 404 (also for one outside their scope).
-async fn readable(c: &mut Conn<'_>, principal: &Principal, id: Uuid) -> AppResult<Ticket> {
+pub(super) async fn readable(
+    c: &mut Conn<'_>,
+    principal: &Principal,
+    id: Uuid,
+) -> AppResult<Ticket> {
     authorize(principal, Action::Read, Target::kind(RecordKind::Ticket))?;
     let t = tickets::get(c, id).await?.ok_or(AppError::NotFound)?;
     authorize(principal, Action::Read, Target::ticket(&t))?;
@@ -97,11 +101,13 @@ pub async fn detail(state: &AppState, principal: &Principal, id: Uuid) -> AppRes
         )?;
         recent.truncate(6);
     }
+    let attachments = super::received::attachments(state, principal, id).await?;
     Ok(TicketDetail {
         ticket,
         comments,
         opportunities,
         recent,
+        attachments,
         now: state.now(),
     })
 }
@@ -206,6 +212,7 @@ pub async fn insert(
         contact_name: None,
         assignee_name: None,
         account_owner_id: None,
+        triage: false,
     };
     let (by_user, by_contact) = match opener {
         Opener::Staff(u) => (Some(u), None),
