@@ -45,6 +45,7 @@ bench/audit.sh --entries 3000
 bench/writes.sh --leads 3000 --duration 2 --writers 8 --readers 8
 bench/signin-flood.sh --duration 4 --connections 8
 bench/text-filter.sh --leads 3000 --duration 1
+bench/mail.sh --messages 100
 
 say "the API against its OpenAPI document (schemathesis, bounded in time)"
 scripts/api-fuzz.sh --max-time 90
