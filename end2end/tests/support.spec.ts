@@ -1,4 +1,7 @@
 import { expect } from "@playwright/test";
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { test, api, hydrated, linkIn, mailTo, plain, signIn, watchErrors } from "./helpers";
 
 const PORTAL_PASSWORD = "portal password 1";
@@ -162,4 +165,65 @@ test("a contact's and an account's pages list their tickets", async ({ page }) =
     const panel = page.getByRole("region", { name: "Tickets" });
     await expect(panel.getByRole("link", { name: `#${ticket.number} Printer on fire` })).toBeVisible();
   }
+});
+
+test("a stranger's mail with a file opens a ticket for triage; support downloads the file, and assigning ends triage", async ({ page }) => {
+  const errors = watchErrors(page);
+  await signIn(page);
+  const stamp = Date.now();
+  const subject = `Broken hinge ${stamp}`;
+  // The message arrives as a mail server hands it over: piped to `crm mail receive`.
+  const file = Buffer.from("hinge photo").toString("base64");
+  const raw = [
+    `From: Wanda Stranger <wanda.${stamp}@nowhere.example>`,
+    "To: help@tests.example",
+    `Subject: ${subject}`,
+    `Message-ID: <hinge.${stamp}@nowhere.example>`,
+    "MIME-Version: 1.0",
+    "Content-Type: multipart/mixed; boundary=b",
+    "",
+    "--b",
+    "Content-Type: text/plain; charset=utf-8",
+    "",
+    "The hinge broke, photo attached.",
+    "--b",
+    'Content-Type: image/jpeg; name="../hinge <1>.jpg"',
+    'Content-Disposition: attachment; filename="../hinge <1>.jpg"',
+    "Content-Transfer-Encoding: base64",
+    "",
+    file,
+    "--b--",
+    "",
+  ].join("\r\n");
+  const root = join(__dirname, "..", "..");
+  const targetDir = process.env.CARGO_TARGET_DIR ?? join(root, "target");
+  const out = execFileSync(join(targetDir, "release", "crm"), ["mail", "receive"], {
+    cwd: root,
+    input: raw,
+    env: { ...process.env, DATABASE_URL: `sqlite://${join(__dirname, "..", ".tmp", "e2e.db")}`, RUST_LOG: "warn" },
+  }).toString();
+  expect(out).toContain("opened ticket #");
+
+  const found = await api(page, "GET", `/api/crm/tickets?q=${encodeURIComponent(subject)}`);
+  const ticket = found.items[0];
+  await page.goto("/tickets");
+  await hydrated(page);
+  const row = page.getByRole("row").filter({ hasText: subject });
+  await expect(row.getByText("Triage")).toBeVisible();
+  await row.getByRole("link", { name: subject }).click();
+  await expect(page).toHaveURL(new RegExp(`/tickets/${ticket.id}$`));
+  await hydrated(page);
+  await expect(page.getByText("Needs triage")).toBeVisible();
+
+  const files = page.getByRole("region", { name: "Attachments" });
+  const link = files.getByRole("link", { name: "hinge <1>.jpg" });
+  await expect(link).toBeVisible();
+  const [download] = await Promise.all([page.waitForEvent("download"), link.click()]);
+  expect(download.suggestedFilename()).not.toContain("/");
+  expect(readFileSync(await download.path()).toString()).toBe("hinge photo");
+
+  // Someone takes it: it no longer waits for triage.
+  await page.getByLabel("Assignee").selectOption({ label: "Ada Admin" });
+  await expect(page.getByText("Needs triage")).toHaveCount(0);
+  expect(errors()).toEqual([]);
 });

@@ -70,6 +70,9 @@ pub fn Timeline(panels: RecordPanels) -> impl IntoView {
                                                 })}
                                             </div>
                                             {e.body.map(|b| view! { <p class="tl-body">{b}</p> })}
+                                            {e.mail_link.map(|href| view! {
+                                                <p class="tl-mail"><a href=href download="">"Download the message (.eml)"</a></p>
+                                            })}
                                             {(!e.changes.is_empty()).then(|| view! {
                                                 <ul class="changes">
                                                     {e.changes.into_iter().map(|c| view! {

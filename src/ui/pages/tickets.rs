@@ -6,8 +6,9 @@ use crate::api::support::{comment_ticket, create_ticket, get_ticket, list_ticket
 use crate::domain::error::AppError;
 use crate::domain::records::RecordKind;
 use crate::domain::ticket::{
-    NewComment, NewTicket, SlaState, SlaTarget, Ticket, TicketChannel, TicketDetail, TicketList,
-    TicketPatch, TicketPriority, TicketQuery, TicketStatus, short_duration,
+    MailAttachment, NewComment, NewTicket, SlaState, SlaTarget, Ticket, TicketChannel,
+    TicketDetail, TicketList, TicketPatch, TicketPriority, TicketQuery, TicketStatus,
+    short_duration,
 };
 use crate::ui::components::editing::Modal;
 use crate::ui::components::filters::{TextFilter, use_param_setter};
@@ -155,7 +156,7 @@ pub fn TicketsPage() -> impl IntoView {
                                             view! {
                                                 <tr>
                                                     <td class="muted">{t.number}</td>
-                                                    <td><a href=format!("/tickets/{}", t.id)>{t.subject.clone()}</a></td>
+                                                    <td><a href=format!("/tickets/{}", t.id)>{t.subject.clone()}</a>{t.triage.then(|| view! { " "<span class="badge warn">"Triage"</span> })}</td>
                                                     <td>{customer}</td>
                                                     <td><span class=priority_badge(t.priority)>{t.priority.label()}</span></td>
                                                     <td><span class=status_badge(t.status)>{t.status.label()}</span></td>
@@ -297,6 +298,45 @@ pub fn TicketPage() -> impl IntoView {
 
 type Loaded<T> = Resource<Result<T, AppError>>;
 
+/// A size as people read it: "812 bytes", "14 KB", "12.4 MB".
+fn file_size(bytes: i64) -> String {
+    match bytes {
+        b if b < 1024 => format!("{b} bytes"),
+        b if b < 1024 * 1024 => format!("{} KB", (b + 1023) / 1024),
+        b => format!("{:.1} MB", b as f64 / (1024.0 * 1024.0)),
+    }
+}
+
+/// The files that came with the ticket's mail: each a download, or (when larger than the
+/// CRM keeps as a file) a note that it is in the stored message, with that message.
+#[component]
+fn Attachments(ticket: Uuid, files: Vec<MailAttachment>) -> impl IntoView {
+    view! {
+        <section class="panel" aria-labelledby="ticket-files">
+            <h2 id="ticket-files">"Attachments"</h2>
+            <ul class="files">
+                {files.into_iter().map(|f| {
+                    let size = file_size(f.size);
+                    if f.stored {
+                        let href = format!("/api/crm/tickets/{ticket}/attachments/{}", f.id);
+                        view! {
+                            <li><a href=href download="">{f.name}</a>" "<span class="muted">{size}</span></li>
+                        }.into_any()
+                    } else {
+                        let href = format!("/api/crm/mail/{}", f.mail_id);
+                        view! {
+                            <li>
+                                <span>{f.name}</span>" "<span class="muted">{size}</span>
+                                <span class="hint">" · too large to keep as a file; it is in "<a href=href download="">"the stored message"</a></span>
+                            </li>
+                        }.into_any()
+                    }
+                }).collect_view()}
+            </ul>
+        </section>
+    }
+}
+
 #[component]
 fn TicketView(
     detail: TicketDetail,
@@ -361,7 +401,10 @@ fn TicketView(
                 <h1>{format!("#{} {}", t.number, t.subject)}</h1>
                 <p class="muted">{format!("Opened {} via {}", datetime(t.created_at), t.channel.label().to_lowercase())}</p>
             </div>
-            <span class=status_badge(t.status)>{t.status.label()}</span>
+            <div class="record-badges">
+                {t.triage.then(|| view! { <span class="badge warn" title="From someone the CRM did not know: check the contact and account, then assign it">"Needs triage"</span> })}
+                <span class=status_badge(t.status)>{t.status.label()}</span>
+            </div>
         </header>
         {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e.field("status").or_else(|| e.field("body")).unwrap_or_else(|| e.message())}</p> })}
         <div class="record-grid">
@@ -417,6 +460,7 @@ fn TicketView(
                     </div>
                     {(!t.description.is_empty()).then(|| view! { <p class="ticket-description">{t.description.clone()}</p> })}
                 </section>
+                {(!detail.attachments.is_empty()).then(|| view! { <Attachments ticket=id files=detail.attachments.clone()/> })}
                 <section class="panel" aria-labelledby="conversation">
                     <h2 id="conversation">"Conversation"</h2>
                     <ol class="thread">
