@@ -52,7 +52,7 @@ pub async fn acted_on_since(
     since: DateTime<Utc>,
 ) -> Result<i64, sqlx::Error> {
     let sql = "select count(*) from inbound_mail
-               where from_address = $1 and received_at > $2 and outcome in ('ticket', 'reply')";
+               where from_address = $1 and received_at > $2 and outcome in ('ticket', 'reply', 'logged')";
     on!(c, c => sqlx::query_scalar(sql).bind(address).bind(since).fetch_one(c).await)
 }
 

@@ -327,6 +327,19 @@ impl Session {
             timed("NOOP", s.inner.noop()).await?;
             return Ok(s);
         }
+        // News the server announced during the last pass (an EXISTS while a message was
+        // fetched) is not announced again: an IDLE now would wait for the next message.
+        let mut news = false;
+        while let Ok(r) = self.inner.unsolicited_responses.try_recv() {
+            news |= matches!(
+                r,
+                async_imap::types::UnsolicitedResponse::Exists(_)
+                    | async_imap::types::UnsolicitedResponse::Recent(_)
+            );
+        }
+        if news {
+            return Ok(self);
+        }
         let Session {
             inner,
             uid_validity,

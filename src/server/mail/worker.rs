@@ -62,6 +62,10 @@ pub async fn drain(
         // one SMTP connection carries about 20 mails a second here (lettre writes a message
         // and its final dot separately, and the second write waits for the server's delayed
         // ACK), so a batch is spread over the transport's pool.
+        // Claimed rows come back in no particular order: in the order they were written
+        // (ids are time-ordered) before they are grouped.
+        let mut claimed = claimed;
+        claimed.sort_by_key(|m| m.id);
         let mut by_recipient: Vec<Vec<outbox::Mail>> = Vec::new();
         for mail in claimed {
             match by_recipient
@@ -72,28 +76,39 @@ pub async fn drain(
                 None => by_recipient.push(vec![mail]),
             }
         }
-        let mut sending = futures::stream::iter(
+        let passes: Vec<Pass> = futures::stream::iter(
             by_recipient
                 .into_iter()
-                .map(|group| send_in_order(mailer.clone(), group)),
+                .map(|group| send_in_order(db, mailer.clone(), group, now)),
         )
-        .buffer_unordered(CONNECTIONS);
-        while let Some(done) = sending.next().await {
-            for (mail, outcome) in done {
-                record(db, &mail, &outcome, now(), &mut pass).await?;
-            }
+        .buffer_unordered(CONNECTIONS)
+        .collect()
+        .await;
+        for p in passes {
+            pass.sent += p.sent;
+            pass.retrying += p.retrying;
+            pass.failed += p.failed;
         }
     }
 }
 
-/// Sends one recipient's mails, one after the other.
-async fn send_in_order(mailer: Mailer, group: Vec<outbox::Mail>) -> Vec<(outbox::Mail, Outcome)> {
-    let mut done = Vec::with_capacity(group.len());
+/// Sends one recipient's mails one after the other, recording each as soon as it is sent (so
+/// a failure elsewhere never leaves a sent mail unrecorded).
+async fn send_in_order(
+    db: &Db,
+    mailer: Mailer,
+    group: Vec<outbox::Mail>,
+    now: &(dyn Fn() -> DateTime<Utc> + Send + Sync),
+) -> Pass {
+    let mut pass = Pass::default();
     for mail in group {
         let outcome = mailer.send(&mail).await;
-        done.push((mail, outcome));
+        if let Err(e) = record(db, &mail, &outcome, now(), &mut pass).await {
+            tracing::warn!(mail = %mail.id, error = %e, "mail outcome not recorded; its lease will run out and it is tried again");
+            break;
+        }
     }
-    done
+    pass
 }
 
 /// Records what became of one sending, in its own transaction.

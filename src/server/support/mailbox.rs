@@ -8,7 +8,7 @@
 //!
 //! A message that cannot be read is refused with the reason and the reader goes on; one too
 //! large to fetch is refused unread. A failure of the CRM's own (the database) is tried again
-//! a few times, then that message is refused too, so one message can never stop the reader.
+//! for about 20 minutes, then that message is refused too, so one message can never stop the reader.
 
 use super::inbound::{Received, receive, refuse, unread_key};
 use crate::domain::error::AppError;
@@ -20,8 +20,10 @@ use crate::server::state::AppState;
 use std::collections::HashMap;
 use std::time::Duration;
 
-/// Times a message that fails inside the CRM is tried before it is refused.
-const TRIES: u32 = 3;
+/// Times a message that fails inside the CRM is tried before it is refused: with the
+/// reconnection pauses (5 s doubling to 5 min) about 20 minutes, so a database that is away
+/// for a while (a restart, a failover) refuses nothing.
+const TRIES: u32 = 10;
 
 /// What one pass over the folder did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
